@@ -1,0 +1,16 @@
+#pragma once
+// Files a user owns are never left half-written: write to a temporary name beside the target,
+// then rename over it (rename is atomic within one file system).
+#include <functional>
+#include <string>
+
+namespace mno {
+
+// Calls write(tmp_path) and renames tmp_path to `path` only if write returns normally.
+// On an exception the temporary file is removed and the exception propagates; `path` is untouched.
+void write_atomically(const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
+
+// Writes `text` to `path` atomically.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace mno

@@ -1,0 +1,63 @@
+#pragma once
+// YAML configuration with `a.b=c` overrides (DESIGN.md §1, §6).
+//
+// Every reader asks a ConfigNode for the keys it knows, with or without a default; when it is done
+// it calls reject_unknown_keys(), so a typo ("d_stat: 16") is an error naming the key, the file and
+// the keys that are known, never a silently ignored setting. Type errors name the key and the
+// expected type.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace mno {
+
+class ConfigNode {
+ public:
+  ConfigNode(YAML::Node node, std::string path, std::string source);
+
+  bool has(const std::string& key) const;
+  // Value of a required key.
+  template <typename T> T require(const std::string& key) const;
+  // Value of an optional key, or `fallback` when absent.
+  template <typename T> T get(const std::string& key, const T& fallback) const;
+  // A nested mapping; `key` must be present and be a mapping.
+  ConfigNode child(const std::string& key) const;
+  // Throws mno::Error listing every key present here that no reader asked for.
+  void reject_unknown_keys() const;
+
+  // "model.mixer.d_state" — the full dotted path of `key` under this node.
+  std::string path_of(const std::string& key) const;
+  const std::string& source() const { return source_; }
+  const YAML::Node& yaml() const { return node_; }
+
+ private:
+  YAML::Node value_of(const std::string& key) const;  // marks `key` as known
+  YAML::Node node_;
+  std::string path_;
+  std::string source_;
+  std::shared_ptr<std::set<std::string>> asked_;
+};
+
+class Config {
+ public:
+  static Config load_file(const std::string& path);
+  static Config parse(const std::string& yaml_text, const std::string& source = "<config>");
+
+  // Applies "a.b.c=value": the key must already exist (unknown keys are rejected), the value is
+  // parsed as YAML (numbers, booleans, lists, strings).
+  void apply_override(const std::string& assignment);
+  void apply_overrides(const std::vector<std::string>& assignments);
+
+  ConfigNode root() const;
+  std::string dump() const;  // the resolved configuration as YAML
+
+ private:
+  Config(YAML::Node root, std::string source);
+  YAML::Node root_;
+  std::string source_;
+};
+
+}  // namespace mno
