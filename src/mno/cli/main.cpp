@@ -1,1 +1,44 @@
-int main() { return 0; }
+// mno — neural operators built on state-space models. See `mno --help`.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "mno/cli/commands.h"
+#include "mno/core/error.h"
+#include "mno/core/threads.h"
+#include "mno/core/torch_compat.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mno: the Mamba Neural Operator and the neural operators around it (C++/LibTorch)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("mno 0.1.0 (LibTorch {})", mno::compat::torch_version()));
+  int threads = 0;
+  app.add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+
+  mno::cli::Action action;
+  mno::cli::add_bench_command(app, action);
+  mno::cli::add_check_command(app, action);
+  mno::cli::add_demo_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    mno::set_threads(threads);
+    if (action) action();
+  } catch (const mno::Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    // A LibTorch failure we did not validate first: show its message, not its stack.
+    fmt::print(stderr, "error: {}\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
