@@ -1,0 +1,156 @@
+#include "mno/nn/selective_scan_2d.h"
+
+#include <cmath>
+
+#include "mno/core/error.h"
+#include "mno/core/torch_compat.h"
+#include "mno/ops/selective_scan/selective_scan.h"
+
+namespace mno::nn {
+
+namespace {
+
+int64_t read_dt_rank(const ConfigNode& node) {
+  if (!node.has("dt_rank")) return 0;
+  const auto text = node.require<std::string>("dt_rank");
+  if (text == "auto") return 0;
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw mismatch_error(fmt::format("{}: key '{}'", node.source(), node.path_of("dt_rank")), "a positive integer or \"auto\"",
+                       "'" + text + "'");
+}
+
+}  // namespace
+
+S6MixerOptions S6MixerOptions::from_config(const ConfigNode& node, int64_t d_model, int64_t directions) {
+  S6MixerOptions o;
+  o.d_model = d_model;
+  o.directions = directions;
+  o.d_state = node.get<int64_t>("d_state", o.d_state);
+  o.expand = node.get<double>("expand", o.expand);
+  o.dt_rank = read_dt_rank(node);
+  o.dt.dt_min = node.get<double>("dt_min", o.dt.dt_min);
+  o.dt.dt_max = node.get<double>("dt_max", o.dt.dt_max);
+  o.dt.dt_init_floor = node.get<double>("dt_init_floor", o.dt.dt_init_floor);
+  const auto where = [&](const char* key) { return fmt::format("{}: key '{}'", node.source(), node.path_of(key)); };
+  if (o.d_state < 1 || o.d_state > 256) throw mismatch_error(where("d_state"), "1..256", std::to_string(o.d_state));
+  if (!(o.expand > 0)) throw mismatch_error(where("expand"), "a positive number", fmt::format("{}", o.expand));
+  if (!(o.dt.dt_min > 0 && o.dt.dt_min <= o.dt.dt_max))
+    throw mismatch_error(where("dt_min"), "0 < dt_min <= dt_max", fmt::format("dt_min {}, dt_max {}", o.dt.dt_min, o.dt.dt_max));
+  return o;
+}
+
+int64_t S6MixerOptions::d_inner() const { return static_cast<int64_t>(std::llround(expand * d_model)); }
+
+SelectiveScan2dBase::SelectiveScan2dBase(const S6MixerOptions& o) : options_(o) {
+  check(o.d_model >= 1, "SelectiveScan2d: expected d_model >= 1, found {}", o.d_model);
+  check(o.directions == 2 || o.directions == 4, "SelectiveScan2d: expected directions 2 or 4, found {}", o.directions);
+  const int64_t E = o.d_inner(), R = o.rank(), N = o.d_state, K = o.directions;
+  check(E >= 1, "SelectiveScan2d: expand · d_model must be >= 1, found {}", E);
+  in_proj = register_module("in_proj", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, 2 * E).bias(false)));
+  // K separate Linear(E -> R+2N) layers stacked: each keeps PyTorch's default bound 1/sqrt(E).
+  x_proj_weight = register_parameter("x_proj_weight", uniform({K, R + 2 * N, E}, 1.0 / std::sqrt(double(E))));
+  dt_projs_weight = register_parameter("dt_projs_weight", uniform({K, E, R}, 1.0 / std::sqrt(double(R))));
+  dt_projs_bias = register_parameter("dt_projs_bias", inverse_softplus_dt_bias({K, E}, o.dt));
+  A_logs = register_parameter("A_logs", s4d_real_a_log(K * E, N));
+  Ds = register_parameter("Ds", torch::ones({K * E}));
+  out_norm = register_module("out_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({E}).eps(1e-5)));
+  out_proj = register_module("out_proj", torch::nn::Linear(torch::nn::LinearOptions(E, o.d_model).bias(false)));
+}
+
+void SelectiveScan2dBase::check_tokens(const torch::Tensor& x, const char* name) const {
+  if (!x.defined() || x.dim() != 3 || x.size(2) != options_.d_model)
+    throw mismatch_error(fmt::format("SelectiveScan2d: input '{}'", name),
+                         fmt::format("[batch, L, {}] (d_model = {})", options_.d_model, options_.d_model),
+                         compat::shape_str(x));
+}
+
+std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
+  const int64_t E = options_.d_inner();
+  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves (§1.3)
+  return {xz.narrow(2, 0, E).transpose(1, 2).contiguous(), xz.narrow(2, E, E)};
+}
+
+torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight, const torch::Tensor& u) const {
+  const int64_t K = weight.size(0), rows = weight.size(1), E = weight.size(2);
+  return torch::matmul(weight.reshape({K * rows, E}), u).view({u.size(0), K, rows, u.size(2)});
+}
+
+torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl,
+                                                   const torch::Tensor& z, const TokenGrid& grid) {
+  const int64_t batch = u.size(0), E = u.size(1), L = u.size(2);
+  const int64_t R = options_.rank(), N = options_.d_state, K = options_.directions;
+  const auto dts = x_dbl.narrow(2, 0, R);
+  const auto Bs = x_dbl.narrow(2, R, N).contiguous();
+  const auto Cs = x_dbl.narrow(2, R + N, N).contiguous();
+  const auto delta = torch::matmul(dt_projs_weight, dts).reshape({batch, K * E, L});  // [K,E,R]·[B,K,R,L]
+
+  ops::ScanOptions scan;
+  scan.directions = K;
+  scan.delta_softplus = true;
+  if (K == 4) {
+    int64_t h = grid.height, w = grid.width;
+    if (h == 0 && w == 0) {  // the authors' rule: a square grid
+      h = w = static_cast<int64_t>(std::llround(std::sqrt(double(L))));
+      if (h * w != L)
+        throw Error(fmt::format("SelectiveScan2d with 4 directions: the token grid was not given and L = {} is not a "
+                                "perfect square; pass the grid (height × width = L)", L));
+    }
+    if (h * w != L)
+      throw mismatch_error("SelectiveScan2d with 4 directions: token grid", fmt::format("height × width = L = {}", L),
+                           fmt::format("{} × {} = {}", h, w, h * w));
+    scan.height = h;
+    scan.width = w;
+  }
+  const auto A = -torch::exp(A_logs.to(torch::kFloat));
+  auto y = ops::selective_scan(u, delta, A, Bs, Cs, Ds, dt_projs_bias.reshape({K * E}), {}, scan).y;
+  y = out_norm->forward(y.transpose(1, 2)) * z;
+  return out_proj->forward(y);
+}
+
+torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor&,
+                                           const TokenGrid& grid) {
+  check_tokens(x, "x");
+  check(!context.defined(), "SelectiveScan2d is a self mixer: it takes no context (use the cross form, "
+                            "CrossSelectiveScan2d, for query + context)");
+  auto [u, z] = project_input(x);
+  return scan_and_output(u, project_selection(x_proj_weight, u), z, grid);
+}
+
+std::string SelectiveScan2dImpl::describe() const {
+  return fmt::format("SelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {})", options_.d_model,
+                     options_.d_inner(), options_.d_state, options_.rank(), options_.directions);
+}
+
+CrossSelectiveScan2dImpl::CrossSelectiveScan2dImpl(const S6MixerOptions& o) : SelectiveScan2dBase(o) {
+  const int64_t E = o.d_inner();
+  ref_proj_weight = register_parameter(
+      "ref_proj_weight", uniform({o.directions, o.rank() + 2 * o.d_state, E}, 1.0 / std::sqrt(double(E))));
+}
+
+torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context,
+                                                const torch::Tensor&, const TokenGrid& grid) {
+  check_tokens(x, "x");
+  check(context.defined(), "CrossSelectiveScan2d needs a context tensor [batch, L, d_model] beside the query");
+  check_tokens(context, "context");
+  if (context.size(0) != x.size(0) || context.size(1) != x.size(1))
+    throw mismatch_error("CrossSelectiveScan2d: context",
+                         fmt::format("the query's batch and length {} (position l of the query pairs with position l "
+                                     "of the context)", compat::shape_str({x.size(0), x.size(1)})),
+                         compat::shape_str(context));
+  auto [u, z] = project_input(x);
+  auto [r, unused_gate] = project_input(context);  // the context's gate half is discarded (§1.5)
+  const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
+  return scan_and_output(u, x_dbl, z, grid);
+}
+
+std::string CrossSelectiveScan2dImpl::describe() const {
+  return fmt::format("CrossSelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {})",
+                     options_.d_model, options_.d_inner(), options_.d_state, options_.rank(), options_.directions);
+}
+
+}  // namespace mno::nn
