@@ -1,0 +1,41 @@
+// mno bench scan [--device cpu|cuda] [--json FILE] [--repeats N] [--composed-repeats N] [--no-composed] [--quick]
+#include <fmt/format.h>
+
+#include "bench/scan_bench.h"
+#include "mno/cli/commands.h"
+#include "mno/core/atomic_file.h"
+#include "mno/core/log.h"
+
+namespace mno::cli {
+
+void add_bench_command(CLI::App& app, Action& action) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks (tables in Markdown on stdout, JSON on request)");
+  bench->require_subcommand(1);
+  auto* scan = bench->add_subcommand("scan", "The selective scan: fused kernel vs the same maths composed from LibTorch ops");
+  auto opts = std::make_shared<bench::ScanBenchOptions>();
+  auto json = std::make_shared<std::string>();
+  auto composed = std::make_shared<bool>(false);
+  scan->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  scan->add_option("--json", *json, "also write the results as JSON to this file");
+  scan->add_option("--repeats", opts->repeats, "timed runs of the fused op")->capture_default_str()->check(CLI::PositiveNumber);
+  scan->add_option("--composed-repeats", opts->composed_repeats, "timed runs of the composed version")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  scan->add_flag("--no-composed", *composed, "skip the (slow) composed version");
+  scan->add_flag("--quick", opts->quick, "small shapes: a smoke run of a few seconds");
+  scan->callback([&action, opts, json, composed] {
+    action = [opts, json, composed] {
+      opts->composed = !*composed;
+      const std::string command = fmt::format("mno bench scan --device {}{}{}", opts->device, opts->quick ? " --quick" : "",
+                                              opts->composed ? "" : " --no-composed");
+      const auto rows = bench::run_scan_bench(*opts);
+      const auto machine = bench::machine_info();
+      fmt::print("{}", bench::scan_bench_markdown(rows, machine, command));
+      if (!json->empty()) {
+        write_text_atomically(*json, bench::scan_bench_json(rows, machine, command));
+        log::info("wrote {}", *json);
+      }
+    };
+  });
+}
+
+}  // namespace mno::cli

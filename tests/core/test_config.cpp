@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include "mno/core/config.h"
+#include "support/testing.h"
+
+namespace mno::testing {
+namespace {
+
+const char* kYaml = R"(
+name: demo
+model:
+  width: 64
+  mixer: {type: mamba, d_state: 16}
+train:
+  lr: 0.001
+  epochs: 10
+  resolution: [64, 64]
+)";
+
+TEST(Config, ReadsTypedValuesAndDefaults) {
+  const auto cfg = Config::parse(kYaml, "demo.yaml");
+  const auto root = cfg.root();
+  EXPECT_EQ(root.require<std::string>("name"), "demo");
+  const auto train = root.child("train");
+  EXPECT_DOUBLE_EQ(train.require<double>("lr"), 0.001);
+  EXPECT_EQ(train.get<int64_t>("batch", 8), 8);
+  EXPECT_EQ(train.require<std::vector<int64_t>>("resolution"), (std::vector<int64_t>{64, 64}));
+}
+
+TEST(Config, OverridesChangeExistingKeysWithParsedValues) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  cfg.apply_overrides({"model.mixer.d_state=32", "train.lr=5e-4", "train.resolution=[32, 16]", "name=other"});
+  const auto root = cfg.root();
+  EXPECT_EQ(root.child("model").child("mixer").require<int64_t>("d_state"), 32);
+  EXPECT_DOUBLE_EQ(root.child("train").require<double>("lr"), 5e-4);
+  EXPECT_EQ(root.child("train").require<std::vector<int64_t>>("resolution"), (std::vector<int64_t>{32, 16}));
+  EXPECT_NE(cfg.dump().find("d_state: 32"), std::string::npos);
+}
+
+TEST(Config, OverrideOfUnknownKeyIsRejectedWithTheKnownKeys) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  expect_error([&] { cfg.apply_override("model.mixer.d_stat=32"); },
+               {"override 'model.mixer.d_stat=32'", "unknown key 'd_stat'", "'model.mixer'", "type, d_state"});
+  expect_error([&] { cfg.apply_override("trian.lr=1"); }, {"unknown key 'trian'", "name, model, train"});
+}
+
+TEST(Config, MalformedOverrideIsRejected) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  expect_error([&] { cfg.apply_override("train.lr"); }, {"key.path=value"});
+  expect_error([&] { cfg.apply_override("train..lr=1"); }, {"an empty key"});
+  expect_error([&] { cfg.apply_override("name.first=1"); }, {"'name' is not a mapping"});
+}
+
+TEST(Config, UnreadKeysAreRejectedByTheReader) {
+  const auto cfg = Config::parse("model: {width: 64, widht: 32}", "typo.yaml");
+  const auto model = cfg.root().child("model");
+  model.require<int64_t>("width");
+  model.get<int64_t>("depth", 4);
+  expect_error([&] { model.reject_unknown_keys(); }, {"typo.yaml", "unknown key 'model.widht'", "depth, width"});
+}
+
+TEST(Config, WrongTypeNamesKeyExpectedAndFound) {
+  const auto cfg = Config::parse("train: {epochs: ten}", "t.yaml");
+  expect_error([&] { cfg.root().child("train").require<int64_t>("epochs"); },
+               {"t.yaml", "'train.epochs'", "expected an integer", "found 'ten'"});
+}
+
+TEST(Config, MissingKeysAndSectionsAreNamed) {
+  const auto cfg = Config::parse("train: {}", "t.yaml");
+  expect_error([&] { cfg.root().child("train").require<double>("lr"); }, {"missing required key 'train.lr'"});
+  expect_error([&] { cfg.root().child("model"); }, {"missing required section 'model'"});
+}
+
+TEST(Config, InvalidYamlAndNonMappingFilesAreRejected) {
+  expect_error([] { Config::parse("a: [1, 2", "bad.yaml"); }, {"bad.yaml", "not valid YAML"});
+  expect_error([] { Config::parse("- 1\n- 2\n", "list.yaml"); }, {"list.yaml", "a YAML mapping at the top level"});
+  expect_error([] { Config::load_file("/nonexistent/x.yaml"); }, {"cannot read config '/nonexistent/x.yaml'"});
+}
+
+}  // namespace
+}  // namespace mno::testing

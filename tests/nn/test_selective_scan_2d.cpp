@@ -1,0 +1,185 @@
+// The S6 layers: parameter counts, initialisation, equality with the authors' composition
+// (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — reference/mno.md §1.3–1.6).
+#include <gtest/gtest.h>
+
+#include "mno/nn/mamba_block.h"
+#include "mno/nn/selective_scan_2d.h"
+#include "mno/ops/selective_scan/selective_scan.h"
+#include "support/testing.h"
+
+namespace mno::testing {
+namespace {
+
+using nn::CrossSelectiveScan2dImpl;
+using nn::S6MixerOptions;
+using nn::SelectiveScan2dImpl;
+
+S6MixerOptions s6(int64_t d_model, int64_t K = 2, int64_t d_state = 16) {
+  S6MixerOptions o;
+  o.d_model = d_model;
+  o.directions = K;
+  o.d_state = d_state;
+  return o;
+}
+
+TEST(SelectiveScan2d, ParameterCountsEqualTheAuthors) {
+  const std::vector<std::array<int64_t, 3>> expected = {
+      {64, 39680, 48896}, {96, 79488, 94080}, {128, 132608, 153088}, {256, 478208, 527360}};
+  for (const auto& [d, self, cross] : expected) {
+    EXPECT_EQ(nn::count_parameters(SelectiveScan2dImpl(s6(d))), self) << "SS2D d_model " << d;
+    EXPECT_EQ(nn::count_parameters(CrossSelectiveScan2dImpl(s6(d))), cross) << "Cross SS2D d_model " << d;
+  }
+}
+
+TEST(SelectiveScan2d, InitialisationFollowsTheAuthors) {
+  torch::manual_seed(0);
+  SelectiveScan2dImpl m(s6(96));
+  const int64_t E = 192, R = 6, N = 16;
+  EXPECT_EQ(m.x_proj_weight.sizes(), (std::vector<int64_t>{2, R + 2 * N, E}));
+  EXPECT_LE(m.x_proj_weight.abs().max().item<double>(), 1.0 / std::sqrt(double(E)));
+  EXPECT_LE(m.dt_projs_weight.abs().max().item<double>(), 1.0 / std::sqrt(double(R)));
+  const auto dt = torch::softplus(m.dt_projs_bias);
+  EXPECT_GE(dt.min().item<double>(), 1e-3 * (1 - 1e-5));
+  EXPECT_LE(dt.max().item<double>(), 0.1 * (1 + 1e-5));
+  EXPECT_TRUE(torch::allclose(m.A_logs[5], torch::log(torch::arange(1, N + 1, torch::kFloat))));
+  EXPECT_TRUE(torch::equal(m.Ds, torch::ones({2 * E})));
+  EXPECT_EQ(m.in_proj->weight.sizes(), (std::vector<int64_t>{2 * E, 96}));
+  EXPECT_FALSE(m.in_proj->bias.defined());
+}
+
+// The authors' algorithm, step by step, with explicit flips/transposes and the plain reference scan.
+struct Walks {
+  std::vector<torch::Tensor> order;  // position visited at each step, per direction
+};
+
+Walks walks_for(int64_t K, int64_t H, int64_t W) {
+  const auto rows = torch::arange(H * W, torch::kLong);
+  if (K == 2) return {{rows, rows.flip({0})}};
+  const auto cols = rows.view({H, W}).t().reshape({-1});
+  return {{rows, cols, rows.flip({0}), cols.flip({0})}};
+}
+
+torch::Tensor authors_forward(nn::SelectiveScan2dBase& m, const torch::Tensor& x, const torch::Tensor& ref,
+                              int64_t H, int64_t W, const torch::Tensor& ref_proj_weight) {
+  const auto& o = m.options();
+  const int64_t E = o.d_inner(), R = o.rank(), N = o.d_state, K = o.directions, L = x.size(1), batch = x.size(0);
+  const auto walks = walks_for(K, H, W);
+  const auto xz = torch::silu(m.in_proj->forward(x));
+  const auto u = xz.narrow(2, 0, E).transpose(1, 2);
+  const auto z = xz.narrow(2, E, E);
+  std::vector<torch::Tensor> xs_list, rs_list;  // CrossScan: explicit copies in walk order
+  for (const auto& w : walks.order) xs_list.push_back(u.index_select(2, w));
+  auto xs = torch::stack(xs_list, 1);  // [B, K, E, L]
+  auto x_dbl = torch::einsum("bkel,kce->bkcl", {xs, m.x_proj_weight});
+  if (ref.defined()) {
+    const auto r = torch::silu(m.in_proj->forward(ref)).narrow(2, 0, E).transpose(1, 2);
+    for (const auto& w : walks.order) rs_list.push_back(r.index_select(2, w));
+    x_dbl = x_dbl + torch::einsum("bkel,kce->bkcl", {torch::stack(rs_list, 1), ref_proj_weight});
+  }
+  const auto dts = torch::einsum("bkrl,ker->bkel", {x_dbl.narrow(2, 0, R), m.dt_projs_weight});
+  ops::ScanOptions one;
+  one.delta_softplus = true;
+  const auto ys = ops::selective_scan_reference(xs.reshape({batch, K * E, L}), dts.reshape({batch, K * E, L}),
+                                                -torch::exp(m.A_logs), x_dbl.narrow(2, R, N), x_dbl.narrow(2, R + N, N),
+                                                m.Ds, m.dt_projs_bias.reshape({-1}), {}, one)
+                      .y.view({batch, K, E, L});
+  auto y = torch::zeros({batch, E, L}, x.options());  // CrossMerge: undo each walk, sum
+  for (int64_t k = 0; k < K; ++k) y = y + ys.select(1, k).index_select(2, torch::argsort(walks.order[k]));
+  y = m.out_norm->forward(y.transpose(1, 2)) * z;
+  return m.out_proj->forward(y);
+}
+
+TEST(SelectiveScan2d, TwoDirectionsMatchTheAuthorsComposition) {
+  torch::manual_seed(1);
+  SelectiveScan2dImpl m(s6(24));
+  m.to(torch::kDouble);
+  const auto x = torch::randn({2, 30, 24}, torch::kDouble);
+  EXPECT_LT(relative_error(m.forward(x, {}, {}, {5, 6}), authors_forward(m, x, {}, 5, 6, {})), 1e-10);
+}
+
+TEST(SelectiveScan2d, FourDirectionsMatchTheAuthorsCompositionOnSquareAndNonSquareGrids) {
+  torch::manual_seed(2);
+  SelectiveScan2dImpl m(s6(16, 4, 8));
+  m.to(torch::kDouble);
+  const auto square = torch::randn({2, 36, 16}, torch::kDouble);
+  EXPECT_LT(relative_error(m.forward(square), authors_forward(m, square, {}, 6, 6, {})), 1e-10);  // grid inferred: 6×6
+  const auto wide = torch::randn({1, 28, 16}, torch::kDouble);
+  EXPECT_LT(relative_error(m.forward(wide, {}, {}, {4, 7}), authors_forward(m, wide, {}, 4, 7, {})), 1e-10);
+}
+
+TEST(CrossSelectiveScan2d, MatchesTheAuthorsComposition) {
+  torch::manual_seed(3);
+  CrossSelectiveScan2dImpl m(s6(20));
+  m.to(torch::kDouble);
+  const auto x = torch::randn({2, 12, 20}, torch::kDouble), ref = torch::randn({2, 12, 20}, torch::kDouble);
+  EXPECT_LT(relative_error(m.forward(x, ref), authors_forward(m, x, ref, 3, 4, m.ref_proj_weight)), 1e-10);
+}
+
+TEST(CrossSelectiveScan2d, ContextChangesTheOutputOnlyThroughSelection) {
+  torch::manual_seed(4);
+  CrossSelectiveScan2dImpl m(s6(16));
+  const auto x = torch::randn({1, 10, 16});
+  const auto a = m.forward(x, torch::randn({1, 10, 16})), b = m.forward(x, torch::randn({1, 10, 16}));
+  EXPECT_GT(relative_error(a, b), 1e-3);
+}
+
+TEST(MambaBlock, MatchesItsDefinition) {
+  torch::manual_seed(5);
+  nn::MambaBlockOptions o;
+  o.d_model = 12;
+  nn::MambaBlockImpl m(o);
+  m.to(torch::kDouble);
+  const int64_t E = 24, R = 1, N = 16, L = 9;
+  const auto x = torch::randn({2, L, 12}, torch::kDouble);
+  const auto xz = m.in_proj->forward(x).transpose(1, 2);
+  // Causal depthwise convolution, written out: out[t] = b + Σ_j w[j] · in[t - (d_conv-1) + j].
+  const auto in = torch::constant_pad_nd(xz.narrow(1, 0, E), {3, 0});
+  auto conv = m.conv1d->bias.view({1, E, 1}).expand({2, E, L}).clone();
+  for (int64_t j = 0; j < 4; ++j) conv = conv + m.conv1d->weight.select(2, j).view({1, E, 1}) * in.narrow(2, j, L);
+  const auto u = torch::silu(conv);
+  const auto x_dbl = m.x_proj->forward(u.transpose(1, 2));
+  const auto delta = torch::einsum("blr,er->bel", {x_dbl.narrow(2, 0, R), m.dt_proj->weight});
+  ops::ScanOptions so;
+  so.delta_softplus = true;
+  const auto y = ops::selective_scan_reference(u, delta, -torch::exp(m.A_log), x_dbl.narrow(2, R, N).transpose(1, 2).unsqueeze(1),
+                                               x_dbl.narrow(2, R + N, N).transpose(1, 2).unsqueeze(1), m.D, m.dt_proj->bias,
+                                               xz.narrow(1, E, E), so).y;
+  EXPECT_LT(relative_error(m.forward(x), m.out_proj->forward(y.transpose(1, 2))), 1e-10);
+}
+
+TEST(S6Layers, GradientsReachEveryParameter) {
+  torch::manual_seed(6);
+  CrossSelectiveScan2dImpl m(s6(8, 4));
+  const auto y = m.forward(torch::randn({2, 16, 8}), torch::randn({2, 16, 8}));
+  y.sum().backward();
+  for (const auto& p : m.named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
+  }
+}
+
+TEST(S6LayersReject, TokensOfWrongWidth) {
+  SelectiveScan2dImpl m(s6(8));
+  expect_error([&] { m.forward(torch::randn({1, 4, 9})); }, {"input 'x'", "[batch, L, 8]", "[1, 4, 9]"});
+}
+
+TEST(S6LayersReject, SelfMixerGivenAContext) {
+  SelectiveScan2dImpl m(s6(8));
+  expect_error([&] { m.forward(torch::randn({1, 4, 8}), torch::randn({1, 4, 8})); }, {"self mixer", "no context"});
+}
+
+TEST(S6LayersReject, CrossMixerWithoutContextOrWithOtherLength) {
+  CrossSelectiveScan2dImpl m(s6(8));
+  expect_error([&] { m.forward(torch::randn({1, 4, 8})); }, {"needs a context"});
+  expect_error([&] { m.forward(torch::randn({1, 4, 8}), torch::randn({1, 5, 8})); },
+               {"context", "batch and length [1, 4]", "[1, 5, 8]"});
+}
+
+TEST(S6LayersReject, FourDirectionsOnNonSquareLengthWithoutGrid) {
+  SelectiveScan2dImpl m(s6(8, 4));
+  expect_error([&] { m.forward(torch::randn({1, 12, 8})); }, {"L = 12 is not a perfect square", "pass the grid"});
+  expect_error([&] { m.forward(torch::randn({1, 12, 8}), {}, {}, {5, 3}); }, {"height × width = L = 12", "5 × 3 = 15"});
+}
+
+}  // namespace
+}  // namespace mno::testing
