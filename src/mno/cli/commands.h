@@ -13,5 +13,6 @@ using Action = std::function<void()>;
 void add_bench_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
+void add_info_command(CLI::App& app, Action& action);
 
 }  // namespace mno::cli
