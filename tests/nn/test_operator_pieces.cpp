@@ -46,9 +46,9 @@ TEST(OperatorPiecesFeedForward, GegluIsGeluOfFirstHalfTimesSecond) {
   EXPECT_EQ(nn::count_parameters(*ffn), (4 * 6 + 6) + (3 * 4 + 4));
   const auto x = torch::randn({2, 4});
   const auto params = ffn->named_parameters();
-  const auto h = torch::matmul(x, params["in.weight"].t()) + params["in.bias"];
-  const auto want = torch::matmul(torch::gelu(h.narrow(1, 0, 3)) * h.narrow(1, 3, 3), params["out.weight"].t()) +
-                    params["out.bias"];
+  const auto h = torch::matmul(x, params["fc1.weight"].t()) + params["fc1.bias"];
+  const auto want = torch::matmul(torch::gelu(h.narrow(1, 0, 3)) * h.narrow(1, 3, 3), params["fc2.weight"].t()) +
+                    params["fc2.bias"];
   EXPECT_LT(relative_error(ffn->forward(x), want), 1e-6);
   expect_error([] { nn::feed_forward_kind("swish", "key 'activation'"); }, {"key 'activation'", "relu, gelu, geglu"});
 }

@@ -36,32 +36,26 @@ struct GnotOptions {
   int64_t width = 96, layers = 4, mlp_layers = 4, ffn_ratio = 2, experts = 1;
 };
 
-// Σ_m g_m(pos) · FFN_m(x) with g = softmax(gatenet(pos)). With one expert g ≡ 1 and the gate
-// network gets zero gradient, as in GNOT (§2.1).
-class GatedExpertsImpl : public torch::nn::Module {
+// Σ_m g_m · FFN_m(x): one FFN per expert, weighted by the block's gate g (below).
+class ExpertsImpl : public torch::nn::Module {
  public:
-  GatedExpertsImpl(int64_t width, int64_t hidden, int64_t experts) {
-    gate = register_module("gate", torch::nn::Sequential(torch::nn::Linear(2, hidden), torch::nn::GELU(),
-                                                         torch::nn::Linear(hidden, hidden), torch::nn::GELU(),
-                                                         torch::nn::Linear(hidden, experts)));
+  ExpertsImpl(int64_t width, int64_t hidden, int64_t experts) {
     for (int64_t m = 0; m < experts; ++m)
       experts_->push_back(torch::nn::Sequential(torch::nn::Linear(width, hidden), torch::nn::GELU(),
                                                 torch::nn::Linear(hidden, width)));
     register_module("experts", experts_);
   }
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& pos) {
-    const auto g = torch::softmax(gate->forward(pos), -1);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& gate) {
     torch::Tensor sum;
     for (size_t m = 0; m < experts_->size(); ++m) {
-      const auto term = g.narrow(-1, m, 1) * experts_->at<torch::nn::SequentialImpl>(m).forward(x);
+      const auto term = gate.narrow(-1, m, 1) * experts_->at<torch::nn::SequentialImpl>(m).forward(x);
       sum = m == 0 ? term : sum + term;
     }
     return sum;
   }
-  torch::nn::Sequential gate{nullptr};
   torch::nn::ModuleList experts_;
 };
-TORCH_MODULE(GatedExperts);
+TORCH_MODULE(Experts);
 
 class GnotBlockImpl : public torch::nn::Module {
  public:
@@ -69,21 +63,28 @@ class GnotBlockImpl : public torch::nn::Module {
     const int64_t hidden = o.ffn_ratio * o.width;
     for (int i = 0; i < 5; ++i) norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.width})));
     register_module("norms", norms);
-    cross = register_module("cross", make_host_mixer(node, "mixer", defaults, o.width, nn::MixerRole::cross));
-    ffn1 = register_module("ffn1", GatedExperts(o.width, hidden, o.experts));
-    self = register_module("self", make_host_mixer(node, "mixer", defaults, o.width, nn::MixerRole::self));
-    ffn2 = register_module("ffn2", GatedExperts(o.width, hidden, o.experts));
+    cross = register_module("cross_mixer", make_host_mixer(node, "mixer", defaults, o.width, nn::MixerRole::cross));
+    // One gate network per block, shared by both expert FFNs: g = softmax(gatenet(pos)). With one
+    // expert g ≡ 1 and the gate gets zero gradient, as in GNOT (§2.1).
+    gate = register_module("gate", torch::nn::Sequential(torch::nn::Linear(2, hidden), torch::nn::GELU(),
+                                                         torch::nn::Linear(hidden, hidden), torch::nn::GELU(),
+                                                         torch::nn::Linear(hidden, o.experts)));
+    ffn1 = register_module("ffn1", Experts(o.width, hidden, o.experts));
+    self = register_module("self_mixer", make_host_mixer(node, "mixer", defaults, o.width, nn::MixerRole::self));
+    ffn2 = register_module("ffn2", Experts(o.width, hidden, o.experts));
   }
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& z, const torch::Tensor& pos, const TokenGrid& grid) {
     const auto norm = [&](int i, const torch::Tensor& t) { return norms->at<torch::nn::LayerNormImpl>(i).forward(t); };
+    const auto g = torch::softmax(gate->forward(pos), -1);
     x = x + cross->forward(norm(0, x), norm(1, z), pos, grid);
-    x = x + norm(2, ffn1->forward(x, pos));
+    x = x + norm(2, ffn1->forward(x, g));
     x = x + self->forward(norm(3, x), {}, pos, grid);
-    return x + norm(4, ffn2->forward(x, pos));
+    return x + norm(4, ffn2->forward(x, g));
   }
   torch::nn::ModuleList norms;
   nn::TokenMixer cross, self;
-  GatedExperts ffn1{nullptr}, ffn2{nullptr};
+  torch::nn::Sequential gate{nullptr};
+  Experts ffn1{nullptr}, ffn2{nullptr};
 };
 TORCH_MODULE(GnotBlock);
 

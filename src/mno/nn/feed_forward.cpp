@@ -16,8 +16,8 @@ FeedForwardKind feed_forward_kind(const std::string& name, const std::string& wh
 
 FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t hidden, FeedForwardKind kind, double dropout) : kind_(kind) {
   const int64_t widen = kind == FeedForwardKind::geglu ? 2 : 1;
-  in_ = register_module("in", torch::nn::Linear(dim, widen * hidden));
-  out_ = register_module("out", torch::nn::Linear(hidden, dim));
+  in_ = register_module("fc1", torch::nn::Linear(dim, widen * hidden));
+  out_ = register_module("fc2", torch::nn::Linear(hidden, dim));
   dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
 }
 
