@@ -4,6 +4,7 @@
 
 #include "bench/model_bench.h"
 #include "bench/scan_bench.h"
+#include "bench/scan_bench_cuda.h"
 #include "mno/cli/commands.h"
 #include "mno/core/atomic_file.h"
 #include "mno/core/log.h"
@@ -29,6 +30,15 @@ void add_bench_command(CLI::App& app, Action& action) {
       opts->composed = !*composed;
       const std::string command = fmt::format("mno bench scan --device {}{}{}", opts->device, opts->quick ? " --quick" : "",
                                               opts->composed ? "" : " --no-composed");
+      if (opts->device == "cuda") {
+        const auto report = bench::run_scan_bench_cuda(*opts, command);
+        fmt::print("{}", report.markdown);
+        if (!json->empty()) {
+          write_text_atomically(*json, report.json);
+          log::info("wrote {}", *json);
+        }
+        return;
+      }
       const auto rows = bench::run_scan_bench(*opts);
       const auto machine = bench::machine_info();
       fmt::print("{}", bench::scan_bench_markdown(rows, machine, command));
