@@ -224,7 +224,7 @@ int elementwise_blocks(int64_t n) { return static_cast<int>(std::min<int64_t>((n
 
 int channels_per_block(const Problem& p, int lanes) {
   int cpb = 256 / lanes;
-  while (cpb > 4 && p.batch * p.K * ((p.E + cpb - 1) / cpb) < 264) cpb /= 2;
+  while (cpb > 8 && p.batch * p.K * ((p.E + cpb - 1) / cpb) < 264) cpb /= 2;
   return cpb;
 }
 

@@ -15,7 +15,7 @@ template <int Q_, int NS_, int CHUNK_, int SAVE_, int SUB_> struct Config {
   static constexpr int CHUNK = CHUNK_;  // forward: positions staged in shared memory at a time
   static constexpr int SAVE = SAVE_;    // steps between saved states (backward's chunk)
   static constexpr int SUB = SUB_;      // backward: steps whose states are recomputed into registers
-  static_assert(CHUNK % SAVE == 0 && SAVE % SUB == 0, "chunk sizes must nest");
+  static_assert(CHUNK == SAVE && SAVE % SUB == 0 && CHUNK % 4 == 0, "the forward saves the state at each chunk start");
 };
 
 using SmallN = Config<8, 2, 64, 64, 16>;   // N ≤ 16 (MNO and Mamba use 16)

@@ -76,30 +76,51 @@ __global__ void __launch_bounds__(256) scan_forward_kernel(Problem p, ForwardOut
     }
     __syncthreads();
 
+    // The state at the chunk start is what backward restarts from (CHUNK == SAVE).
+    if (out.chunk_states && active) {
+      const int64_t base = ((b * C + c) * nsaved + t0 / SAVE) * N;
+#pragma unroll
+      for (int j = 0; j < NS; ++j)
+        if (q + Q * j < N) out.chunk_states[base + q + Q * j] = h[j];
+    }
     const float* dr = ds + ch * RS;
     const float* ur = us + ch * RS;
-#pragma unroll 4
-    for (int t = 0; t < CH; ++t) {
-      if (t >= steps) break;
-      if (out.chunk_states && t % SAVE == 0 && active) {
-        const int64_t base = ((b * C + c) * nsaved + (t0 + t) / SAVE) * N;
+    // Steps go in groups of G: every load of a group is issued before its arithmetic and the
+    // y reductions of the group are independent, so latency overlaps (the smem store of y would
+    // otherwise order every following load). Positions past `steps` hold Δ = 0 and B = C = 0:
+    // they leave the state unchanged and are not written.
+    constexpr int G = 4;
+    for (int t = 0; t < steps; t += G) {
+      float dl[G], x[G], bv[G][NS], cv[G][NS], yp[G];
 #pragma unroll
-        for (int j = 0; j < NS; ++j)
-          if (q + Q * j < N) out.chunk_states[base + q + Q * j] = h[j];
-      }
-      const float dl = dr[t], x = ur[t], dx = dl * x;
-      float yp = 0.f;
+      for (int i = 0; i < G; ++i) {
+        dl[i] = dr[t + i];
+        x[i] = ur[t + i];
 #pragma unroll
-      for (int j = 0; j < NS; ++j) {
-        const float a = fast_exp2(dl * A2[j]);
-        const float bv = var_B ? Bs[t * BS + q + Q * j] : Bi[j];
-        const float cv = var_C ? Cs[t * BS + q + Q * j] : Ci[j];
-        h[j] = fmaf(a, h[j], dx * bv);
-        yp = fmaf(cv, h[j], yp);
+        for (int j = 0; j < NS; ++j) {
+          bv[i][j] = var_B ? Bs[(t + i) * BS + q + Q * j] : Bi[j];
+          cv[i][j] = var_C ? Cs[(t + i) * BS + q + Q * j] : Ci[j];
+        }
       }
 #pragma unroll
-      for (int o = Q / 2; o > 0; o >>= 1) yp += __shfl_xor_sync(0xffffffffu, yp, o);
-      if (q == 0) ys[ch * RS + t] = fmaf(Dc, x, yp);
+      for (int i = 0; i < G; ++i) {
+        const float dx = dl[i] * x[i];
+        yp[i] = 0.f;
+#pragma unroll
+        for (int j = 0; j < NS; ++j) {
+          h[j] = fmaf(fast_exp2(dl[i] * A2[j]), h[j], dx * bv[i][j]);
+          yp[i] = fmaf(cv[i][j], h[j], yp[i]);
+        }
+      }
+#pragma unroll
+      for (int o = Q / 2; o > 0; o >>= 1) {
+#pragma unroll
+        for (int i = 0; i < G; ++i) yp[i] += __shfl_xor_sync(0xffffffffu, yp[i], o);
+      }
+      if (q == 0) {
+#pragma unroll
+        for (int i = 0; i < G; ++i) ys[ch * RS + t + i] = fmaf(Dc, x[i], yp[i]);
+      }
     }
     __syncthreads();
 
@@ -138,7 +159,7 @@ template <typename T> __global__ void finish_forward_kernel(int64_t n, const flo
 int channels_per_block(const Problem& p, int lanes) {
   // Prefer large tiles (more B/C reuse) while keeping at least ~2 blocks per SM.
   int cpb = 256 / lanes;
-  while (cpb > 4 && p.batch * p.K * ((p.E + cpb - 1) / cpb) < 264) cpb /= 2;
+  while (cpb > 8 && p.batch * p.K * ((p.E + cpb - 1) / cpb) < 264) cpb /= 2;
   return cpb;
 }
 
