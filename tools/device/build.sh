@@ -36,4 +36,4 @@ echo "== bench"
 "$BUILD/mno" bench scan --device cuda --json "$OUT/bench-scan-cuda.json" 2>&1 | tee "$OUT/bench-scan-cuda.md"
 
 echo "== the rest of the test suite (GPU tests ran above, alone: their CPU double reference is slow under -j)"
-(cd "$BUILD" && ctest -j8 --timeout 300 -E CudaScan --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+(cd "$BUILD" && ctest -j4 --timeout 900 -E CudaScan --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
