@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include "mno/core/error.h"
+#include "mno/data/lzf_filter.h"
 
 namespace mno::data {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 void silence_hdf5() {
   static const bool once = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    register_lzf_filter();
     return true;
   }();
   (void)once;

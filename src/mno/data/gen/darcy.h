@@ -6,6 +6,7 @@
 // reaction_diffusion_2D_multi_solution_Hydra.py). We solve the same 5-point discretisation
 // (arithmetic face averages of a) directly with a sparse Cholesky factorisation: the exact
 // steady state of that discretisation, independent of the initial u, in milliseconds.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -6,6 +6,7 @@
 // with classical RK4 at a fixed step below the stability limit; PDEBench uses SciPy's adaptive
 // RK45 at its default tolerances (docs/data.md).
 // Fields are stored [ny, nx] (y major), as PDEBench reshapes them: data[t, y, x, (u, v)].
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

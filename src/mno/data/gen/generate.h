@@ -2,6 +2,7 @@
 // `mno generate darcy|swe|diffreact`: makes a PDEBench-layout file. Samples are solved in
 // parallel, streamed to a temporary file in index order and the file is renamed to `out` only
 // when complete. Sample i depends only on (seed, i): the file is the same for any thread count.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 

@@ -8,6 +8,7 @@
 // hydrostatic reconstruction reduces to this on a flat bed).
 // PDEBench uses PyClaw's wave-propagation method with a Roe solver and the MC limiter; docs/data.md
 // compares the two.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
