@@ -76,6 +76,23 @@ TEST(Progress, PlainLinesAtEveryTenthAndAtTheEnd) {
   EXPECT_EQ(text.find('\r'), std::string::npos);  // no terminal control codes in logs
 }
 
+TEST(Progress, TerminalBarRedrawsOneLineAndEndsWithNewline) {
+  std::FILE* out = std::tmpfile();
+  {
+    Progress p("train", 4, Progress::Style::bar, out);
+    p.advance(4, "loss 0.1");  // the last unit is always drawn
+  }
+  std::rewind(out);
+  std::string text;
+  for (int c; (c = std::fgetc(out)) != EOF;) text += static_cast<char>(c);
+  std::fclose(out);
+  EXPECT_EQ(text.front(), '\r') << text;
+  EXPECT_NE(text.find("train [############################] 4/4 100%"), std::string::npos) << text;
+  EXPECT_NE(text.find("loss 0.1"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;  // one line, finished once
+  EXPECT_EQ(text.back(), '\n');
+}
+
 TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(65), "01:05");
   EXPECT_EQ(format_duration(3725), "1:02:05");

@@ -52,6 +52,13 @@ std::string describe(const ScanCase& c) {
                      c.softplus ? "_softplus" : "");
 }
 
+}  // namespace
+
+// gtest prints parameters with PrintTo: a readable case name instead of the struct's bytes.
+void PrintTo(const ScanCase& c, std::ostream* os) { *os << describe(c); }
+
+namespace {
+
 class ScanMatchesReference : public ::testing::TestWithParam<ScanCase> {};
 
 // Double in, double out: the fast path must reproduce the reference to rounding.

@@ -1,7 +1,10 @@
 // mno bench scan [--device cpu|cuda] [--json FILE] [--repeats N] [--composed-repeats N] [--no-composed] [--quick]
+// mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
 #include <fmt/format.h>
 
+#include "bench/model_bench.h"
 #include "bench/scan_bench.h"
+#include "bench/scan_bench_cuda.h"
 #include "mno/cli/commands.h"
 #include "mno/core/atomic_file.h"
 #include "mno/core/log.h"
@@ -27,6 +30,15 @@ void add_bench_command(CLI::App& app, Action& action) {
       opts->composed = !*composed;
       const std::string command = fmt::format("mno bench scan --device {}{}{}", opts->device, opts->quick ? " --quick" : "",
                                               opts->composed ? "" : " --no-composed");
+      if (opts->device == "cuda") {
+        const auto report = bench::run_scan_bench_cuda(*opts, command);
+        fmt::print("{}", report.markdown);
+        if (!json->empty()) {
+          write_text_atomically(*json, report.json);
+          log::info("wrote {}", *json);
+        }
+        return;
+      }
       const auto rows = bench::run_scan_bench(*opts);
       const auto machine = bench::machine_info();
       fmt::print("{}", bench::scan_bench_markdown(rows, machine, command));
@@ -34,6 +46,24 @@ void add_bench_command(CLI::App& app, Action& action) {
         write_text_atomically(*json, bench::scan_bench_json(rows, machine, command));
         log::info("wrote {}", *json);
       }
+    };
+  });
+
+  auto* model = bench->add_subcommand("model", "Whole models: forward, forward+backward and an AdamW step, side by side");
+  auto model_opts = std::make_shared<bench::ModelBenchOptions>();
+  model->add_option("configs", model_opts->configs,
+                    "model configs (default: configs/darcy/{gnot,gt,oformer}_{attention,softmax,mamba}.yaml)");
+  model->add_option("--device", model_opts->device, "cpu or cuda")->capture_default_str();
+  model->add_option("--batch", model_opts->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_option("--side", model_opts->side, "grid side (L = side²)")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_option("--repeats", model_opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_flag("--quick", model_opts->quick, "batch 1, 16 × 16, one run: a smoke test");
+  model->callback([&action, model_opts] {
+    action = [model_opts] {
+      const std::string command = fmt::format("mno bench model --device {}{}", model_opts->device,
+                                              model_opts->quick ? " --quick" : "");
+      const auto rows = bench::run_model_bench(*model_opts);
+      fmt::print("{}", bench::model_bench_markdown(rows, *model_opts, bench::machine_info(), command));
     };
   });
 }

@@ -13,6 +13,7 @@ using Action = std::function<void()>;
 void add_bench_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
+void add_info_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_data_command(CLI::App& app, Action& action);
 

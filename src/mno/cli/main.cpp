@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   mno::cli::add_bench_command(app, action);
   mno::cli::add_check_command(app, action);
   mno::cli::add_demo_command(app, action);
+  mno::cli::add_info_command(app, action);
   mno::cli::add_generate_command(app, action);
   mno::cli::add_data_command(app, action);
 

@@ -4,9 +4,13 @@
 #include <mutex>
 
 #include "mno/core/error.h"
+#include "mno/nn/galerkin_attention.h"
+#include "mno/nn/linear_attention.h"
 #include "mno/nn/mamba_block.h"
 #include "mno/nn/mixer.h"
+#include "mno/nn/rotary_galerkin_attention.h"
 #include "mno/nn/selective_scan_2d.h"
+#include "mno/nn/softmax_attention.h"
 
 namespace mno::nn {
 namespace {
@@ -26,6 +30,26 @@ template <typename Module> MixerFactory s6_factory(int64_t directions) {
   };
 }
 
+// A factory for a mixer whose constructor takes (node, d_model, cross).
+template <typename Module, bool Cross> MixerFactory attention_factory() {
+  return [](const ConfigNode& node, int64_t d_model) -> TokenMixer {
+    return std::make_shared<Module>(node, d_model, Cross);
+  };
+}
+
+// A factory for a mixer built from Options::from_config(node, d_model, cross).
+template <typename Module, typename Options, bool Cross> MixerFactory options_factory() {
+  return [](const ConfigNode& node, int64_t d_model) -> TokenMixer {
+    return std::make_shared<Module>(Options::from_config(node, d_model, Cross));
+  };
+}
+
+MixerFactory galerkin_factory(GalerkinAttentionOptions::Kind kind) {
+  return [kind](const ConfigNode& node, int64_t d_model) -> TokenMixer {
+    return std::make_shared<GalerkinAttentionImpl>(GalerkinAttentionOptions::from_config(node, d_model, kind));
+  };
+}
+
 void register_builtin_mixers() {
   register_mixer("mamba", s6_factory<SelectiveScan2dImpl>(2), s6_factory<CrossSelectiveScan2dImpl>(2));
   register_mixer("mamba4", s6_factory<SelectiveScan2dImpl>(4), s6_factory<CrossSelectiveScan2dImpl>(4));
@@ -35,6 +59,13 @@ void register_builtin_mixers() {
         return std::make_shared<MambaBlockImpl>(MambaBlockOptions::from_config(node, d_model));
       },
       nullptr);
+  register_mixer("galerkin", galerkin_factory(GalerkinAttentionOptions::Kind::galerkin), nullptr);
+  register_mixer("fourier", galerkin_factory(GalerkinAttentionOptions::Kind::fourier), nullptr);
+  register_mixer("softmax", options_factory<SoftmaxAttentionImpl, SoftmaxAttentionOptions, false>(),
+                 options_factory<SoftmaxAttentionImpl, SoftmaxAttentionOptions, true>());
+  register_mixer("linear", attention_factory<LinearAttentionImpl, false>(), attention_factory<LinearAttentionImpl, true>());
+  register_mixer("rotary_galerkin", options_factory<RotaryGalerkinAttentionImpl, RotaryGalerkinOptions, false>(),
+                 options_factory<RotaryGalerkinAttentionImpl, RotaryGalerkinOptions, true>());
 }
 
 void ensure_builtins() {
@@ -42,9 +73,10 @@ void ensure_builtins() {
   std::call_once(once, register_builtin_mixers);
 }
 
-std::string known_types() {
+std::string known_types(bool cross_only = false) {
   std::string s;
-  for (const auto& [name, entry] : table()) s += (s.empty() ? "" : ", ") + name;
+  for (const auto& [name, entry] : table())
+    if (!cross_only || entry.cross) s += (s.empty() ? "" : ", ") + name;
   return s;
 }
 
@@ -72,8 +104,8 @@ TokenMixer make_mixer(const ConfigNode& node, int64_t d_model, MixerRole role) {
                          fmt::format("one of the mixer types {}", known_types()), "'" + type + "'");
   const MixerFactory& factory = role == MixerRole::self ? it->second.self : it->second.cross;
   if (!factory)
-    throw Error(fmt::format("{}: mixer type '{}' at '{}' has no cross form; cross mixers: use one of the types that have "
-                            "one (e.g. mamba, mamba4)", node.source(), type, node.path_of("type")));
+    throw Error(fmt::format("{}: mixer type '{}' at '{}' has no cross form; types with one: {}", node.source(), type,
+                            node.path_of("type"), known_types(/*cross_only=*/true)));
   TokenMixer mixer = factory(node, d_model);
   node.reject_unknown_keys();
   return mixer;

@@ -37,12 +37,15 @@ ScanResult selective_scan_reference(const torch::Tensor& u, const torch::Tensor&
     const auto C_k = channel_matrix(C, c0, s.E, s.C, walk);
     const auto deltaA = torch::exp(dt.unsqueeze(-1) * A_k);               // [batch, E, L, N]
     const auto deltaB_u = (dt * u_k).unsqueeze(-1) * B_k;                   // [batch, E, L, N]
+    // unbind, not select(t) per step: select's backward writes a full-size zero gradient per step
+    // (O(L^2)); unbind's backward is one stack.
+    const auto a_steps = deltaA.unbind(2), bu_steps = deltaB_u.unbind(2), c_steps = C_k.unbind(2);
     auto h = torch::zeros({s.batch, s.E, s.N}, deltaA.options());
     std::vector<torch::Tensor> ys;
     ys.reserve(s.L);
     for (int64_t t = 0; t < s.L; ++t) {
-      h = deltaA.select(2, t) * h + deltaB_u.select(2, t);
-      ys.push_back((h * C_k.select(2, C_k.size(2) == 1 ? 0 : t)).sum(-1));
+      h = a_steps[t] * h + bu_steps[t];
+      ys.push_back((h * c_steps[c_steps.size() == 1 ? 0 : t]).sum(-1));
     }
     auto y_k = torch::stack(ys, 2);
     if (D.defined()) y_k = y_k + D.narrow(0, c0, s.E).view({1, s.E, 1}) * u_k;

@@ -1,0 +1,121 @@
+#include "bench/model_bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "mno/core/config.h"
+#include "mno/core/error.h"
+#include "mno/core/progress.h"
+#include "mno/models/neural_operator.h"
+
+namespace mno::bench {
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Wall time of fn, waiting for the device to finish.
+double time_ms(const std::function<void()>& fn, bool cuda) {
+  if (cuda) torch::cuda::synchronize();
+  const auto t0 = std::chrono::steady_clock::now();
+  fn();
+  if (cuda) torch::cuda::synchronize();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+ModelBenchRow measure(const std::string& path, const ModelBenchOptions& o, const torch::Device& device) {
+  const Config config = Config::load_file(path);
+  YAML::Node model_yaml = config.root().yaml()["model"];
+  // The GT regressor keeps at most side/2 modes, so --quick grids still hold it.
+  if (o.side < 24 && model_yaml["name"].IsDefined() && model_yaml["name"].as<std::string>() == "gt")
+    model_yaml["modes"] = o.side / 2 - 1;
+  auto model = models::make_model(config.root().child("model"));
+  model->to(device);
+  const int64_t L = o.side * o.side;
+  const auto axis = torch::linspace(0, 1, o.side);
+  const auto pos = torch::stack(torch::meshgrid({axis, axis}, "ij"), -1).reshape({1, L, 2}).expand({o.batch, L, 2}).to(device);
+  const auto features = torch::randn({o.batch, L, model->in_channels()}).to(device);
+  const auto target = torch::randn({o.batch, L, model->out_channels()}).to(device);
+  const models::TokenGrid grid{o.side, o.side};
+  torch::optim::AdamW optimiser(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(5e-6));
+  const auto forward = [&] {
+    torch::NoGradGuard no_grad;
+    model->forward(features, pos, grid);
+  };
+  const auto forward_backward = [&] {
+    model->zero_grad();
+    torch::mse_loss(model->forward(features, pos, grid), target).backward();
+  };
+  const auto train_step = [&] {
+    optimiser.zero_grad();
+    torch::mse_loss(model->forward(features, pos, grid), target).backward();
+    optimiser.step();
+  };
+  const bool cuda = device.is_cuda();
+  forward_backward();  // warm-up
+  std::vector<double> f, fb, step;
+  for (int i = 0; i < o.repeats; ++i) {
+    f.push_back(time_ms(forward, cuda));
+    fb.push_back(time_ms(forward_backward, cuda));
+    step.push_back(time_ms(train_step, cuda));
+  }
+  ModelBenchRow row;
+  row.config = path;
+  const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
+  row.model = model->name() + (mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
+  row.parameters = models::count_model_parameters(*model).trainable;
+  row.forward_ms = median(f);
+  row.forward_backward_ms = median(fb);
+  row.train_step_ms = median(step);
+  return row;
+}
+
+}  // namespace
+
+std::vector<std::string> default_model_bench_configs(const std::string& source_dir) {
+  std::vector<std::string> paths;
+  for (const auto* name : {"gnot_linear", "gnot_softmax", "gnot_mamba", "gt_galerkin", "gt_softmax", "gt_mamba",
+                           "oformer_galerkin", "oformer_softmax", "oformer_mamba"})
+    paths.push_back(fmt::format("{}/configs/darcy/{}.yaml", source_dir, name));
+  return paths;
+}
+
+std::vector<ModelBenchRow> run_model_bench(const ModelBenchOptions& options) {
+  ModelBenchOptions o = options;
+  if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
+  check(o.device == "cpu" || o.device == "cuda", "bench model: --device must be cpu or cuda, found '{}'", o.device);
+  check(o.device == "cpu" || torch::cuda::is_available(), "bench model: --device cuda, but CUDA is not available here");
+  const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  const auto configs = o.configs.empty() ? default_model_bench_configs(".") : o.configs;
+  Progress progress("bench model", static_cast<int64_t>(configs.size()));
+  std::vector<ModelBenchRow> rows;
+  for (const auto& path : configs) {
+    rows.push_back(measure(path, o, device));
+    progress.advance(1);
+  }
+  return rows;
+}
+
+std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const ModelBenchOptions& options,
+                                 const MachineInfo& machine, const std::string& command) {
+  ModelBenchOptions o = options;
+  if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
+  std::string s = fmt::format("`{}` — {}, {} threads, LibTorch {}, {}; batch {}, {} × {}, fp32, median of {}\n\n",
+                              command, machine.cpu, machine.threads, machine.torch_version, machine.date, o.batch,
+                              o.side, o.side, o.repeats);
+  s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms |\n";
+  s += "|---|---|---:|---:|---:|---:|\n";
+  for (const auto& r : rows)
+    s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} |\n", r.config, r.model, r.parameters, r.forward_ms,
+                     r.forward_backward_ms, r.train_step_ms);
+  return s;
+}
+
+}  // namespace mno::bench

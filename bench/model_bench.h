@@ -1,0 +1,31 @@
+#pragma once
+// `mno bench model`: forward, forward+backward and a full training step (AdamW + MSE) per batch
+// for whole models at the paper's shapes (batch 8, 64 × 64), each host with attention and with
+// Mamba side by side in one run (issue 6). Medians of `repeats` runs after one warm-up.
+#include <string>
+#include <vector>
+
+#include "bench/machine.h"
+
+namespace mno::bench {
+
+struct ModelBenchOptions {
+  std::vector<std::string> configs;  // empty: the Darcy configs of every host × {attention, softmax, mamba}
+  std::string device = "cpu";
+  int64_t batch = 8, side = 64;
+  int repeats = 5;
+  bool quick = false;  // batch 1, 16 × 16, 1 repeat: a smoke run
+};
+
+struct ModelBenchRow {
+  std::string config, model;
+  int64_t parameters = 0;
+  double forward_ms = 0, forward_backward_ms = 0, train_step_ms = 0;
+};
+
+std::vector<std::string> default_model_bench_configs(const std::string& source_dir);
+std::vector<ModelBenchRow> run_model_bench(const ModelBenchOptions& options);
+std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const ModelBenchOptions& options,
+                                 const MachineInfo& machine, const std::string& command);
+
+}  // namespace mno::bench

@@ -1,0 +1,101 @@
+#include "mno/nn/chunked_attention.h"
+
+#include <algorithm>
+
+#include "mno/core/error.h"
+#include "mno/core/torch_compat.h"
+
+namespace mno::nn {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+int64_t rows_per_block(const torch::Tensor& q, const torch::Tensor& k, int64_t requested) {
+  const int64_t Lq = q.size(2);
+  if (requested > 0) return std::min(requested, Lq);
+  constexpr int64_t kScoreBudget = int64_t(1) << 25;  // elements of one block's score matrix
+  const int64_t per_row = std::max<int64_t>(1, q.size(0) * q.size(1) * k.size(2));
+  return std::clamp<int64_t>(kScoreBudget / per_row, 1, Lq);
+}
+
+// Forward saves q, k, v, the output and each row's log-sum-exp; backward recomputes the
+// probabilities block by block: P = exp(S − lse), dS = P ⊙ (dO·vᵀ − rowsum(dO ⊙ O)).
+struct BlockedSoftmaxAttention : public torch::autograd::Function<BlockedSoftmaxAttention> {
+  static variable_list forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, double scale, int64_t rows) {
+    const int64_t Lq = q.size(2);
+    auto out = torch::empty({q.size(0), q.size(1), Lq, v.size(3)}, q.options());
+    auto lse = torch::empty({q.size(0), q.size(1), Lq, 1}, q.options());
+    const auto kt = k.transpose(2, 3);
+    for (int64_t s = 0; s < Lq; s += rows) {
+      const int64_t n = std::min(rows, Lq - s);
+      auto scores = torch::matmul(q.narrow(2, s, n), kt).mul_(scale);
+      const auto row_max = std::get<0>(scores.max(-1, true));
+      auto p = scores.sub_(row_max).exp_();
+      const auto row_sum = p.sum(-1, true);
+      out.narrow(2, s, n).copy_(torch::matmul(p, v).div_(row_sum));
+      lse.narrow(2, s, n).copy_(row_sum.log().add_(row_max));
+    }
+    ctx->save_for_backward({q, k, v, out, lse});
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["rows"] = rows;
+    return {out};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const int64_t rows = ctx->saved_data["rows"].toInt();
+    const auto d_out = grads[0].contiguous();
+    const auto delta = (d_out * out).sum(-1, true);  // rowsum(dO ⊙ O)
+    auto dq = torch::empty_like(q), dk = torch::zeros_like(k), dv = torch::zeros_like(v);
+    const auto kt = k.transpose(2, 3), vt = v.transpose(2, 3);
+    const int64_t Lq = q.size(2);
+    for (int64_t s = 0; s < Lq; s += rows) {
+      const int64_t n = std::min(rows, Lq - s);
+      const auto qs = q.narrow(2, s, n), dos = d_out.narrow(2, s, n);
+      auto p = torch::matmul(qs, kt).mul_(scale).sub_(lse.narrow(2, s, n)).exp_();
+      dv.add_(torch::matmul(p.transpose(2, 3), dos));
+      auto ds = torch::matmul(dos, vt).sub_(delta.narrow(2, s, n)).mul_(p).mul_(scale);
+      dq.narrow(2, s, n).copy_(torch::matmul(ds, k));
+      dk.add_(torch::matmul(ds.transpose(2, 3), qs));
+    }
+    return {dq, dk, dv, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// The blocks through plain autograd: used only for the always-on dropout quirk.
+torch::Tensor blocked_with_dropout(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                   double scale, int64_t rows, double p) {
+  std::vector<torch::Tensor> blocks;
+  const auto kt = k.transpose(2, 3);
+  for (int64_t s = 0; s < q.size(2); s += rows) {
+    const int64_t n = std::min(rows, q.size(2) - s);
+    auto probs = torch::softmax(torch::matmul(q.narrow(2, s, n), kt) * scale, -1);
+    blocks.push_back(torch::matmul(torch::dropout(probs, p, /*train=*/true), v));
+  }
+  return torch::cat(blocks, 2);
+}
+
+}  // namespace
+
+torch::Tensor chunked_softmax_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const ChunkedAttentionOptions& options) {
+  const bool ok = q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
+                  k.size(1) == q.size(1) && v.size(1) == q.size(1) && k.size(3) == q.size(3) && v.size(2) == k.size(2);
+  if (!ok)
+    throw mismatch_error("softmax attention: q, k, v", "[B, H, Lq, d], [B, H, Lk, d], [B, H, Lk, dv]",
+                         fmt::format("{}, {}, {}", compat::shape_str(q), compat::shape_str(k), compat::shape_str(v)));
+  const int64_t rows = rows_per_block(q, k, options.chunk);
+  if (options.always_on_dropout > 0) return blocked_with_dropout(q, k, v, options.scale, rows, options.always_on_dropout);
+  return BlockedSoftmaxAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), options.scale, rows)[0];
+}
+
+torch::Tensor softmax_attention_reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                          double scale) {
+  return torch::matmul(torch::softmax(torch::matmul(q, k.transpose(2, 3)) * scale, -1), v);
+}
+
+}  // namespace mno::nn

@@ -1,0 +1,127 @@
+// Attention mixers: the blocked softmax attention against the whole-matrix formula (values and
+// gradients), the mixers' formulas on small inputs, and the errors for bad context or config.
+#include <gtest/gtest.h>
+
+#include "mno/nn/chunked_attention.h"
+#include "mno/nn/linear_attention.h"
+#include "mno/nn/mixer.h"
+#include "support/testing.h"
+
+namespace mno::testing {
+namespace {
+
+nn::TokenMixer mixer(const std::string& yaml, int64_t d_model, nn::MixerRole role) {
+  const auto config = Config::parse(yaml, "mixer.yaml");
+  return nn::make_mixer(config.root(), d_model, role);
+}
+
+TEST(AttentionChunked, EqualsWholeMatrixFormulaWithGradients) {
+  torch::manual_seed(0);
+  const auto q0 = torch::randn({2, 3, 37, 8}, torch::kDouble), k0 = torch::randn({2, 3, 29, 8}, torch::kDouble);
+  const auto v0 = torch::randn({2, 3, 29, 5}, torch::kDouble), upstream = torch::randn({2, 3, 37, 5}, torch::kDouble);
+  const auto run = [&](auto attend) {
+    auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true), v = v0.clone().requires_grad_(true);
+    const auto out = attend(q, k, v);
+    (out * upstream).sum().backward();
+    return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
+  };
+  const auto want = run([](auto& q, auto& k, auto& v) { return nn::softmax_attention_reference(q, k, v, 0.3); });
+  for (int64_t chunk : {1, 5, 37, 100}) {
+    nn::ChunkedAttentionOptions options;
+    options.scale = 0.3;
+    options.chunk = chunk;
+    const auto got = run([&](auto& q, auto& k, auto& v) { return nn::chunked_softmax_attention(q, k, v, options); });
+    const char* names[] = {"out", "dq", "dk", "dv"};
+    for (int i = 0; i < 4; ++i) EXPECT_LT(relative_error(got[i], want[i]), 1e-12) << names[i] << ", chunk " << chunk;
+  }
+}
+
+TEST(AttentionChunked, LargeLogitsStayFinite) {
+  const auto q = torch::full({1, 1, 4, 2}, 100.0), k = torch::full({1, 1, 6, 2}, 100.0), v = torch::randn({1, 1, 6, 3});
+  nn::ChunkedAttentionOptions options;
+  options.chunk = 3;
+  const auto out = nn::chunked_softmax_attention(q, k, v, options);
+  EXPECT_TRUE(torch::allclose(out, v.mean(2, true).expand({1, 1, 4, 3}), 1e-5, 1e-5));
+}
+
+TEST(AttentionLinear, MatchesGnotNormalisedFormula) {
+  torch::manual_seed(1);
+  const auto config = Config::parse("{heads: 2}");
+  nn::LinearAttentionImpl attention(config.root(), 4, /*cross=*/false);
+  const auto x = torch::randn({1, 5, 4});
+  torch::NoGradGuard no_grad;
+  const auto y = attention.forward(x);
+  // One token at a time, straight from reference/mno.md §2.1.
+  const auto q = attention.query->forward(x).view({5, 2, 2}), k = attention.key->forward(x).view({5, 2, 2});
+  const auto v = attention.value->forward(x).view({5, 2, 2});
+  auto heads = torch::zeros({5, 2, 2});
+  for (int h = 0; h < 2; ++h) {
+    const auto qh = torch::softmax(q.select(1, h), -1), kh = torch::softmax(k.select(1, h), -1), vh = v.select(1, h);
+    for (int i = 0; i < 5; ++i) {
+      const auto norm = (qh[i] * kh.sum(0)).sum();
+      heads[i][h] = torch::matmul(qh[i], torch::matmul(kh.t(), vh)) / norm + qh[i];
+    }
+  }
+  EXPECT_LT(relative_error(y, attention.proj->forward(heads.view({1, 5, 4}))), 1e-5);
+}
+
+TEST(AttentionMixers, EveryAttentionTypeKeepsTheTokenShape) {
+  torch::manual_seed(2);
+  const auto x = torch::randn({2, 16, 8}), pos = torch::rand({2, 16, 2});
+  for (const std::string yaml : {"{type: galerkin, heads: 2}", "{type: fourier, heads: 2}", "{type: softmax, heads: 2}",
+                                 "{type: softmax, heads: 2, qk_norm: true, pos_dim: 2, init: gt}",
+                                 "{type: linear, heads: 2}", "{type: rotary_galerkin, heads: 2}"}) {
+    const auto y = mixer(yaml, 8, nn::MixerRole::self)->forward(x, {}, pos);
+    EXPECT_EQ(y.sizes(), x.sizes()) << yaml;
+  }
+  for (const std::string yaml : {"{type: softmax, heads: 2, rotary_scale: 16}", "{type: linear, heads: 2}",
+                                 "{type: rotary_galerkin, heads: 2}"}) {
+    const auto y = mixer(yaml, 8, nn::MixerRole::cross)->forward(x, torch::randn({2, 16, 8}), pos);
+    EXPECT_EQ(y.sizes(), x.sizes()) << yaml;
+  }
+}
+
+TEST(AttentionMixers, GalerkinAlwaysOnDropoutQuirkIsOffByDefaultAndStochasticWhenOn) {
+  torch::manual_seed(3);
+  const auto x = torch::randn({1, 16, 8}), pos = torch::rand({1, 16, 2});
+  auto plain = mixer("{type: galerkin, heads: 2}", 8, nn::MixerRole::self);
+  auto quirk = mixer("{type: galerkin, heads: 2, always_on_dropout: true}", 8, nn::MixerRole::self);
+  plain->eval();
+  quirk->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(plain->forward(x, {}, pos), plain->forward(x, {}, pos)));
+  EXPECT_FALSE(torch::equal(quirk->forward(x, {}, pos), quirk->forward(x, {}, pos)));
+}
+
+TEST(AttentionErrors, CrossMixersRejectContextOfAnotherLength) {
+  const auto x = torch::randn({1, 16, 8}), context = torch::randn({1, 9, 8}), pos = torch::rand({1, 16, 2});
+  for (const std::string type : {"softmax", "linear", "rotary_galerkin", "mamba"}) {
+    auto cross = mixer("{type: " + type + ", " + (type == "mamba" ? "d_state: 4" : "heads: 2") + "}", 8,
+                       nn::MixerRole::cross);
+    expect_error([&] { cross->forward(x, context, pos); }, {"context", "16", "9"});
+  }
+}
+
+TEST(AttentionErrors, SelfMixerRejectsContext) {
+  auto self = mixer("{type: softmax, heads: 2}", 8, nn::MixerRole::self);
+  expect_error([&] { self->forward(torch::randn({1, 4, 8}), torch::randn({1, 4, 8})); }, {"self mixer", "no context"});
+}
+
+TEST(AttentionErrors, MissingPositionsAreNamed) {
+  auto galerkin = mixer("{type: galerkin, heads: 2}", 8, nn::MixerRole::self);
+  expect_error([&] { galerkin->forward(torch::randn({1, 4, 8})); }, {"galerkin attention", "'pos'", "[1, 4, 2]"});
+}
+
+TEST(AttentionErrors, BadKeysNameTheKey) {
+  expect_error([] { mixer("{type: softmax, heads: 3}", 8, nn::MixerRole::self); },
+               {"key 'heads'", "a divisor of d_model 8", "3"});
+  expect_error([] { mixer("{type: softmax, init: xavier}", 8, nn::MixerRole::self); },
+               {"key 'init'", "default, gt, orthogonal", "'xavier'"});
+  expect_error([] { mixer("{type: rotary_galerkin, heads: 4, head_dim: 6}", 8, nn::MixerRole::self); },
+               {"key 'head_dim'", "multiple of 4"});
+  expect_error([] { mixer("{type: fourier, always_on_dropout: true}", 8, nn::MixerRole::self); },
+               {"unknown key 'always_on_dropout'"});
+}
+
+}  // namespace
+}  // namespace mno::testing
