@@ -9,6 +9,10 @@ PACKAGES=(
   libopenblas0-pthread    # fast BLAS under Debian's LibTorch (20x faster matmuls)
   libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev
+  libhdf5-dev             # PDEBench HDF5 files (data/)
+  libeigen3-dev           # sparse direct solves in the Darcy generator (data/gen/)
+  libplplot-dev plplot-driver-cairo  # PNG heatmaps (mno data plot)
+  python3-h5py            # only to build the h5py-written test fixture (tests/fixtures/)
 )
 
 missing=()

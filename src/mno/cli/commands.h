@@ -14,5 +14,7 @@ void add_bench_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 void add_info_command(CLI::App& app, Action& action);
+void add_generate_command(CLI::App& app, Action& action);
+void add_data_command(CLI::App& app, Action& action);
 
 }  // namespace mno::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   mno::cli::add_check_command(app, action);
   mno::cli::add_demo_command(app, action);
   mno::cli::add_info_command(app, action);
+  mno::cli::add_generate_command(app, action);
+  mno::cli::add_data_command(app, action);
 
   try {
     app.parse(argc, argv);

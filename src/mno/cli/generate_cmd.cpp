@@ -1,0 +1,81 @@
+// mno generate darcy|swe|diffreact --samples N --resolution R --out FILE [--seed S] [--threads T] [PDE options]
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "mno/cli/commands.h"
+#include "mno/core/log.h"
+#include "mno/data/gen/generate.h"
+
+namespace mno::cli {
+namespace {
+
+using namespace mno::data::gen;
+
+// Options every generator takes; --resolution is stored in the PDE's own parameters.
+void add_common(CLI::App* cmd, GenerateOptions& o, size_t& resolution) {
+  cmd->add_option("--samples", o.samples, "number of samples")->required();
+  cmd->add_option("--resolution", resolution, "cells per side")->capture_default_str();
+  cmd->add_option("--out", o.out, "output HDF5 file (written to a temporary name, renamed when complete)")->required();
+  cmd->add_option("--seed", o.seed, "sample i depends only on (seed, i)")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "solver threads (0 = all cores)")->capture_default_str();
+}
+
+void report(const char* pde, const GenerateOptions& o, const GenerateSummary& s) {
+  log::info("wrote {} {} samples to {} in {:.1f} s ({:.3f} s per sample)", s.samples, pde, o.out, s.seconds,
+            s.seconds / static_cast<double>(s.samples));
+}
+
+}  // namespace
+
+void add_generate_command(CLI::App& app, Action& action) {
+  auto* generate = app.add_subcommand("generate", "Generate PDE data in PDEBench's HDF5 layout");
+  generate->require_subcommand(1);
+
+  auto darcy_opts = std::make_shared<GenerateOptions>();
+  auto darcy = std::make_shared<DarcyParams>();
+  auto* d = generate->add_subcommand("darcy", "Steady Darcy flow -div(a grad u) = beta (2D_DarcyFlow_beta*.hdf5)");
+  add_common(d, *darcy_opts, darcy->resolution);
+  d->add_option("--beta", darcy->beta, "source term")->capture_default_str();
+  d->add_option("--high", darcy->high, "coefficient above the field's mean")->capture_default_str();
+  d->add_option("--low", darcy->low, "coefficient below the field's mean")->capture_default_str();
+  d->add_option("--bumps", darcy->bumps, "Gaussian bumps in the random field")->capture_default_str();
+  auto face_boundary = std::make_shared<bool>(false);
+  d->add_flag("--face-boundary", *face_boundary, "u = 0 on the boundary face (2nd order) instead of PDEBench's ghost cell");
+  d->callback([&action, darcy_opts, darcy, face_boundary] {
+    action = [darcy_opts, darcy, face_boundary] {
+      darcy->boundary = *face_boundary ? DarcyBoundary::face_zero : DarcyBoundary::ghost_zero;
+      report("darcy", *darcy_opts, generate_darcy(*darcy_opts, *darcy));
+    };
+  });
+
+  auto swe_opts = std::make_shared<GenerateOptions>();
+  auto swe = std::make_shared<DamBreakParams>();
+  auto* s = generate->add_subcommand("swe", "Shallow water, radial dam break (2D_rdb_NA_NA.h5)");
+  add_common(s, *swe_opts, swe->resolution);
+  s->add_option("--gravity", swe->gravity, "gravitational acceleration")->capture_default_str();
+  s->add_option("--radius-min", swe->radius_min, "dam radius ~ U(radius-min, radius-max)")->capture_default_str();
+  s->add_option("--radius-max", swe->radius_max, "")->capture_default_str();
+  s->add_option("--inner-height", swe->inner_height, "water depth inside the dam")->capture_default_str();
+  s->add_option("--outer-height", swe->outer_height, "water depth outside the dam")->capture_default_str();
+  s->add_option("--final-time", swe->final_time, "end time")->capture_default_str();
+  s->add_option("--frames", swe->frames, "saved frames including t = 0")->capture_default_str();
+  s->callback([&action, swe_opts, swe] {
+    action = [swe_opts, swe] { report("swe", *swe_opts, generate_shallow_water(*swe_opts, *swe)); };
+  });
+
+  auto dr_opts = std::make_shared<GenerateOptions>();
+  auto dr = std::make_shared<DiffusionReactionParams>();
+  auto* r = generate->add_subcommand("diffreact", "2-D FitzHugh-Nagumo diffusion-reaction (2D_diff-react_NA_NA.h5)");
+  add_common(r, *dr_opts, dr->resolution);
+  r->add_option("--du", dr->du, "diffusion of u")->capture_default_str();
+  r->add_option("--dv", dr->dv, "diffusion of v")->capture_default_str();
+  r->add_option("--k", dr->k, "reaction constant")->capture_default_str();
+  r->add_option("--final-time", dr->final_time, "end time")->capture_default_str();
+  r->add_option("--frames", dr->frames, "saved frames including t = 0")->capture_default_str();
+  r->callback([&action, dr_opts, dr] {
+    action = [dr_opts, dr] { report("diffreact", *dr_opts, generate_diffusion_reaction(*dr_opts, *dr)); };
+  });
+}
+
+}  // namespace mno::cli

@@ -1,0 +1,33 @@
+#pragma once
+// `mno generate darcy|swe|diffreact`: makes a PDEBench-layout file. Samples are solved in
+// parallel, streamed to a temporary file in index order and the file is renamed to `out` only
+// when complete. Sample i depends only on (seed, i): the file is the same for any thread count.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mno/data/gen/darcy.h"
+#include "mno/data/gen/diffusion_reaction.h"
+#include "mno/data/gen/shallow_water.h"
+
+namespace mno::data::gen {
+
+struct GenerateOptions {
+  size_t samples = 0;
+  std::string out;
+  uint64_t seed = 0;
+  int threads = 0;       // 0 = all cores
+  bool progress = true;  // a progress bar (or periodic lines when not on a terminal)
+};
+
+struct GenerateSummary {
+  size_t samples = 0;
+  double seconds = 0.0;
+};
+
+// The resolution comes from the PDE parameters (params.resolution).
+GenerateSummary generate_darcy(const GenerateOptions& options, const DarcyParams& params);
+GenerateSummary generate_shallow_water(const GenerateOptions& options, const DamBreakParams& params);
+GenerateSummary generate_diffusion_reaction(const GenerateOptions& options, const DiffusionReactionParams& params);
+
+}  // namespace mno::data::gen

@@ -1,0 +1,96 @@
+#include "mno/data/loader.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "mno/core/error.h"
+
+namespace mno::data {
+
+BatchLoader::BatchLoader(const std::string& path, SampleRange range, TaskSpec task, LoaderOptions options)
+    : reader_(path), range_(range), task_(task), options_(options) {
+  check(options_.batch_size >= 1, "{}: batch size must be at least 1", path);
+  check(range_.begin < range_.end && range_.end <= reader_.info().samples, "{}: sample range [{}, {}) does not fit {} samples",
+        path, range_.begin, range_.end, reader_.info().samples);
+  check(reader_.info().nx % task_.stride == 0 && reader_.info().ny % task_.stride == 0,
+        "{}: stride {} does not divide the grid {}x{}", path, task_.stride, reader_.info().nx, reader_.info().ny);
+}
+
+BatchLoader::~BatchLoader() { stop(); }
+
+size_t BatchLoader::batches_per_epoch() const {
+  const size_t n = range_.size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void BatchLoader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancel_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BatchLoader::start_epoch(uint64_t epoch) {
+  stop();
+  std::vector<size_t> order(range_.size());
+  std::iota(order.begin(), order.end(), range_.begin);
+  if (options_.shuffle) {
+    // Fisher–Yates with our own index draws: the order must not depend on the standard library.
+    std::mt19937_64 engine(options_.seed * 0x9e3779b97f4a7c15ULL + epoch);
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[engine() % i]);
+  }
+  std::vector<std::vector<size_t>> batches;
+  for (size_t b = 0; b < batches_per_epoch(); ++b) {
+    const size_t first = b * options_.batch_size, last = std::min(order.size(), first + options_.batch_size);
+    batches.emplace_back(order.begin() + first, order.begin() + last);
+  }
+  slot_.reset();
+  failure_ = nullptr;
+  finished_ = false;
+  cancel_ = false;
+  thread_ = std::thread(&BatchLoader::prefetch, this, std::move(batches));
+}
+
+void BatchLoader::prefetch(std::vector<std::vector<size_t>> batches) {
+  for (const auto& indices : batches) {
+    std::optional<Batch> batch;
+    try {
+      batch = read_batch(reader_, indices, task_);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure_ = std::current_exception();
+      finished_ = true;
+      changed_.notify_all();
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return cancel_ || !slot_.has_value(); });
+    if (cancel_) return;
+    slot_ = std::move(batch);
+    changed_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  finished_ = true;
+  changed_.notify_all();
+}
+
+std::optional<Batch> BatchLoader::next() {
+  check(thread_.joinable(), "{}: next() before start_epoch()", reader_.path());
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return slot_.has_value() || finished_; });
+  if (slot_) {
+    std::optional<Batch> out = std::move(slot_);
+    slot_.reset();
+    changed_.notify_all();
+    return out;
+  }
+  if (failure_) std::rethrow_exception(failure_);
+  return std::nullopt;
+}
+
+}  // namespace mno::data

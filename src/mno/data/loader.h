@@ -1,0 +1,54 @@
+#pragma once
+// Batches of one split of a PDEBench file, read on a background thread one batch ahead, so
+// HDF5 reads overlap the training step. Shuffling is per epoch from (seed, epoch): the same
+// seed gives the same batches. Only the prefetch thread touches the file (HDF5 calls are
+// serialised globally in hdf5_file.cpp anyway).
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "mno/data/splits.h"
+#include "mno/data/task.h"
+
+namespace mno::data {
+
+struct LoaderOptions {
+  size_t batch_size = 8;
+  bool shuffle = false;
+  bool drop_last = false;
+  uint64_t seed = 0;
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(const std::string& path, SampleRange range, TaskSpec task, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  size_t batches_per_epoch() const;
+  // Starts an epoch: the order of samples for it is fixed now and reading begins at once.
+  void start_epoch(uint64_t epoch);
+  // The next batch of the epoch, or nothing when it is over. Errors from reading surface here.
+  std::optional<Batch> next();
+  const PdebenchReader& reader() const { return reader_; }
+
+ private:
+  void stop();
+  void prefetch(std::vector<std::vector<size_t>> batches);
+  PdebenchReader reader_;
+  SampleRange range_;
+  TaskSpec task_;
+  LoaderOptions options_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Batch> slot_;  // one batch read ahead
+  std::exception_ptr failure_;
+  bool finished_ = false, cancel_ = false;
+};
+
+}  // namespace mno::data

@@ -1,0 +1,83 @@
+#include "mno/data/normaliser.h"
+
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "mno/core/atomic_file.h"
+#include "mno/core/error.h"
+
+namespace mno::data {
+
+Normaliser Normaliser::fit(Kind kind, const torch::Tensor& samples, double eps) {
+  check(samples.defined() && samples.dim() >= 1 && samples.size(0) >= 1, "normaliser: expected samples [N, ...], found {}",
+        samples.defined() ? fmt::format("{} dims", samples.dim()) : "an undefined tensor");
+  check(kind == Kind::scalar_gaussian || samples.size(0) >= 2 || kind == Kind::range,
+        "normaliser: a per-point Gaussian needs at least 2 samples, found {}", samples.size(0));
+  const torch::Tensor x = samples.to(torch::kFloat64);
+  Normaliser n;
+  n.kind_ = kind;
+  switch (kind) {
+    case Kind::per_point_gaussian:
+      n.shift_ = x.mean(0);
+      n.scale_ = x.std(0, /*unbiased=*/false) + eps;
+      break;
+    case Kind::scalar_gaussian:
+      n.shift_ = x.mean();
+      n.scale_ = x.std(/*unbiased=*/false) + eps;
+      break;
+    case Kind::range: {
+      const torch::Tensor lo = std::get<0>(x.min(0)), hi = std::get<0>(x.max(0));
+      n.shift_ = 0.5 * (lo + hi);
+      n.scale_ = 0.5 * (hi - lo) + eps;
+      break;
+    }
+  }
+  return n;
+}
+
+torch::Tensor Normaliser::encode(const torch::Tensor& x) const {
+  check(shift_.defined(), "normaliser: used before fit or load");
+  return ((x.to(torch::kFloat64) - shift_.to(x.device())) / scale_.to(x.device())).to(x.scalar_type());
+}
+
+torch::Tensor Normaliser::decode(const torch::Tensor& x) const {
+  check(shift_.defined(), "normaliser: used before fit or load");
+  return (x.to(torch::kFloat64) * scale_.to(x.device()) + shift_.to(x.device())).to(x.scalar_type());
+}
+
+void Normaliser::save(const std::string& path) const {
+  check(shift_.defined(), "{}: cannot save a normaliser that was never fitted", path);
+  write_atomically(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    archive.write("kind", torch::tensor(static_cast<int64_t>(kind_)));
+    archive.write("shift", shift_);
+    archive.write("scale", scale_);
+    archive.save_to(tmp);
+  });
+}
+
+Normaliser Normaliser::load(const std::string& path) {
+  check(std::filesystem::exists(path), "{}: no such normaliser file", path);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: not a saved normaliser", path));
+  }
+  torch::Tensor kind;
+  Normaliser n;
+  try {
+    archive.read("kind", kind);
+    archive.read("shift", n.shift_);
+    archive.read("scale", n.scale_);
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: normaliser file lacks kind/shift/scale", path));
+  }
+  const int64_t k = kind.item<int64_t>();
+  check(k >= 0 && k <= 2, "{}: unknown normaliser kind {}", path, k);
+  n.kind_ = static_cast<Kind>(k);
+  return n;
+}
+
+}  // namespace mno::data

@@ -1,0 +1,86 @@
+#include "mno/data/pdebench_reader.h"
+
+#include <cmath>
+
+#include "mno/core/error.h"
+
+namespace mno::data {
+
+void check_finite(const FloatArray& values, const std::string& where) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values.values[i])) continue;
+    const size_t per_sample = values.stride0();
+    throw Error(fmt::format("{}: non-finite value {} in sample {} (flat index {} of shape {})", where, values.values[i],
+                            i / per_sample, i, shape_string(values.shape)));
+  }
+}
+
+PdebenchReader::PdebenchReader(const std::string& path)
+    : file_(std::make_unique<Hdf5File>(path, Hdf5File::Mode::read)), info_(inspect_pdebench(*file_)) {}
+
+void PdebenchReader::check_selection(const Selection& s, bool time_dependent) const {
+  const bool wants_time = info_.pde != Pde::darcy;
+  check(wants_time == time_dependent, "{}: holds {} data; this read needs {}", path(), pde_name(info_.pde),
+        time_dependent ? "a time-dependent file (swe or diffreact)" : "a Darcy file");
+  check(s.samples >= 1 && s.first_sample + s.samples <= info_.samples,
+        "{}: samples [{}, {}) requested, the file has {}", path(), s.first_sample, s.first_sample + s.samples,
+        info_.samples);
+  check(s.stride >= 1 && info_.nx % s.stride == 0 && info_.ny % s.stride == 0,
+        "{}: stride {} does not divide the grid {}x{}", path(), s.stride, info_.nx, info_.ny);
+  if (time_dependent) {
+    const size_t frames = s.frames == 0 ? info_.frames - std::min(s.first_frame, info_.frames) : s.frames;
+    check(s.first_frame < info_.frames && frames >= 1 && s.first_frame + frames <= info_.frames,
+          "{}: frames [{}, {}) requested, samples have {}", path(), s.first_frame, s.first_frame + frames,
+          info_.frames);
+  }
+}
+
+DarcySamples PdebenchReader::read_darcy(const Selection& s) const {
+  check_selection(s, false);
+  const uint64_t st = s.stride;
+  DarcySamples out;
+  out.coefficient = file_->read(names::darcy_coefficient,
+                                {{s.first_sample, 0, 0}, {s.samples, info_.nx / st, info_.ny / st}, {1, st, st}});
+  FloatArray u = file_->read(names::darcy_solution,
+                             {{s.first_sample, 0, 0, 0}, {s.samples, 1, info_.nx / st, info_.ny / st}, {1, 1, st, st}});
+  u.shape = {s.samples, info_.nx / st, info_.ny / st};  // drop PDEBench's channel axis of 1
+  out.solution = std::move(u);
+  check_finite(out.coefficient, fmt::format("{}: dataset '{}' (from sample {})", path(), names::darcy_coefficient, s.first_sample));
+  check_finite(out.solution, fmt::format("{}: dataset '{}' (from sample {})", path(), names::darcy_solution, s.first_sample));
+  return out;
+}
+
+FloatArray PdebenchReader::read_frames(const Selection& s) const {
+  check_selection(s, true);
+  const uint64_t st = s.stride;
+  const size_t frames = s.frames == 0 ? info_.frames - s.first_frame : s.frames;
+  const size_t nx = info_.nx / st, ny = info_.ny / st, c = info_.channels;
+  FloatArray out({s.samples, frames, nx, ny, c});
+  const size_t per_sample = frames * nx * ny * c;
+  for (size_t i = 0; i < s.samples; ++i) {
+    const std::string& group = info_.groups[s.first_sample + i];
+    const FloatArray one = file_->read(names::data(group), {{s.first_frame, 0, 0, 0}, {frames, nx, ny, c}, {1, st, st, 1}});
+    check_finite(one, fmt::format("{}: dataset '{}'", path(), names::data(group)));
+    std::copy(one.values.begin(), one.values.end(), out.values.begin() + i * per_sample);
+  }
+  return out;
+}
+
+FloatArray PdebenchReader::x(size_t stride) const {
+  check(stride >= 1 && info_.nx % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.nx);
+  const std::string name = info_.pde == Pde::darcy ? names::darcy_x : names::grid(info_.groups[0], "x");
+  return file_->read(name, {{0}, {info_.nx / stride}, {stride}});
+}
+
+FloatArray PdebenchReader::y(size_t stride) const {
+  check(stride >= 1 && info_.ny % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.ny);
+  const std::string name = info_.pde == Pde::darcy ? names::darcy_y : names::grid(info_.groups[0], "y");
+  return file_->read(name, {{0}, {info_.ny / stride}, {stride}});
+}
+
+FloatArray PdebenchReader::t() const {
+  check(info_.pde != Pde::darcy, "{}: a Darcy file has no frame times", path());
+  return file_->read(names::grid(info_.groups[0], "t"));
+}
+
+}  // namespace mno::data

@@ -1,0 +1,68 @@
+#include "mno/data/pdebench_writer.h"
+
+#include "mno/core/error.h"
+
+namespace mno::data {
+namespace {
+
+FloatArray vector_array(const std::vector<float>& v) {
+  FloatArray a(Shape{v.size()});
+  a.values = v;
+  return a;
+}
+
+}  // namespace
+
+PdebenchWriter::PdebenchWriter(const std::string& path, LayoutSpec spec)
+    : file_(path, Hdf5File::Mode::create), spec_(std::move(spec)) {
+  check(spec_.x.size() == spec_.nx && spec_.y.size() == spec_.ny, "{}: coordinates ({}, {}) do not match the grid {}x{}",
+        path, spec_.x.size(), spec_.y.size(), spec_.nx, spec_.ny);
+  if (spec_.pde == Pde::darcy) {
+    // One chunk per sample: a training batch reads whole samples, never a sliver of many.
+    file_.create_dataset(names::darcy_coefficient, {spec_.samples, spec_.nx, spec_.ny}, {1, spec_.nx, spec_.ny});
+    file_.create_dataset(names::darcy_solution, {spec_.samples, 1, spec_.nx, spec_.ny}, {1, 1, spec_.nx, spec_.ny});
+    file_.create_dataset(names::darcy_x, {spec_.nx});
+    file_.create_dataset(names::darcy_y, {spec_.ny});
+    file_.write(names::darcy_x, vector_array(spec_.x));
+    file_.write(names::darcy_y, vector_array(spec_.y));
+    if (spec_.beta) file_.write_double_attribute("/", names::darcy_beta, *spec_.beta);
+  } else {
+    check(spec_.t.size() == spec_.frames, "{}: {} frame times for {} frames", path, spec_.t.size(), spec_.frames);
+  }
+}
+
+size_t PdebenchWriter::channels() const { return spec_.pde == Pde::diffusion_reaction ? 2 : 1; }
+
+void PdebenchWriter::write_darcy(size_t i, const std::vector<float>& a, const std::vector<float>& u) {
+  check(spec_.pde == Pde::darcy, "{}: Darcy sample written to a {} file", file_.path(), pde_name(spec_.pde));
+  check(i < spec_.samples, "{}: sample {} beyond the {} declared", file_.path(), i, spec_.samples);
+  const size_t n = spec_.nx * spec_.ny;
+  check(a.size() == n && u.size() == n, "{}: Darcy sample {}: expected {} values per field, found {} and {}",
+        file_.path(), i, n, a.size(), u.size());
+  FloatArray av(Shape{1, spec_.nx, spec_.ny});
+  av.values = a;
+  FloatArray uv(Shape{1, 1, spec_.nx, spec_.ny});
+  uv.values = u;
+  file_.write(names::darcy_coefficient, av, {{i, 0, 0}, {1, spec_.nx, spec_.ny}, {1, 1, 1}});
+  file_.write(names::darcy_solution, uv, {{i, 0, 0, 0}, {1, 1, spec_.nx, spec_.ny}, {1, 1, 1, 1}});
+}
+
+void PdebenchWriter::write_frames(size_t i, const FloatArray& frames, const std::string& config) {
+  check(spec_.pde != Pde::darcy, "{}: time-dependent sample written to a Darcy file", file_.path());
+  check(i < spec_.samples, "{}: sample {} beyond the {} declared", file_.path(), i, spec_.samples);
+  const Shape expected{spec_.frames, spec_.nx, spec_.ny, channels()};
+  if (frames.shape != expected)
+    throw mismatch_error(fmt::format("{}: sample {}", file_.path(), i), shape_string(expected), shape_string(frames.shape));
+  const std::string group = names::group(i);
+  file_.create_dataset(names::data(group), expected);
+  file_.write(names::data(group), frames);
+  file_.create_dataset(names::grid(group, "x"), {spec_.nx});
+  file_.write(names::grid(group, "x"), vector_array(spec_.x));
+  file_.create_dataset(names::grid(group, "y"), {spec_.ny});
+  file_.write(names::grid(group, "y"), vector_array(spec_.y));
+  file_.create_dataset(names::grid(group, "t"), {spec_.frames});
+  file_.write(names::grid(group, "t"), vector_array(spec_.t));
+  if (!config.empty()) file_.write_string_attribute(group, "config", config);
+}
+
+}  // namespace mno::data

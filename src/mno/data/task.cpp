@@ -1,0 +1,53 @@
+#include "mno/data/task.h"
+
+#include <torch/torch.h>
+
+#include "mno/core/error.h"
+
+namespace mno::data {
+namespace {
+
+torch::Tensor from_array(const FloatArray& a) {
+  std::vector<int64_t> shape(a.shape.begin(), a.shape.end());
+  return torch::from_blob(const_cast<float*>(a.data()), shape, torch::kFloat32).clone();
+}
+
+}  // namespace
+
+Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task) {
+  check(!indices.empty(), "{}: empty batch requested", reader.path());
+  const PdebenchInfo& info = reader.info();
+  std::vector<torch::Tensor> xs, ys;
+  for (size_t i : indices) {
+    Selection s;
+    s.first_sample = i;
+    s.samples = 1;
+    s.stride = task.stride;
+    if (info.pde == Pde::darcy) {
+      const DarcySamples d = reader.read_darcy(s);
+      xs.push_back(from_array(d.coefficient).unsqueeze(-1));
+      ys.push_back(from_array(d.solution).unsqueeze(-1));
+      continue;
+    }
+    const size_t outputs = task.output_frames == 0 ? info.frames - std::min(info.frames, task.input_frames) : task.output_frames;
+    check(task.input_frames >= 1 && outputs >= 1 && task.input_frames + outputs <= info.frames,
+          "{}: {} input + {} output frames requested, samples have {}", reader.path(), task.input_frames, outputs,
+          info.frames);
+    s.frames = task.input_frames + outputs;
+    const torch::Tensor f = from_array(reader.read_frames(s))[0];  // [T, H, W, C]
+    auto flatten = [](const torch::Tensor& frames) {              // [T,H,W,C] → [H,W,T·C], time-major
+      return frames.permute({1, 2, 0, 3}).reshape({frames.size(1), frames.size(2), -1});
+    };
+    xs.push_back(flatten(f.narrow(0, 0, task.input_frames)).unsqueeze(0));
+    ys.push_back(flatten(f.narrow(0, task.input_frames, outputs)).unsqueeze(0));
+  }
+  return {torch::cat(xs), torch::cat(ys)};
+}
+
+torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride) {
+  const torch::Tensor a = from_array(reader.x(stride)), b = from_array(reader.y(stride));
+  const auto mesh = torch::meshgrid({a, b}, "ij");
+  return torch::stack({mesh[0], mesh[1]}, -1);
+}
+
+}  // namespace mno::data

@@ -1,0 +1,33 @@
+#pragma once
+// Turns samples of a PDEBench file into (input, target) tensors for training
+// (reference/mno.md §5.2–5.3), channels last:
+//  - steady (Darcy): x = a [B,H,W,1] → y = u [B,H,W,1];
+//  - time-dependent (SW2D, DR2D): x = frames [0, 10) → y = frames [10, 101), each flattened to
+//    channels interleaved time-major (u0, v0, u1, v1, …) as GT and OFormer do: [B,H,W,frames·C].
+// Spatial sub-sampling by stride (128 → 64 with stride 2, no averaging) happens in the read.
+#include <cstddef>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "mno/data/pdebench_reader.h"
+
+namespace mno::data {
+
+struct TaskSpec {
+  size_t stride = 1;
+  size_t input_frames = 10;  // time-dependent only
+  size_t output_frames = 0;  // 0 = every frame after the inputs (91 of PDEBench's 101)
+};
+
+struct Batch {
+  torch::Tensor x, y;
+};
+
+// Samples `indices` (any order) of the reader's file.
+Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task);
+
+// Grid positions [H, W, 2] of the strided grid: (coordinate along axis 1, along axis 2).
+torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride);
+
+}  // namespace mno::data

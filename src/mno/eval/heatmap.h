@@ -1,0 +1,19 @@
+#pragma once
+// PNG heatmaps with colour bars (PLplot, cairo PNG device): white page, a viridis-like
+// perceptual colour map. Several panels side by side in one image.
+#include <string>
+#include <vector>
+
+namespace mno::eval {
+
+struct Heatmap {
+  std::string title;
+  size_t nx = 0, ny = 0;      // values[i * ny + j] is drawn at horizontal position i, vertical j
+  std::vector<float> values;
+  double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+};
+
+// Writes the panels to `path` (atomically); throws mno::Error on bad input or a PLplot failure.
+void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& panels, const std::string& title = "");
+
+}  // namespace mno::eval

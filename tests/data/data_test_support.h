@@ -1,0 +1,54 @@
+#pragma once
+// Helpers for the data tests. Deliberately free of <torch/torch.h> (unlike support/testing.h):
+// the data layer builds without LibTorch and its tests should compile as quickly.
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "mno/core/error.h"
+
+namespace mno::data::testing {
+
+inline void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> parts) {
+  try {
+    fn();
+  } catch (const mno::Error& e) {
+    const std::string message = e.what();
+    for (const auto& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos) << "message: " << message << "\nmissing: " << part;
+    return;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected mno::Error, got another exception: " << e.what();
+    return;
+  }
+  ADD_FAILURE() << "expected mno::Error, nothing was thrown";
+}
+
+inline std::string fixture(const std::string& name) {
+  const char* root = std::getenv("MNO_SOURCE_DIR");
+  const std::string base = root ? root : MNO_TEST_SOURCE_DIR;
+  return base + "/tests/fixtures/" + name;
+}
+
+// A fresh directory under the system temp dir, removed with the object.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mno-data-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace mno::data::testing

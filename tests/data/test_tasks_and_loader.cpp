@@ -1,0 +1,124 @@
+// Splits, task tensors, normalisers and the prefetching loader on the h5py fixtures.
+#include <torch/torch.h>
+
+#include "data/data_test_support.h"
+#include "mno/data/loader.h"
+#include "mno/data/normaliser.h"
+
+namespace mno::data {
+namespace {
+
+using testing::expect_error;
+using testing::fixture;
+
+TEST(Splits, PdebenchAndAuthorsConventions) {
+  PdebenchInfo darcy;
+  darcy.pde = Pde::darcy;
+  darcy.samples = 10000;
+  Split s = make_split(darcy, SplitRule::pdebench);
+  EXPECT_EQ(s.test.begin, 0u);
+  EXPECT_EQ(s.test.end, 1000u);
+  EXPECT_EQ(s.train.begin, 1000u);
+  s = make_split(darcy, SplitRule::authors);
+  EXPECT_EQ(s.train.size(), 9000u);
+  PdebenchInfo swe;
+  swe.pde = Pde::shallow_water;
+  swe.samples = 1000;
+  s = make_split(swe, SplitRule::pdebench);
+  EXPECT_EQ(s.test.begin, 900u);
+  EXPECT_EQ(s.train.end, 900u);
+}
+
+TEST(Splits, AuthorsSplitThatDoesNotFitIsRejected) {
+  PdebenchInfo swe;
+  swe.path = "small.h5";
+  swe.pde = Pde::shallow_water;
+  swe.samples = 50;
+  expect_error([&] { make_split(swe, SplitRule::authors); }, {"small.h5", "900 train + 100 test", "found 50"});
+}
+
+TEST(Task, TimeDependentBatchInterleavesFramesAndChannels) {
+  PdebenchReader reader(fixture("pdebench_diffreact.h5"));
+  TaskSpec task;
+  task.input_frames = 2;
+  task.stride = 2;
+  const Batch b = read_batch(reader, {2, 0}, task);
+  ASSERT_EQ(b.x.sizes(), (std::vector<int64_t>{2, 4, 4, 4}));  // 2 frames × 2 channels
+  ASSERT_EQ(b.y.sizes(), (std::vector<int64_t>{2, 4, 4, 6}));  // 3 remaining frames × 2
+  // Fixture value 1000 s + 100 t + 10 i + j + 0.5 c; x channel (t, c) at index 2t + c.
+  EXPECT_EQ(b.x[0][1][3][3].item<float>(), 1000 * 2 + 100 * 1 + 10 * 2 + 6 + 0.5f);
+  EXPECT_EQ(b.y[1][0][0][1].item<float>(), 100 * 2 + 0.5f);
+}
+
+TEST(Task, SteadyBatchIsCoefficientToSolution) {
+  PdebenchReader reader(fixture("pdebench_darcy.h5"));
+  const Batch b = read_batch(reader, {1}, TaskSpec{});
+  ASSERT_EQ(b.x.sizes(), (std::vector<int64_t>{1, 8, 8, 1}));
+  EXPECT_FLOAT_EQ(b.y[0][2][3][0].item<float>(), 0.001f * 123);
+  EXPECT_EQ(grid_positions(reader, 2).sizes(), (std::vector<int64_t>{4, 4, 2}));
+}
+
+TEST(Task, TooManyFramesIsRejected) {
+  PdebenchReader reader(fixture("pdebench_swe.h5"));
+  TaskSpec task;  // 10 input frames, the fixture has 5
+  expect_error([&] { read_batch(reader, {0}, task); }, {"pdebench_swe.h5", "10 input", "have 5"});
+}
+
+TEST(Normaliser, EachKindRoundTripsAndSavesAndLoads) {
+  testing::TempDir dir;
+  torch::manual_seed(0);
+  const torch::Tensor data = torch::randn({16, 4, 4, 2}) * 3 + 1;
+  for (auto kind : {Normaliser::Kind::per_point_gaussian, Normaliser::Kind::scalar_gaussian, Normaliser::Kind::range}) {
+    const Normaliser n = Normaliser::fit(kind, data);
+    const torch::Tensor encoded = n.encode(data);
+    EXPECT_TRUE(torch::allclose(n.decode(encoded), data, 1e-5, 1e-5));
+    if (kind == Normaliser::Kind::range) {
+      EXPECT_LE(encoded.max().item<float>(), 1.0f + 1e-5f);
+      EXPECT_GE(encoded.min().item<float>(), -1.0f - 1e-5f);
+    } else if (kind == Normaliser::Kind::per_point_gaussian) {
+      EXPECT_LT(encoded.mean(0).abs().max().item<float>(), 1e-5f);
+    } else {
+      EXPECT_NEAR(encoded.std(false).item<float>(), 1.0f, 1e-4f);
+    }
+    n.save(dir.file("n.pt"));
+    const Normaliser back = Normaliser::load(dir.file("n.pt"));
+    EXPECT_EQ(back.kind(), kind);
+    EXPECT_TRUE(torch::equal(back.encode(data), encoded));
+  }
+  expect_error([&] { Normaliser::load(dir.file("missing.pt")); }, {"missing.pt", "no such"});
+}
+
+TEST(Loader, PrefetchedEpochCoversTheRangeOnceAndShufflesBySeed) {
+  TaskSpec task;
+  task.input_frames = 1;
+  LoaderOptions options;
+  options.batch_size = 2;
+  options.shuffle = true;
+  options.seed = 5;
+  BatchLoader loader(fixture("pdebench_swe.h5"), {0, 3}, task, options);
+  EXPECT_EQ(loader.batches_per_epoch(), 2u);
+  auto epoch_samples = [&](uint64_t epoch) {
+    loader.start_epoch(epoch);
+    std::vector<int> seen;
+    while (auto b = loader.next())
+      for (int64_t k = 0; k < b->x.size(0); ++k) seen.push_back(static_cast<int>(b->x[k][0][0][0].item<float>() / 1000));
+    return seen;
+  };
+  const auto first = epoch_samples(0);
+  std::vector<int> sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(first, epoch_samples(0));
+}
+
+TEST(Loader, ReadErrorsSurfaceFromNext) {
+  BatchLoader loader(fixture("bad_nan.h5"), {0, 3}, TaskSpec{}, LoaderOptions{});
+  loader.start_epoch(0);
+  expect_error([&] {
+    while (loader.next()) {
+    }
+  }, {"bad_nan.h5", "non-finite"});
+}
+
+}  // namespace
+}  // namespace mno::data
