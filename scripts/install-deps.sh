@@ -12,7 +12,6 @@ PACKAGES=(
   libhdf5-dev             # PDEBench HDF5 files (data/)
   libeigen3-dev           # sparse direct solves in the Darcy generator (data/gen/)
   libplplot-dev plplot-driver-cairo  # PNG heatmaps (mno data plot)
-  python3-h5py            # only to build the h5py-written test fixture (tests/fixtures/)
 )
 
 missing=()
