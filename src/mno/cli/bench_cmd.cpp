@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bench/model_bench.h"
+#include "bench/data_bench.h"
 #include "bench/scan_bench.h"
 #include "bench/scan_bench_cuda.h"
 #include "mno/cli/commands.h"
@@ -46,6 +47,22 @@ void add_bench_command(CLI::App& app, Action& action) {
         write_text_atomically(*json, bench::scan_bench_json(rows, machine, command));
         log::info("wrote {}", *json);
       }
+    };
+  });
+
+  auto* data = bench->add_subcommand("data", "PDE data: generation samples/s per PDE and strided read MB/s");
+  auto data_opts = std::make_shared<bench::DataBenchOptions>();
+  data->add_option("--samples", data_opts->samples, "samples per PDE")->capture_default_str()->check(CLI::PositiveNumber);
+  data->add_option("--resolution", data_opts->resolution, "grid side")->capture_default_str()->check(CLI::Range(4, 4096));
+  data->add_option("--dir", data_opts->directory, "where the temporary files go (default: the system temp directory)");
+  data->add_flag("--quick", data_opts->quick, "2 samples at 32 × 32: a smoke run");
+  data->callback([&action, data_opts] {
+    action = [data_opts] {
+      const std::string command =
+          data_opts->quick ? "mno bench data --quick"
+                           : fmt::format("mno bench data --samples {} --resolution {}", data_opts->samples, data_opts->resolution);
+      const auto rows = bench::run_data_bench(*data_opts);
+      fmt::print("{}", bench::data_bench_markdown(rows, bench::machine_info(), command));
     };
   });
 
