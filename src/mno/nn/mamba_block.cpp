@@ -54,7 +54,7 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
   if (!x.defined() || x.dim() != 3 || x.size(2) != options_.d_model)
     throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", options_.d_model), compat::shape_str(x));
   check(!context.defined(), "MambaBlock is a self mixer: it takes no context");
-  const int64_t batch = x.size(0), L = x.size(1), E = options_.d_inner(), R = options_.rank(), N = options_.d_state;
+  const int64_t L = x.size(1), E = options_.d_inner(), R = options_.rank(), N = options_.d_state;
   const auto xz = in_proj->forward(x).transpose(1, 2);  // [B, 2E, L]
   auto u = conv1d->forward(xz.narrow(1, 0, E)).narrow(2, 0, L);  // causal: keep the first L outputs
   u = torch::silu(u).contiguous();
@@ -67,7 +67,6 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
   scan.delta_softplus = true;
   const auto A = -torch::exp(A_log.to(torch::kFloat));
   const auto y = ops::selective_scan(u, delta, A, Bm, Cm, D, dt_proj->bias, z, scan).y;  // y ⊙ SiLU(z) fused
-  (void)batch;
   return out_proj->forward(y.transpose(1, 2));
 }
 
