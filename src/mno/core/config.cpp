@@ -68,6 +68,26 @@ template <typename T> T ConfigNode::get(const std::string& key, const T& fallbac
   return require<T>(key);
 }
 
+std::string ConfigNode::get_choice(const std::string& key, const std::string& fallback,
+                                   const std::vector<std::string>& allowed) const {
+  const auto value = get<std::string>(key, fallback);
+  for (const auto& a : allowed)
+    if (value == a) return value;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "one of " + list, "'" + value + "'");
+}
+
+template <typename T> T ConfigNode::get_at_least(const std::string& key, const T& fallback, const T& minimum) const {
+  const T value = get<T>(key, fallback);
+  if (value < minimum)
+    throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), fmt::format("a value >= {}", minimum),
+                         fmt::format("{}", value));
+  return value;
+}
+template int64_t ConfigNode::get_at_least<int64_t>(const std::string&, const int64_t&, const int64_t&) const;
+template double ConfigNode::get_at_least<double>(const std::string&, const double&, const double&) const;
+
 ConfigNode ConfigNode::child(const std::string& key) const {
   YAML::Node v = value_of(key);
   if (!v.IsDefined() || v.IsNull())

@@ -23,6 +23,11 @@ class ConfigNode {
   template <typename T> T require(const std::string& key) const;
   // Value of an optional key, or `fallback` when absent.
   template <typename T> T get(const std::string& key, const T& fallback) const;
+  // An optional string that must be one of `allowed` (the error lists them).
+  std::string get_choice(const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& allowed) const;
+  // An optional number that must be >= minimum.
+  template <typename T> T get_at_least(const std::string& key, const T& fallback, const T& minimum) const;
   // A nested mapping; `key` must be present and be a mapping.
   ConfigNode child(const std::string& key) const;
   // Throws mno::Error listing every key present here that no reader asked for.

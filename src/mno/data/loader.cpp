@@ -35,7 +35,7 @@ void BatchLoader::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void BatchLoader::start_epoch(uint64_t epoch) {
+void BatchLoader::start_epoch(uint64_t epoch, size_t first_batch) {
   stop();
   std::vector<size_t> order(range_.size());
   std::iota(order.begin(), order.end(), range_.begin);
@@ -45,7 +45,9 @@ void BatchLoader::start_epoch(uint64_t epoch) {
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[engine() % i]);
   }
   std::vector<std::vector<size_t>> batches;
-  for (size_t b = 0; b < batches_per_epoch(); ++b) {
+  check(first_batch <= batches_per_epoch(), "{}: epoch {} has {} batches, cannot start at batch {}", reader_.path(),
+        epoch, batches_per_epoch(), first_batch);
+  for (size_t b = first_batch; b < batches_per_epoch(); ++b) {
     const size_t first = b * options_.batch_size, last = std::min(order.size(), first + options_.batch_size);
     batches.emplace_back(order.begin() + first, order.begin() + last);
   }

@@ -31,7 +31,8 @@ class BatchLoader {
 
   size_t batches_per_epoch() const;
   // Starts an epoch: the order of samples for it is fixed now and reading begins at once.
-  void start_epoch(uint64_t epoch);
+  // `first_batch` > 0 skips the epoch's first batches without reading them (a resumed run).
+  void start_epoch(uint64_t epoch, size_t first_batch = 0);
   // The next batch of the epoch, or nothing when it is over. Errors from reading surface here.
   std::optional<Batch> next();
   const PdebenchReader& reader() const { return reader_; }

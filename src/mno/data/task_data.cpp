@@ -1,0 +1,174 @@
+#include "mno/data/task_data.h"
+
+#include <set>
+
+#include <filesystem>
+
+#include "mno/core/error.h"
+#include "mno/data/pdebench_reader.h"
+#include "mno/data/task.h"
+
+namespace mno::data {
+namespace {
+
+size_t count_key(const ConfigNode& n, const std::string& key, int64_t fallback, int64_t minimum) {
+  return static_cast<size_t>(n.get_at_least<int64_t>(key, fallback, minimum));
+}
+
+Normaliser::Kind normaliser_kind(const std::string& name) {
+  if (name == "per_point_gaussian") return Normaliser::Kind::per_point_gaussian;
+  if (name == "scalar_gaussian") return Normaliser::Kind::scalar_gaussian;
+  return Normaliser::Kind::range;
+}
+
+SampleRange first(SampleRange range, size_t n, const std::string& key, const std::string& file) {
+  if (n == 0) return range;
+  check(n <= range.size(), "data.{}: {} samples requested but the split of {} has {}", key, n, file, range.size());
+  return {range.begin, range.begin + n};
+}
+
+}  // namespace
+
+DataConfig read_data_config(const ConfigNode& n) {
+  DataConfig d;
+  d.file = n.require<std::string>("file");
+  d.split = parse_split_rule(n.get_choice("split", "pdebench", {"pdebench", "authors"}));
+  d.train_samples = count_key(n, "train_samples", 0, 0);
+  d.test_samples = count_key(n, "test_samples", 0, 0);
+  d.stride = count_key(n, "stride", 1, 1);
+  d.input_frames = count_key(n, "input_frames", 10, 1);
+  d.resolution = count_key(n, "resolution", 0, 0);
+  const std::vector<std::string> kinds{"none", "per_point_gaussian", "scalar_gaussian", "range"};
+  d.normalise_inputs = n.get_choice("normalise_inputs", "none", kinds);
+  d.normalise_targets = n.get_choice("normalise_targets", "none", kinds);
+  d.normaliser_samples = count_key(n, "normaliser_samples", 0, 0);
+  n.reject_unknown_keys();
+  return d;
+}
+
+TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override)
+    : config_(config), file_(file_override.empty() ? config.file : file_override) {
+  check(std::filesystem::exists(file_), "data file '{}' does not exist (data.file; make one with `mno generate`)", file_);
+  const PdebenchReader reader(file_);
+  info_ = reader.info();
+  const Split full = make_split(info_, config_.split);
+  split_ = {first(full.train, config_.train_samples, "train_samples", file_),
+            first(full.test, config_.test_samples, "test_samples", file_)};
+  check(split_.train.size() >= 1 && split_.test.size() >= 1, "{}: the split leaves {} train and {} test samples",
+        file_, split_.train.size(), split_.test.size());
+
+  task_.stride = config_.stride;
+  check(info_.nx % config_.stride == 0 && info_.ny % config_.stride == 0,
+        "data.stride: {} does not divide the {}x{} grid of {}", config_.stride, info_.nx, info_.ny, file_);
+  height_ = static_cast<int64_t>(info_.nx / config_.stride);
+  width_ = static_cast<int64_t>(info_.ny / config_.stride);
+  check(config_.resolution == 0 || (static_cast<size_t>(height_) == config_.resolution &&
+                                    static_cast<size_t>(width_) == config_.resolution),
+        "data.resolution: the model is configured for {0}x{0} points, but {1} has {2}x{3} points and stride {4} "
+        "gives {5}x{6}", config_.resolution, file_, info_.nx, info_.ny, config_.stride, height_, width_);
+
+  channels_ = static_cast<int64_t>(info_.channels);
+  if (time_dependent()) {
+    task_.input_frames = config_.input_frames;
+    check(config_.input_frames < info_.frames, "data.input_frames: {} input frames, but the samples of {} have {}",
+          config_.input_frames, file_, info_.frames);
+    task_.output_frames = 0;
+    in_channels_ = static_cast<int64_t>(config_.input_frames) * channels_;
+    out_channels_ = static_cast<int64_t>(info_.frames - config_.input_frames) * channels_;
+  } else {
+    in_channels_ = out_channels_ = 1;
+  }
+  const std::string what = time_dependent()
+      ? fmt::format("{} data, {} input + {} output frames x {} channel(s)", pde_name(info_.pde),
+                    config_.input_frames, info_.frames - config_.input_frames, channels_)
+      : std::string("darcy data, a -> u");
+  check(in_channels == in_channels_,
+        "model.in_channels: the model takes {} input channels per point, but {} ({}) gives {}; is it the data "
+        "file this model was configured for?", in_channels, file_, what, in_channels_);
+  check(out_channels == out_channels_,
+        "model.out_channels: the model predicts {} channels per point, but {} ({}) needs {}; is it the data file "
+        "this model was configured for?", out_channels, file_, what, out_channels_);
+  pos_ = grid_positions(reader, config_.stride).reshape({1, height_ * width_, 2});
+}
+
+bool TaskData::time_dependent() const { return info_.pde != Pde::darcy; }
+size_t TaskData::given_frames() const { return time_dependent() ? config_.input_frames : 0; }
+
+std::optional<Normaliser> TaskData::fit(const std::string& kind, bool inputs) const {
+  if (kind == "none") return std::nullopt;
+  const PdebenchReader reader(file_);
+  const size_t n = config_.normaliser_samples == 0 ? split_.train.size()
+                                                   : std::min(config_.normaliser_samples, split_.train.size());
+  std::vector<torch::Tensor> parts;
+  for (size_t begin = 0; begin < n; begin += 64) {
+    std::vector<size_t> indices;
+    for (size_t i = begin; i < std::min(n, begin + 64); ++i) indices.push_back(split_.train.begin + i);
+    const Batch b = read_batch(reader, indices, task_);
+    parts.push_back(inputs ? b.x : b.y);
+  }
+  return Normaliser::fit(normaliser_kind(kind), torch::cat(parts));
+}
+
+void TaskData::fit_normalisers() {
+  input_norm_ = fit(config_.normalise_inputs, true);
+  target_norm_ = fit(config_.normalise_targets, false);
+}
+
+void TaskData::save_normalisers(const std::string& dir) const {
+  if (input_norm_) input_norm_->save(dir + "/inputs.pt");
+  if (target_norm_) target_norm_->save(dir + "/targets.pt");
+}
+
+void TaskData::load_normalisers(const std::string& dir) {
+  input_norm_.reset();
+  target_norm_.reset();
+  if (config_.normalise_inputs != "none") input_norm_ = Normaliser::load(dir + "/inputs.pt");
+  if (config_.normalise_targets != "none") target_norm_ = Normaliser::load(dir + "/targets.pt");
+}
+
+std::unique_ptr<BatchLoader> TaskData::train_loader(const LoaderOptions& options) const {
+  return std::make_unique<BatchLoader>(file_, split_.train, task_, options);
+}
+
+std::unique_ptr<BatchLoader> TaskData::test_loader(size_t batch_size) const {
+  return loader(split_.test, batch_size);
+}
+
+std::unique_ptr<BatchLoader> TaskData::loader(SampleRange range, size_t batch_size) const {
+  LoaderOptions o;
+  o.batch_size = batch_size;
+  return std::make_unique<BatchLoader>(file_, range, task_, o);
+}
+
+torch::Tensor TaskData::features(const torch::Tensor& x) const {
+  const torch::Tensor e = input_norm_ ? input_norm_->encode(x) : x;
+  return e.reshape({x.size(0), height_ * width_, in_channels_});
+}
+
+torch::Tensor TaskData::target(const torch::Tensor& y) const {
+  const torch::Tensor e = target_norm_ ? target_norm_->encode(y) : y;
+  return e.reshape({y.size(0), height_ * width_, out_channels_});
+}
+
+torch::Tensor TaskData::decode_output(const torch::Tensor& out) const {
+  const torch::Tensor grid = out.reshape({out.size(0), height_, width_, out_channels_});
+  return target_norm_ ? target_norm_->decode(grid) : grid;
+}
+
+torch::Tensor TaskData::fields(const torch::Tensor& x, const torch::Tensor& y) const {
+  const int64_t b = y.size(0);
+  if (!time_dependent()) return y.reshape({b, height_, width_, 1, 1});
+  return torch::cat({x.reshape({b, height_, width_, -1, channels_}), y.reshape({b, height_, width_, -1, channels_})}, 3);
+}
+
+torch::Tensor TaskData::positions(int64_t batch) const { return pos_.expand({batch, -1, -1}); }
+
+std::string TaskData::describe() const {
+  return fmt::format("{} ({}): {}x{} points (stride {}), train samples [{}, {}), test samples [{}, {}){}{}", file_,
+                     pde_name(info_.pde), height_, width_, config_.stride, split_.train.begin, split_.train.end,
+                     split_.test.begin, split_.test.end,
+                     input_norm_ ? ", inputs normalised (" + config_.normalise_inputs + ")" : "",
+                     target_norm_ ? ", targets normalised (" + config_.normalise_targets + ")" : "");
+}
+
+}  // namespace mno::data

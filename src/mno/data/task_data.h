@@ -1,0 +1,88 @@
+#pragma once
+// What a model sees of a PDEBench file (reference/mno.md §5): the train and test splits as
+// batch loaders, the grid positions, the fitted normalisers, and the conversions between
+//  - loader batches   x [B,H,W,Cin], y [B,H,W,Cout] (physical units, channels time-major),
+//  - model tensors    features [B,L,Cin] and outputs [B,L,Cout] (normalised where configured),
+//  - metric fields    [B,H,W,T,C]: the full sequence, given frames then predicted ones
+//                     (steady data: T = C = 1).
+// Checks the file against the model (PDE, channels, resolution) before any training starts.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "mno/core/config.h"
+#include "mno/data/loader.h"
+#include "mno/data/normaliser.h"
+#include "mno/data/splits.h"
+
+namespace mno::data {
+
+// The data: section of a training config (docs/training.md).
+struct DataConfig {
+  std::string file;            // PDEBench-layout HDF5 file holding the train and test splits
+  SplitRule split = SplitRule::pdebench;
+  size_t train_samples = 0;    // 0: the whole train split; else its first n samples
+  size_t test_samples = 0;     // 0: the whole test split; else its first n samples
+  size_t stride = 1;           // spatial sub-sampling (PDEBench 128 -> 64: 2)
+  size_t input_frames = 10;    // time-dependent data: frames given as input
+  size_t resolution = 0;       // expected grid side after striding (0: any)
+  std::string normalise_inputs = "none";   // none | per_point_gaussian | scalar_gaussian | range
+  std::string normalise_targets = "none";
+  size_t normaliser_samples = 0;           // training samples the normalisers are fitted on (0: all)
+};
+
+// Reads and checks a data: node; unknown keys and bad values are errors naming the key.
+DataConfig read_data_config(const ConfigNode& node);
+
+// Spatial grid of the points a model sees.
+struct Grid2d {
+  int64_t height = 0, width = 0;
+};
+
+class TaskData {
+ public:
+  // Opens data.file (or `file_override`), resolves the splits and checks the model's channels.
+  // `in_channels`/`out_channels` are the model's: a file that does not fit them is an error.
+  TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override = "");
+
+  // Fits the configured normalisers on the training split (train.cpp) ...
+  void fit_normalisers();
+  // ... or loads/saves them in a run directory (eval, predict, resume).
+  void save_normalisers(const std::string& dir) const;
+  void load_normalisers(const std::string& dir);
+
+  std::unique_ptr<BatchLoader> train_loader(const LoaderOptions& options) const;
+  std::unique_ptr<BatchLoader> test_loader(size_t batch_size) const;
+  // Any range of samples of the file, in order (predict).
+  std::unique_ptr<BatchLoader> loader(SampleRange range, size_t batch_size) const;
+
+  torch::Tensor features(const torch::Tensor& x) const;         // [B,H,W,Cin] -> [B,L,Cin], encoded
+  torch::Tensor target(const torch::Tensor& y) const;           // [B,H,W,Cout] -> [B,L,Cout], encoded
+  torch::Tensor decode_output(const torch::Tensor& out) const;  // [B,L,Cout] encoded -> [B,H,W,Cout] physical
+  torch::Tensor fields(const torch::Tensor& x, const torch::Tensor& y) const;  // physical -> [B,H,W,T,C]
+  torch::Tensor positions(int64_t batch) const;                 // [batch, L, 2]
+  Grid2d grid() const { return {height_, width_}; }
+
+  const PdebenchInfo& info() const { return info_; }
+  const Split& split() const { return split_; }
+  const TaskSpec& task() const { return task_; }
+  bool time_dependent() const;
+  size_t given_frames() const;  // frames of the metric fields that are inputs (0 for steady data)
+  int64_t channels() const { return channels_; }  // physical channels C (1 Darcy/SW, 2 DR)
+  std::string describe() const;
+
+ private:
+  std::optional<Normaliser> fit(const std::string& kind, bool inputs) const;
+  DataConfig config_;
+  std::string file_;
+  PdebenchInfo info_;
+  Split split_;
+  TaskSpec task_;
+  int64_t height_ = 0, width_ = 0, channels_ = 1, in_channels_ = 0, out_channels_ = 0;
+  torch::Tensor pos_;  // [1, L, 2]
+  std::optional<Normaliser> input_norm_, target_norm_;
+};
+
+}  // namespace mno::data

@@ -1,0 +1,150 @@
+#include "mno/train/checkpoint.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "mno/core/atomic_file.h"
+#include <fmt/ranges.h>
+
+#include "mno/core/error.h"
+
+namespace mno::train {
+namespace {
+
+constexpr int64_t kFormat = 1;
+
+torch::Tensor scalar(double v) { return torch::tensor(v, torch::kFloat64); }
+torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
+
+std::string read_string(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue v;
+  archive.read(key, v);
+  return v.toStringRef();
+}
+
+// The generators whose state a run depends on: the CPU one, and CUDA's when present.
+std::vector<std::pair<std::string, at::Generator>> generators() {
+  std::vector<std::pair<std::string, at::Generator>> g{{"rng_cpu", at::detail::getDefaultCPUGenerator()}};
+  if (torch::cuda::is_available()) g.emplace_back("rng_cuda", at::globalContext().defaultGenerator(at::Device(at::kCUDA, 0)));
+  return g;
+}
+
+std::string first_difference(const std::string& stored, const std::string& expected) {
+  std::istringstream a(stored), b(expected);
+  std::string la, lb;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(a, la)), gb = static_cast<bool>(std::getline(b, lb));
+    if (!ga && !gb) return "";
+    if (!ga) return fmt::format("the model has '{}', the checkpoint has no such entry", lb);
+    if (!gb) return fmt::format("the checkpoint has '{}', the model has no such entry", la);
+    if (la != lb) return fmt::format("the checkpoint has '{}' where the model has '{}'", la, lb);
+  }
+}
+
+}  // namespace
+
+std::string parameter_signature(const torch::nn::Module& model) {
+  std::string s;
+  auto add = [&](const std::string& kind, const std::string& name, const torch::Tensor& t) {
+    s += fmt::format("{} {} [{}]\n", kind, name, fmt::join(t.sizes(), ", "));
+  };
+  for (const auto& p : model.named_parameters()) add("parameter", p.key(), p.value());
+  for (const auto& b : model.named_buffers()) add("buffer", b.key(), b.value());
+  return s;
+}
+
+void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
+                     const TrainState& state, const std::string& config_yaml) {
+  write_atomically(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    archive.write("format", scalar(kFormat));
+    archive.write("config", c10::IValue(config_yaml));
+    archive.write("signature", c10::IValue(parameter_signature(model)));
+    torch::serialize::OutputArchive weights;
+    model.save(weights);
+    archive.write("model", weights);
+    if (optimizer) {
+      torch::serialize::OutputArchive opt;
+      optimizer->save(opt);
+      archive.write("optimizer", opt);
+      for (auto& [key, gen] : generators()) {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        archive.write(key, gen.get_state());
+      }
+    }
+    archive.write("epoch", scalar(state.epoch));
+    archive.write("batch", scalar(state.batch));
+    archive.write("step", scalar(state.step));
+    archive.write("epoch_loss_sum", scalar(state.epoch_loss_sum));
+    archive.write("seconds", scalar(state.seconds));
+    archive.write("best_metric", scalar(state.best_metric));
+    archive.write("best_epoch", scalar(state.best_epoch));
+    archive.write("log_csv", c10::IValue(state.log_csv));
+    archive.save_to(tmp);
+  });
+}
+
+LoadedCheckpoint load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+  check(std::filesystem::exists(path), "checkpoint '{}' does not exist", path);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: not an mno checkpoint (LibTorch cannot read it)", path));
+  }
+  LoadedCheckpoint out;
+  std::string signature;
+  try {
+    torch::Tensor format;
+    archive.read("format", format);
+    check(format.item<int64_t>() == kFormat, "{}: checkpoint format {}, this mno reads format {}", path,
+          format.item<int64_t>(), kFormat);
+    out.config_yaml = read_string(archive, "config");
+    signature = read_string(archive, "signature");
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: not an mno checkpoint (no format/config/signature entries)", path));
+  }
+  const std::string diff = first_difference(signature, parameter_signature(model));
+  check(diff.empty(), "{}: checkpoint of a different model: {}", path, diff);
+
+  const torch::Device device = model.parameters().empty() ? torch::Device(torch::kCPU) : model.parameters().front().device();
+  torch::serialize::InputArchive weights;
+  archive.read("model", weights);
+  model.load(weights);
+  model.to(device);
+  auto read_double = [&](const char* key) {
+    torch::Tensor t;
+    archive.read(key, t);
+    return t.item<double>();
+  };
+  auto read_int = [&](const char* key) {
+    torch::Tensor t;
+    archive.read(key, t);
+    return t.item<int64_t>();
+  };
+  out.state.epoch = read_int("epoch");
+  out.state.batch = read_int("batch");
+  out.state.step = read_int("step");
+  out.state.epoch_loss_sum = read_double("epoch_loss_sum");
+  out.state.seconds = read_double("seconds");
+  out.state.best_metric = read_double("best_metric");
+  out.state.best_epoch = read_int("best_epoch");
+  out.state.log_csv = read_string(archive, "log_csv");
+  if (optimizer) {
+    torch::serialize::InputArchive opt;
+    check(archive.try_read("optimizer", opt), "{}: holds no optimiser state (a weights-only checkpoint cannot be resumed)",
+          path);
+    optimizer->load(opt);
+    for (auto& [key, gen] : generators()) {
+      torch::Tensor state;
+      if (!archive.try_read(key, state)) continue;  // a CPU run resumed on a CUDA machine
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state);
+    }
+  }
+  return out;
+}
+
+}  // namespace mno::train

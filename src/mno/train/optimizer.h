@@ -1,0 +1,39 @@
+#pragma once
+// Optimisers from config (train.optimizer; reference/mno.md §6): Adam or AdamW over the model's
+// trainable parameters, optionally split into groups by parameter-name prefix, each with its own
+// lr and weight decay. OFormer's two Adams (encoder, decoder) with equal settings are one Adam
+// with two groups: Adam is element-wise, so the updates are identical.
+//
+//   optimizer: {type: adamw, lr: 1e-3, weight_decay: 5e-6, betas: [0.9, 0.999], eps: 1e-8,
+//               groups: [{prefixes: [encoder], lr: 1e-4}, ...]}   # groups optional
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "mno/core/config.h"
+#include "mno/train/schedule.h"
+
+namespace mno::train {
+
+class Optimizer {
+ public:
+  Optimizer(const ConfigNode& node, torch::nn::Module& model);
+
+  torch::optim::Optimizer& get() { return *optimizer_; }
+  double base_lr() const { return base_lr_; }
+  // Sets every group's lr to value.lr × (group lr / base lr), and Adam's β₁ when the schedule cycles it.
+  void apply(const ScheduleValue& value);
+  double current_lr() const;  // of the first group
+  std::string describe() const;
+
+ private:
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::string type_;
+  double base_lr_ = 1e-3;
+  std::vector<double> lr_scale_;  // per group
+  std::vector<std::string> group_names_;
+};
+
+}  // namespace mno::train

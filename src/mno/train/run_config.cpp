@@ -1,0 +1,54 @@
+#include "mno/train/run_config.h"
+
+#include <filesystem>
+
+#include "mno/core/error.h"
+
+namespace mno::train {
+namespace {
+
+TrainConfig read_train(const ConfigNode& n) {
+  TrainConfig t;
+  t.device = n.get_choice("device", t.device, {"cpu", "cuda"});
+  t.seed = static_cast<uint64_t>(n.get_at_least<int64_t>("seed", 0, 0));
+  t.epochs = n.get_at_least<int64_t>("epochs", t.epochs, 1);
+  t.iterations = n.get_at_least<int64_t>("iterations", 0, 0);
+  t.batch_size = n.get_at_least<int64_t>("batch_size", t.batch_size, 1);
+  t.eval_batch_size = n.get_at_least<int64_t>("eval_batch_size", t.batch_size, 1);
+  t.eval_every = n.get_at_least<int64_t>("eval_every", t.eval_every, 0);
+  t.loss = n.get_choice("loss", t.loss, {"mse", "rel_l2"});
+  t.loss_space = n.get_choice("loss_space", t.loss_space, {"normalised", "physical"});
+  t.clip_grad_norm = n.get_at_least<double>("clip_grad_norm", 0.0, 0.0);
+  t.select_metric = n.get_choice("select_metric", t.select_metric, {"rmse", "nrmse", "rl2"});
+  t.report_checkpoint = n.get_choice("report_checkpoint", t.report_checkpoint, {"last", "best"});
+  t.plot_samples = n.get_at_least<int64_t>("plot_samples", t.plot_samples, 0);
+  // Read by the optimiser and schedule builders; marked known here.
+  n.has("optimizer");
+  n.has("schedule");
+  n.reject_unknown_keys();
+  return t;
+}
+
+}  // namespace
+
+RunConfig read_run_config(const Config& config, const std::string& default_name) {
+  const ConfigNode root = config.root();
+  RunConfig r;
+  r.name = root.get<std::string>("name", default_name);
+  check(!r.name.empty() && r.name.find('/') == std::string::npos && r.name != "." && r.name != "..",
+        "{}: key 'name': expected a directory name without '/', found '{}'", root.source(), r.name);
+  root.child("model");  // built by make_model
+  r.data = data::read_data_config(root.child("data"));
+  r.train = read_train(root.child("train"));
+  root.reject_unknown_keys();
+  return r;
+}
+
+std::string default_run_name(const std::string& config_path) {
+  const std::filesystem::path p(config_path);
+  const std::string parent = p.parent_path().filename().string();
+  const std::string stem = p.stem().string();
+  return parent.empty() || parent == "configs" || parent == "." ? stem : parent + "_" + stem;
+}
+
+}  // namespace mno::train

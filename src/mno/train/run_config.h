@@ -1,0 +1,47 @@
+#pragma once
+// A training config (DESIGN.md §1; docs/training.md): the sections model:, data: and train:,
+// read and checked in full before anything is written, so a typo or a wrong type is one clear
+// error naming the key and nothing is left behind.
+//
+//   name: darcy_gt_mamba        # run directory runs/<name> (default: <dataset>_<config file stem>)
+//   model: {...}                # docs/models.md
+//   data:  {file: ..., stride: 2, split: pdebench, train_samples: 0, test_samples: 0, ...}
+//   train: {device: cpu, epochs: 100, batch_size: 8, optimizer: {...}, schedule: {...}, ...}
+#include <cstdint>
+#include <string>
+
+#include "mno/core/config.h"
+#include "mno/data/task_data.h"
+
+namespace mno::train {
+
+struct TrainConfig {
+  std::string device = "cpu";  // cpu | cuda
+  uint64_t seed = 0;
+  int64_t epochs = 1;
+  int64_t iterations = 0;      // > 0: stop after this many optimiser steps (OFormer)
+  int64_t batch_size = 8;
+  int64_t eval_batch_size = 8;
+  int64_t eval_every = 1;      // epochs between test-set evaluations (0: only at the end)
+  std::string loss = "mse";    // mse | rel_l2
+  std::string loss_space = "normalised";  // normalised | physical (targets de-normalised first)
+  double clip_grad_norm = 0.0;            // 0: no clipping
+  std::string select_metric = "nrmse";    // standard-mode test metric for the best checkpoint
+  std::string report_checkpoint = "last"; // last | best: which one the final evaluation uses
+  int64_t plot_samples = 2;               // test samples drawn in the report
+};
+
+struct RunConfig {
+  std::string name;
+  data::DataConfig data;
+  TrainConfig train;
+};
+
+// Reads name/data/train from `config` (the model section is read by make_model, optimiser and
+// schedule by their builders). `default_name` is used when the config has no `name`.
+RunConfig read_run_config(const Config& config, const std::string& default_name);
+
+// "configs/darcy/gt_mamba.yaml" -> "darcy_gt_mamba".
+std::string default_run_name(const std::string& config_path);
+
+}  // namespace mno::train
