@@ -15,6 +15,7 @@ TrainConfig read_train(const ConfigNode& n) {
   t.iterations = n.get_at_least<int64_t>("iterations", 0, 0);
   t.batch_size = n.get_at_least<int64_t>("batch_size", t.batch_size, 1);
   t.eval_batch_size = n.get_at_least<int64_t>("eval_batch_size", t.batch_size, 1);
+  t.drop_last = n.get<bool>("drop_last", t.drop_last);
   t.eval_every = n.get_at_least<int64_t>("eval_every", t.eval_every, 0);
   t.loss = n.get_choice("loss", t.loss, {"mse", "rel_l2"});
   t.loss_space = n.get_choice("loss_space", t.loss_space, {"normalised", "physical"});

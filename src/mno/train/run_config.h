@@ -22,6 +22,7 @@ struct TrainConfig {
   int64_t iterations = 0;      // > 0: stop after this many optimiser steps (OFormer)
   int64_t batch_size = 8;
   int64_t eval_batch_size = 8;
+  bool drop_last = true;       // the authors' GT loaders drop a short last batch
   int64_t eval_every = 1;      // epochs between test-set evaluations (0: only at the end)
   std::string loss = "mse";    // mse | rel_l2
   std::string loss_space = "normalised";  // normalised | physical (targets de-normalised first)

@@ -1,0 +1,42 @@
+#include "mno/train/run_dir.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "mno/core/error.h"
+
+namespace mno::train {
+namespace fs = std::filesystem;
+
+RunPaths create_run_dir(const std::string& dir) {
+  RunPaths p{dir};
+  check(!fs::exists(p.config()), "run directory '{}' already holds a run; continue it with `mno train --resume {}`, "
+        "or choose another name (name=... or --runs-dir)", dir, dir);
+  try {
+    fs::create_directories(p.checkpoints());
+    fs::create_directories(p.normalisers());
+    fs::create_directories(p.plots());
+  } catch (const fs::filesystem_error& e) {
+    throw Error(fmt::format("cannot create run directory '{}': {}", dir, e.code().message()));
+  }
+  // Fail now, not after an epoch, when the directory cannot be written.
+  const std::string probe = p.checkpoints() + "/.write-test";
+  {
+    std::ofstream out(probe);
+    check(static_cast<bool>(out << "ok"), "run directory '{}' is not writable", dir);
+  }
+  fs::remove(probe);
+  return p;
+}
+
+RunPaths open_run_dir(const std::string& dir, const std::string& checkpoint) {
+  RunPaths p{dir};
+  check(fs::is_directory(dir), "run directory '{}' does not exist", dir);
+  check(fs::exists(p.config()), "'{}' is not a run directory: it has no config.yaml", dir);
+  if (!checkpoint.empty())
+    check(fs::exists(p.checkpoint(checkpoint)), "run '{}' has no checkpoint '{}' (expected {})", dir, checkpoint,
+          p.checkpoint(checkpoint));
+  return p;
+}
+
+}  // namespace mno::train

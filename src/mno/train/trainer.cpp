@@ -1,0 +1,211 @@
+#include "mno/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "mno/core/atomic_file.h"
+#include "mno/core/error.h"
+#include "mno/core/log.h"
+#include "mno/core/progress.h"
+#include "mno/core/seed.h"
+#include "mno/train/interrupt.h"
+#include "mno/train/losses.h"
+
+namespace mno::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// An optional section: the node itself, or an empty mapping with the right path.
+ConfigNode section(const ConfigNode& parent, const std::string& key) {
+  if (parent.has(key)) return parent.child(key);
+  return ConfigNode(YAML::Node(YAML::NodeType::Map), parent.path_of(key), parent.source());
+}
+
+double metric_by_name(const eval::Metrics& m, const std::string& name) {
+  if (name == "rmse") return m.rmse;
+  if (name == "nrmse") return m.nrmse;
+  return m.rl2;
+}
+
+}  // namespace
+
+std::string log_header() { return "epoch,step,lr,train_loss,test_rmse,test_nrmse,test_rl2,seconds,samples_per_s\n"; }
+
+Trainer::Trainer(Config config, const std::string& default_name) : config_(std::move(config)) {
+  run_ = read_run_config(config_, default_name);
+  const ConfigNode root = config_.root();
+  const ConfigNode train = root.child("train");
+  if (run_.train.device == "cuda") {
+    check(torch::cuda::is_available(), "{}: train.device is cuda, but no CUDA device is available to this build "
+          "(Debian's LibTorch is CPU-only; see docs/gpu.md)", root.source());
+    device_ = torch::Device(torch::kCUDA, 0);
+  }
+  seed_everything(run_.train.seed);  // before the model, so its initial weights follow the seed
+  model_ = models::make_model(root.child("model"));
+  model_->to(device_);
+  data_ = std::make_unique<data::TaskData>(run_.data, model_->in_channels(), model_->out_channels());
+  optimizer_ = std::make_unique<Optimizer>(section(train, "optimizer"), *model_);
+
+  const size_t n = data_->split().train.size(), b = static_cast<size_t>(run_.train.batch_size);
+  steps_per_epoch_ = static_cast<int64_t>(run_.train.drop_last ? n / b : (n + b - 1) / b);
+  check(steps_per_epoch_ >= 1, "train.batch_size: {} is larger than the {} training samples and train.drop_last is on",
+        b, n);
+  if (run_.train.iterations > 0) {
+    total_steps_ = run_.train.iterations;
+    epochs_ = (total_steps_ + steps_per_epoch_ - 1) / steps_per_epoch_;
+  } else {
+    epochs_ = run_.train.epochs;
+    total_steps_ = epochs_ * steps_per_epoch_;
+  }
+  schedule_ = make_schedule(section(train, "schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
+}
+
+std::unique_ptr<Trainer> Trainer::start(const Config& config, const std::string& run_dir) {
+  std::unique_ptr<Trainer> t(new Trainer(config, run_dir.empty() ? "" : std::filesystem::path(run_dir).filename().string()));
+  t->data_->fit_normalisers();
+  const std::string dir = run_dir.empty() ? "runs/" + t->run_.name : run_dir;
+  const bool existed = std::filesystem::exists(dir);
+  t->paths_ = create_run_dir(dir);
+  try {
+    t->data_->save_normalisers(t->paths_.normalisers());
+    t->state_.log_csv = log_header();
+    write_text_atomically(t->paths_.log(), t->state_.log_csv);
+    write_text_atomically(t->paths_.config(), t->config_.dump());
+  } catch (...) {
+    if (!existed) std::filesystem::remove_all(dir);  // leave nothing half-made behind
+    throw;
+  }
+  return t;
+}
+
+std::unique_ptr<Trainer> Trainer::resume(const std::string& run_dir) {
+  const RunPaths paths = open_run_dir(run_dir, "last");
+  std::unique_ptr<Trainer> t(new Trainer(Config::load_file(paths.config()), ""));
+  t->paths_ = paths;
+  t->data_->load_normalisers(paths.normalisers());
+  const LoadedCheckpoint loaded = load_checkpoint(paths.checkpoint("last"), *t->model_, &t->optimizer_->get());
+  t->state_ = loaded.state;
+  return t;
+}
+
+void Trainer::save(const std::string& which) {
+  save_checkpoint(paths_.checkpoint(which), *model_, &optimizer_->get(), state_, config_.dump());
+}
+
+TrainOutcome Trainer::run(const TrainOptions& options) {
+  InterruptGuard guard;
+  data::LoaderOptions lo;
+  lo.batch_size = static_cast<size_t>(run_.train.batch_size);
+  lo.shuffle = true;
+  lo.drop_last = run_.train.drop_last;
+  lo.seed = run_.train.seed;
+  const auto loader = data_->train_loader(lo);
+  log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", paths_.dir, model_->name(),
+           device_.str(), data_->describe(), optimizer_->describe(), epochs_, steps_per_epoch_, total_steps_);
+  log::info("schedule: {}", schedule_->describe());
+  model_->train();
+  while (state_.epoch < epochs_ && state_.step < total_steps_) {
+    loader->start_epoch(static_cast<uint64_t>(state_.epoch), static_cast<size_t>(state_.batch));
+    const int64_t first_batch = state_.batch;
+    const auto start = Clock::now();
+    double seconds = 0.0;
+    const bool completed = train_epoch(*loader, options, seconds);
+    state_.seconds += seconds;
+    if (!completed) {
+      save("last");
+      return {paths_, state_, true};
+    }
+    end_epoch(seconds_since(start), (state_.batch - first_batch) * run_.train.batch_size);
+  }
+  return {paths_, state_, false};
+}
+
+bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options, double& seconds) {
+  const auto start = Clock::now();
+  std::unique_ptr<Progress> bar;
+  if (options.progress && isatty(fileno(stderr)))
+    bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", state_.epoch + 1, epochs_), steps_per_epoch_);
+  if (bar && state_.batch > 0) bar->advance(state_.batch);
+  bool completed = true;
+  while (state_.step < total_steps_) {
+    auto batch = loader.next();
+    if (!batch) break;
+    const ScheduleValue lr = schedule_->at(state_.step);
+    optimizer_->apply(lr);
+    optimizer_->get().zero_grad();
+    const torch::Tensor out = eval::forward_batch(*model_, *data_, batch->x);
+    torch::Tensor prediction = out, target;
+    if (run_.train.loss_space == "physical") {
+      prediction = data_->decode_output(out).reshape(out.sizes());
+      target = batch->y.reshape(out.sizes()).to(device_);
+    } else {
+      target = data_->target(batch->y).to(device_);
+    }
+    const torch::Tensor loss = loss_by_name(run_.train.loss, prediction, target);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      const bool saved = std::filesystem::exists(paths_.checkpoint("last"));
+      throw Error(fmt::format(
+          "training stopped: the {} loss is {} at epoch {}, step {} (batch {} of the epoch); {}. Try a lower "
+          "train.optimizer.lr or train.clip_grad_norm, and check the data (mno data info)",
+          run_.train.loss, value, state_.epoch + 1, state_.step + 1, state_.batch + 1,
+          saved ? "the last good checkpoint is " + paths_.checkpoint("last") + " (resume with mno train --resume " + paths_.dir + ")"
+                : "no epoch had finished, so there is no checkpoint"));
+    }
+    loss.backward();
+    if (run_.train.clip_grad_norm > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), run_.train.clip_grad_norm);
+    optimizer_->get().step();
+    ++state_.step;
+    ++state_.batch;
+    state_.epoch_loss_sum += value;
+    if (bar) bar->advance(1, fmt::format("loss {:.3e} lr {:.2e}", value, lr.lr));
+    if (interrupt_requested() || (options.stop_after_steps > 0 && state_.step >= options.stop_after_steps)) {
+      completed = false;
+      break;
+    }
+  }
+  if (bar) bar->finish();
+  seconds = seconds_since(start);
+  return completed;
+}
+
+void Trainer::end_epoch(double epoch_seconds, int64_t epoch_samples) {
+  const int64_t epoch = state_.epoch + 1;
+  const bool last = epoch >= epochs_ || state_.step >= total_steps_;
+  const bool evaluate = last || (run_.train.eval_every > 0 && epoch % run_.train.eval_every == 0);
+  const double train_loss = state_.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state_.batch));
+  std::string metrics = ",,";
+  std::string summary;
+  bool best = false;
+  if (evaluate) {
+    const auto test = data_->test_loader(static_cast<size_t>(run_.train.eval_batch_size));
+    const eval::Evaluation e = eval::evaluate(*model_, *data_, *test, {});
+    const eval::Metrics m = e.standard.result();
+    metrics = fmt::format("{:.9g},{:.9g},{:.9g}", m.rmse, m.nrmse, m.rl2);
+    summary = fmt::format(", test rmse {:.4e} nrmse {:.4e} rl2 {:.4e}", m.rmse, m.nrmse, m.rl2);
+    const double score = metric_by_name(m, run_.train.select_metric);
+    if (std::isfinite(score) && score < state_.best_metric) {
+      state_.best_metric = score;
+      state_.best_epoch = epoch;
+      best = true;
+    }
+  }
+  state_.log_csv += fmt::format("{},{},{:.9g},{:.17g},{},{:.3f},{:.2f}\n", epoch, state_.step, optimizer_->current_lr(),
+                                train_loss, metrics, state_.seconds, epoch_samples / std::max(1e-9, epoch_seconds));
+  log::info("epoch {}/{}: step {}, train loss {:.4e}{}, {:.1f} s{}", epoch, epochs_, state_.step, train_loss, summary,
+           epoch_seconds, best ? " (best)" : "");
+  state_.epoch = epoch;
+  state_.batch = 0;
+  state_.epoch_loss_sum = 0.0;
+  write_text_atomically(paths_.log(), state_.log_csv);
+  if (best) save("best");
+  save("last");
+}
+
+}  // namespace mno::train
