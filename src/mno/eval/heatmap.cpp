@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include <plplot.h>
 
-#include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
+#include "mno/eval/plplot_session.h"
 
 namespace mno::eval {
 namespace {
@@ -24,7 +23,7 @@ void use_viridis() {
 void draw_panel(const Heatmap& p, PLFLT left, PLFLT right) {
   plvpor(left, right - 0.06, 0.12, 0.86);
   plwind(p.x_min, p.x_max, p.y_min, p.y_max);
-  plcol0(15);  // black (after the background swap below)
+  plcol0(kPlplotBlack);
   plbox("bcnst", 0, 0, "bcnstv", 0, 0);
   pllab("", "", p.title.c_str());
   auto [lo, hi] = std::minmax_element(p.values.begin(), p.values.end());
@@ -48,7 +47,7 @@ void draw_panel(const Heatmap& p, PLFLT left, PLFLT right) {
   PLFLT range[] = {zmin, zmax};
   PLFLT* values[] = {range};
   plcolorbar(&bar_width, &bar_height, PL_COLORBAR_IMAGE | PL_COLORBAR_BOUNDING_BOX, PL_POSITION_RIGHT, 0.02, 0.0,
-             0.04, 1.0, 0, 15, 1, 0.0, 0.0, 0, 0.0, 1, label_opts, labels, axis_opts_count, axis_opts, ticks, sub_ticks,
+             0.04, 1.0, 0, kPlplotBlack, 1, 0.0, 0.0, 0, 0.0, 1, label_opts, labels, axis_opts_count, axis_opts, ticks, sub_ticks,
              n_values, values);
 }
 
@@ -59,14 +58,7 @@ void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& pan
   for (const auto& p : panels)
     check(p.nx >= 1 && p.ny >= 1 && p.values.size() == p.nx * p.ny, "{}: panel '{}' has {} values for {}x{}", path, p.title,
           p.values.size(), p.nx, p.ny);
-  write_atomically(path, [&](const std::string& tmp) {
-    plsdev("pngcairo");
-    plsfnam(tmp.c_str());
-    plspage(0, 0, static_cast<PLINT>(460 * panels.size()), 420, 0, 0);
-    // PLplot's colour 0 is the background: make it white and colour 15 black.
-    plscolbg(255, 255, 255);
-    plscol0(15, 0, 0, 0);
-    plinit();
+  write_plplot_png(path, static_cast<int>(460 * panels.size()), 420, [&] {
     use_viridis();
     pladv(0);
     const PLFLT width = 1.0 / static_cast<PLFLT>(panels.size());
@@ -74,12 +66,10 @@ void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& pan
     if (!title.empty()) {
       plvpor(0, 1, 0, 1);
       plwind(0, 1, 0, 1);
-      plcol0(15);
+      plcol0(kPlplotBlack);
       plschr(0, 0.9);
       plptex(0.5, 0.95, 1, 0, 0.5, title.c_str());
     }
-    plend();
-    check(std::filesystem::exists(tmp) && std::filesystem::file_size(tmp) > 0, "{}: PLplot wrote nothing", path);
   });
 }
 

@@ -1,0 +1,27 @@
+#pragma once
+// PNG line plots (PLplot, cairo PNG device): loss and learning-rate curves, error against time,
+// spectra on log-log axes. White page, a legend, a distinct colour (and past ten series a distinct
+// dash pattern) per series.
+#include <string>
+#include <vector>
+
+namespace mno::eval {
+
+struct Series {
+  std::string name;          // legend entry
+  std::vector<double> x, y;  // the same length, at least one point
+};
+
+struct LinePlot {
+  std::string title, x_label, y_label;
+  bool log_x = false, log_y = false;
+  std::vector<Series> series;
+};
+
+// Writes `plot` to `path` atomically. Points with a non-finite coordinate, or a non-positive one on
+// a logarithmic axis, are not drawn (a diverged loss or a zero error leaves a gap, not a failure);
+// a series with no drawable point left is an error. Throws mno::Error naming the path and the
+// series for: no series, an empty series, x and y of different lengths, a missing directory.
+void write_line_plot_png(const std::string& path, const LinePlot& plot);
+
+}  // namespace mno::eval
