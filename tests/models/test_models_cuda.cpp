@@ -1,6 +1,9 @@
 // Every model config runs on CUDA (issue 6): the same model and inputs give the same output and
 // the same gradient for every parameter on the GPU as on the CPU. Skipped, with a message, where
 // there is no GPU or no CUDA build.
+#include <algorithm>
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
@@ -36,11 +39,22 @@ TEST_P(ModelsOnCuda, ForwardAndEveryGradientMatchTheCpu) {
   const auto in = make_inputs(*model, 2, 3);
   const auto cpu = forward_backward(model, in, torch::kCPU);
   const auto gpu = forward_backward(model, in, torch::kCUDA);
-  EXPECT_LT(relative_error(gpu.y, cpu.y), 1e-4) << config << ": output";
+  // 1e-3: cuDNN and cuBLAS may use TF32 and other summation orders than the CPU.
+  EXPECT_LT(relative_error(gpu.y, cpu.y), 1e-3) << config << ": output";
   ASSERT_EQ(gpu.grads.size(), cpu.grads.size());
+  // A gradient that is zero in exact arithmetic (softmax attention's key bias: a shift of every
+  // logit of a row) is rounding noise on both devices: measure errors against a floor of 1e-4 of
+  // the whole gradient's norm instead of that parameter's own.
+  double total = 0;
+  for (const auto& g : cpu.grads)
+    if (g.defined()) total += g.to(torch::kDouble).square().sum().item<double>();
+  const double floor = 1e-4 * std::sqrt(total);
   for (size_t i = 0; i < cpu.grads.size(); ++i) {
     ASSERT_EQ(gpu.grads[i].defined(), cpu.grads[i].defined()) << config << ": parameter " << i;
-    if (cpu.grads[i].defined()) EXPECT_LT(relative_error(gpu.grads[i], cpu.grads[i]), 1e-3) << config << ": parameter " << i;
+    if (!cpu.grads[i].defined()) continue;
+    const double diff = (gpu.grads[i].to(torch::kDouble) - cpu.grads[i].to(torch::kDouble)).norm().item<double>();
+    EXPECT_LT(diff / std::max(cpu.grads[i].to(torch::kDouble).norm().item<double>(), floor), 1e-3)
+        << config << ": parameter " << i;
   }
 }
 

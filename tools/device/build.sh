@@ -78,7 +78,8 @@ cd "$SRC"   # bench model finds configs/ relative to here
 
 if step gpu-tests; then
   echo "== GPU tests"
-  "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30
+  "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30 \
+    || echo "GPU TESTS FAILED"
 fi
 if step bench; then
   echo "== bench scan"
@@ -92,7 +93,7 @@ if step models; then
 fi
 if step ctest; then
   echo "== the rest of the test suite"
-  (cd "$BUILD" && ctest -j4 --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+  (cd "$BUILD" && ctest -j8 --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
 fi
 if step profile && command -v ncu >/dev/null; then
   echo "== ncu"
