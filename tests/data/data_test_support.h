@@ -1,9 +1,12 @@
 #pragma once
 // Helpers for the data tests. Deliberately free of <torch/torch.h> (unlike support/testing.h):
 // the data layer builds without LibTorch and its tests should compile as quickly.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 
@@ -39,7 +42,9 @@ class TempDir {
  public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "mno-data-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
+    const char* made = mkdtemp(pattern.data());
+    if (!made) throw std::runtime_error("cannot create a temporary directory from " + pattern + ": " + std::strerror(errno));
+    path_ = made;
   }
   ~TempDir() {
     std::error_code ignored;

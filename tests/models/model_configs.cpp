@@ -31,4 +31,23 @@ std::vector<std::string> all_model_configs() {
   return files;
 }
 
+models::NeuralOperator build_small_model(const std::string& relative) {
+  const Config config = load_config(relative);
+  YAML::Node model = config.root().yaml()["model"];  // shares the config's tree
+  const auto name = model["name"].as<std::string>();
+  if (name == "gt" || name == "fno") model["modes"] = 3;
+  if (model["variant"].IsDefined() && model["variant"].as<std::string>() == "marching") {
+    model["out_channels"] = 5 * (model["out_channels"].as<int64_t>() / 91);
+    model["steps"] = 5;
+  }
+  return models::make_model(config.root().child("model"));
+}
+
+Inputs make_inputs(const models::NeuralOperatorImpl& model, int64_t batch, uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto axis = torch::linspace(0, 1, kSide);
+  const auto grid = torch::stack(torch::meshgrid({axis, axis}, "ij"), -1).reshape({1, kSide * kSide, 2});
+  return {torch::randn({batch, kSide * kSide, model.in_channels()}), grid.expand({batch, kSide * kSide, 2}).contiguous()};
+}
+
 }  // namespace mno::testing

@@ -12,34 +12,6 @@
 namespace mno::testing {
 namespace {
 
-constexpr int64_t kSide = 8;  // an 8 × 8 grid: L = 64
-
-// The config's model at the paper's sizes, except that the spectral layers (GT's regressor, FNO)
-// keep 3 modes, so that the small grid holds them (2·modes <= side), and OFormer marches 5 steps
-// instead of 91 (the same layers, a shorter test).
-models::NeuralOperator build_small_model(const std::string& relative) {
-  const Config config = load_config(relative);
-  YAML::Node model = config.root().yaml()["model"];  // shares the config's tree
-  const auto name = model["name"].as<std::string>();
-  if (name == "gt" || name == "fno") model["modes"] = 3;
-  if (model["variant"].IsDefined() && model["variant"].as<std::string>() == "marching") {
-    model["out_channels"] = 5 * (model["out_channels"].as<int64_t>() / 91);
-    model["steps"] = 5;
-  }
-  return models::make_model(config.root().child("model"));
-}
-
-struct Inputs {
-  torch::Tensor features, pos;
-};
-
-Inputs make_inputs(const models::NeuralOperatorImpl& model, int64_t batch, uint64_t seed) {
-  torch::manual_seed(seed);
-  const auto axis = torch::linspace(0, 1, kSide);
-  const auto grid = torch::stack(torch::meshgrid({axis, axis}, "ij"), -1).reshape({1, kSide * kSide, 2});
-  return {torch::randn({batch, kSide * kSide, model.in_channels()}), grid.expand({batch, kSide * kSide, 2}).contiguous()};
-}
-
 class ModelsEveryConfig : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelsEveryConfig, ForwardShapeAndFiniteGradientForEveryParameter) {

@@ -1,22 +1,63 @@
 #!/usr/bin/env bash
 # Run THERE (the GPU machine), from a source tree: unpacks the carried .deb files into a prefix
-# (never into /), configures against PyTorch's LibTorch + CUDA for sm_90, builds, runs the GPU
-# tests, the CUDA scan benchmark, then the whole test suite.
+# (never into /), configures against PyTorch's LibTorch + CUDA for sm_90, builds, then runs the
+# steps named in MNO_DEVICE_STEPS (default: all of them, in this order):
+#   gpu-tests  the CUDA tests alone (*Cuda*: their CPU double reference is slow under -j)
+#   bench      mno bench scan --device cuda, mno bench layer --device cuda
+#   models     mno bench model --device cuda (the Darcy configs, batch 8, 64×64)
+#   ctest      the rest of the suite (MNO_CTEST_ARGS narrows it, e.g. "-R cli")
+#   profile    Nsight Compute on one forward and one backward launch at shape (b)
 # Usage: tools/device/build.sh [DEBS_DIR] [OUT_DIR]    (see docs/gpu.md)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 DEBS=$(cd "${1:-$SRC/.device-debs}" && pwd)
 OUT=${2:-${OUT:-/tmp/mno-out}}
+STEPS=${MNO_DEVICE_STEPS:-gpu-tests bench models ctest}
 PREFIX=/tmp/mno-deps
 BUILD=/tmp/mno-build
 mkdir -p "$PREFIX" "$OUT"
+step() { [[ " $STEPS " == *" $1 "* ]]; }
 
 for deb in "$DEBS"/*.deb; do
   if command -v dpkg >/dev/null; then dpkg -x "$deb" "$PREFIX"
   else (cd "$PREFIX" && ar p "$deb" "$(ar t "$deb" | grep '^data.tar')" | tar -x --zstd -f - 2>/dev/null \
         || ar p "$deb" "$(ar t "$deb" | grep '^data.tar')" | tar -xJ -f -); fi
 done
-export LD_LIBRARY_PATH=$PREFIX/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# Only the shared libraries this machine lacks go on the library path: a carried copy of one it
+# has (libz, libssl, glib...) must not shadow the system's, which its other programs need.
+LIBS=$PREFIX/libs-missing
+mkdir -p "$LIBS"
+have=$(ldconfig -p | awk '{print $1}' | sort -u)
+missing=()
+for f in "$PREFIX"/usr/lib/x86_64-linux-gnu/*.so.* "$PREFIX"/lib/x86_64-linux-gnu/*.so.*; do
+  [[ -e $f ]] || continue
+  name=$(basename "$f")
+  if ! grep -qxF "$name" <<<"$have"; then ln -sf "$f" "$LIBS/$name"; missing+=("$name"); fi
+done
+echo "== carried libraries used (missing here): ${#missing[@]}"
+printf '%s\n' "${missing[@]}" | grep -E '\.so\.[0-9]+$' | tr '\n' ' '; echo
+export LD_LIBRARY_PATH=$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# pkg-config: the prefix's .pc files, their absolute paths re-rooted into the prefix. Debian's
+# hdf5.pc is an alternatives link that dpkg -x does not create.
+ln -sf hdf5-serial.pc "$PREFIX/usr/lib/x86_64-linux-gnu/pkgconfig/hdf5.pc"
+export PKG_CONFIG_PATH=$PREFIX/usr/lib/x86_64-linux-gnu/pkgconfig:$PREFIX/usr/share/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$PREFIX
+export PKG_CONFIG_LIBDIR=$PKG_CONFIG_PATH
+PKG_CONFIG=$(command -v pkg-config || echo "$PREFIX/usr/bin/pkgconf")
+echo "== pkg-config: $PKG_CONFIG; hdf5 $("$PKG_CONFIG" --modversion hdf5), plplot $("$PKG_CONFIG" --modversion plplot)"
+
+# PLplot finds its drivers and data through these (compiled-in paths point into /usr); fontconfig
+# gets a configuration that knows the carried fonts.
+export PLPLOT_DRV_DIR=$(echo "$PREFIX"/usr/lib/x86_64-linux-gnu/plplot*/drivers)
+export PLPLOT_LIB=$(echo "$PREFIX"/usr/share/plplot*)
+mkdir -p /tmp/mno-fc-cache
+cat >"$PREFIX/fonts.conf" <<EOF
+<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>$PREFIX/usr/share/fonts</dir><dir>/usr/share/fonts</dir><cachedir>/tmp/mno-fc-cache</cachedir></fontconfig>
+EOF
+export FONTCONFIG_FILE=$PREFIX/fonts.conf
 
 TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}   # LibTorch ignores CMAKE_CUDA_ARCHITECTURES
@@ -24,16 +65,40 @@ export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 
 echo "== configure"
-cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PREFIX/usr" -DMNO_WITH_CUDA=ON -DMNO_CUDA_ARCHS=90 2>&1 | grep -v "^-- Found\|kineto" | tail -20
+cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG" \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PREFIX/usr" -DMNO_WITH_CUDA=ON -DMNO_CUDA_ARCHS=90 >"$OUT/configure.log" 2>&1 \
+  || { tail -40 "$OUT/configure.log"; exit 1; }
+grep "^-- mno" "$OUT/configure.log" || true
 echo "== build"
-time cmake --build "$BUILD" -j"$(nproc)"
+SECONDS=0
+cmake --build "$BUILD" -j"$(nproc)" >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; exit 1; }
+grep -i "spill\|stack frame" "$OUT/build.log" | sort -u | head -20 || true
+echo "built in ${SECONDS}s"
+cd "$SRC"   # bench model finds configs/ relative to here
 
-echo "== GPU tests"
-"$BUILD/mno_tests" --gtest_filter='*Cuda*' --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -40
-
-echo "== bench"
-"$BUILD/mno" bench scan --device cuda --json "$OUT/bench-scan-cuda.json" 2>&1 | tee "$OUT/bench-scan-cuda.md"
-
-echo "== the rest of the test suite (GPU tests ran above, alone: their CPU double reference is slow under -j)"
-(cd "$BUILD" && ctest -j4 --timeout 900 -E CudaScan --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+if step gpu-tests; then
+  echo "== GPU tests"
+  "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30 \
+    || echo "GPU TESTS FAILED"
+fi
+if step bench; then
+  echo "== bench scan"
+  "$BUILD/mno" bench scan --device cuda --json "$OUT/bench-scan-cuda.json" 2>&1 | tee "$OUT/bench-scan-cuda.md" | grep "^|\|^\`"
+  echo "== bench layer"
+  "$BUILD/mno" bench layer --device cuda 2>&1 | tee "$OUT/bench-layer-cuda.md" | grep "^|\|^\`" || true
+fi
+if step models; then
+  echo "== bench model"
+  "$BUILD/mno" bench model --device cuda --repeats 10 2>&1 | tee "$OUT/bench-model-cuda.md" | grep "^|\|^\`" || true
+fi
+if step ctest; then
+  echo "== the rest of the test suite"
+  (cd "$BUILD" && ctest -j8 --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+fi
+if step profile && command -v ncu >/dev/null; then
+  echo "== ncu"
+  ncu --kernel-name regex:scan_ --launch-count 4 --section SpeedOfLight --section Occupancy \
+      --section LaunchStats --section WarpStateStats --section ComputeWorkloadAnalysis \
+      "$BUILD/mno" bench scan --device cuda --quick >"$OUT/ncu.txt" 2>&1 || true
+  grep -E "scan_|Duration|Throughput|Achieved Occupancy|Registers|Stall|Issue Slots|Executed Ipc" "$OUT/ncu.txt" | head -60
+fi

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mno/ops/selective_scan/cuda/config.cuh"
 #include "mno/ops/selective_scan/cuda/launch.h"
 
 namespace mno::ops::scan_cuda::detail {
@@ -58,27 +59,117 @@ struct Walk {
   }
 };
 
-// Blocks own (batch, direction k, a tile of CPB u-channels). Every tile lies inside one B group
-// and one C group, so the block stages one B/C chunk in shared memory for all its channels:
-// tiles are cut inside segments of gcd(E, C/G_B, C/G_C) u-channels, which no group boundary
-// crosses (group boundaries sit at multiples of C/G, direction boundaries at multiples of E).
+// Blocks own (batch, a tile of up to kMaxWarps u-channels) and walk every direction of them.
+// Every tile lies inside one B group and one C group for every direction, so the block stages one
+// B/C chunk in shared memory for all its channels: tiles are cut inside segments of
+// gcd(E, C/G_B, C/G_C) u-channels, which no group boundary crosses (group boundaries sit at
+// multiples of C/G, direction boundaries at multiples of E).
 struct Tiling {
-  int cpb;        // channels per block
+  int cpb;        // channels per block (= warps per block)
   int segment;    // u-channels per segment
   int tiles_per_segment;
   int segments;   // E / segment
-  __device__ __forceinline__ void locate(int block, int& k, int& e0, int& count) const {
-    const int per_k = segments * tiles_per_segment;
-    k = block / per_k;
-    const int r = block % per_k;
-    const int seg = r / tiles_per_segment, tile = r % tiles_per_segment;
+  int blocks() const { return segments * tiles_per_segment; }
+  __device__ __forceinline__ void locate(int block, int& e0, int& count) const {
+    const int seg = block / tiles_per_segment, tile = block % tiles_per_segment;
     e0 = seg * segment + tile * cpb;
     const int left = segment - tile * cpb;
     count = left < cpb ? left : cpb;
   }
 };
 
+// Channels per block: the most (B/C reuse) that still gives about two blocks per SM.
+int warps_per_block(const Problem& p);
+
+// ---- Warp-wide scans of affine maps h -> P·h + H (the selective-scan recurrence) -------------
+
+// Inclusive scan from lane 0 upwards: lane l ends with the composition of lanes 0..l
+// (lane l's map applied last).
+__device__ __forceinline__ void warp_scan_up(float& P, float& H, int lane) {
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const float Pp = __shfl_up_sync(0xffffffffu, P, o), Hp = __shfl_up_sync(0xffffffffu, H, o);
+    if (lane >= o) {
+      H = fmaf(P, Hp, H);
+      P *= Pp;
+    }
+  }
+}
+
+// Inclusive scan from lane 31 downwards: lane l ends with the composition of lanes l..31
+// (lane l's map applied last).
+__device__ __forceinline__ void warp_scan_down(float& P, float& H, int lane) {
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const float Pn = __shfl_down_sync(0xffffffffu, P, o), Hn = __shfl_down_sync(0xffffffffu, H, o);
+    if (lane + o < 32) {
+      H = fmaf(P, Hn, H);
+      P *= Pn;
+    }
+  }
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+// ---- Staging a chunk (block-cooperative) ----------------------------------------------------
+
+// One lane's kItems consecutive values of a staged row (or of a B/C row: stride kItems).
+template <int STRIDE> __device__ __forceinline__ void load_items(const float* row, int lane, float (&v)[kItems]) {
+  const float4* q = reinterpret_cast<const float4*>(row + lane * STRIDE);
+#pragma unroll
+  for (int i = 0; i < kItems / 4; ++i) {
+    const float4 f = q[i];
+    v[4 * i] = f.x, v[4 * i + 1] = f.y, v[4 * i + 2] = f.z, v[4 * i + 3] = f.w;
+  }
+}
+template <int STRIDE> __device__ __forceinline__ void store_items(float* row, int lane, const float (&v)[kItems]) {
+  float4* q = reinterpret_cast<float4*>(row + lane * STRIDE);
+#pragma unroll
+  for (int i = 0; i < kItems / 4; ++i) q[i] = make_float4(v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]);
+}
+
+// Input-dependent B (or C) of one group for the chunk at step t0 of direction k, as [N][kChunk]
+// floats in walk order; 0 past L.
+template <typename T>
+__device__ __forceinline__ void stage_matrix(float* dst, const T* group, int N, int L, int k, int t0, int steps, const Walk& walk) {
+  for (int i = threadIdx.x; i < N * kChunk; i += blockDim.x) {
+    const int n = i / kChunk, s = i % kChunk;
+    dst[i] = s < steps ? to_f(group[int64_t(n) * L + walk(k, t0 + s)]) : 0.f;
+  }
+}
+
+// The B (or C) value of state n for a lane's steps: staged, read from global memory (N too
+// large to stage), or time-invariant.
+template <typename T> struct MatrixSource {
+  const float* staged;   // [N][kChunk] or null
+  const T* group;        // variable, not staged: [N][L] of this batch row's group
+  __device__ __forceinline__ void load(int n, int lane, int L, int k, int t0, int steps, const Walk& walk,
+                                       float constant, float (&v)[kItems]) const {
+    if (staged) {
+      load_items<kItems>(staged + n * kChunk, lane, v);
+    } else if (group) {
+#pragma unroll
+      for (int i = 0; i < kItems; ++i) {
+        const int s = lane * kItems + i;
+        v[i] = s < steps ? to_f(group[int64_t(n) * L + walk(k, t0 + s)]) : 0.f;
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < kItems; ++i) v[i] = constant;
+    }
+  }
+};
+
 Tiling make_tiling(const Problem& p, int cpb);
-int64_t group_of(const Problem& p, int64_t groups, int64_t c);
+
+// The first element of the B (or C) group that channel c reads in batch row b (variable B/C).
+template <typename T> __device__ __forceinline__ const T* group_base(const void* m, int64_t groups, int64_t C, int64_t b, int64_t c,
+                                                                    int N, int L) {
+  return groups > 0 ? static_cast<const T*>(m) + (b * groups + c / (C / groups)) * int64_t(N) * L : nullptr;
+}
 
 }  // namespace mno::ops::scan_cuda::detail

@@ -1,24 +1,26 @@
 #pragma once
-// Thread layout of the kernels, chosen by the state size N.
+// Thread layout of the kernels (forward.cu, backward.cu).
 //
-// A channel is scanned by Q lanes of one warp, each lane owning NS of its states (n = q + Q·j)
-// in registers and walking the channel's L positions in order: the recurrence stays in
-// registers, one exp per (position, state), and y_t is the sum over the Q lanes (shuffles).
-// Parallelism comes from batch × channels × Q; the B/C chunk of the block's group is staged
-// once in shared memory for its CPB channels (the anchor re-reads it for every channel).
+// A block owns one batch row and a tile of up to kMaxWarps u-channels, and walks every direction
+// of them in turn (directions fused: y and du are summed on the way, written once at the last
+// direction). Warp w scans channel w of the tile: L is cut into chunks of kChunk steps, lane l
+// holds the kItems consecutive steps l·kItems … of the chunk in registers, and the states
+// n = 0 … N-1 are taken one after the other. For each n the lane folds its steps into one affine
+// map (Π a, h from 0), a warp-wide associative scan of those maps (shuffles) gives each lane its
+// starting state, and a last pass over the lane's steps produces the states — one exp per
+// (position, state), the running state of every n carried across chunks in shared memory.
+// The block stages each chunk's B/C (shared by the tile's channels) and its Δ, u (, dout)
+// rows in shared memory with coalesced loads in walk order, so reversed and transposed
+// directions are index maps and lanes read their steps as 16-byte vectors.
 namespace mno::ops::scan_cuda::detail {
 
-template <int Q_, int NS_, int CHUNK_, int SAVE_, int SUB_> struct Config {
-  static constexpr int Q = Q_;          // lanes per channel (power of two, ≤ 32)
-  static constexpr int NS = NS_;        // states per lane
-  static constexpr int NP = Q * NS;     // padded state count
-  static constexpr int CHUNK = CHUNK_;  // forward: positions staged in shared memory at a time
-  static constexpr int SAVE = SAVE_;    // steps between saved states (backward's chunk)
-  static constexpr int SUB = SUB_;      // backward: steps whose states are recomputed into registers
-  static_assert(CHUNK == SAVE && SAVE % SUB == 0 && CHUNK % 4 == 0, "the forward saves the state at each chunk start");
-};
+constexpr int kItems = 8;                 // consecutive steps per lane
+constexpr int kChunk = 32 * kItems;       // steps per chunk (= per warp pass)
+constexpr int kRowStride = 32 * (kItems + 4);  // a staged row: lanes 16 bytes apart mod 128 (no bank conflicts)
+constexpr int kMaxWarps = 8;              // channels per block
+constexpr int kStageMaxN = 32;            // larger N: B/C are read from global memory, not staged
 
-using SmallN = Config<8, 2, 64, 64, 16>;   // N ≤ 16 (MNO and Mamba use 16)
-using LargeN = Config<32, 8, 16, 16, 4>;   // 16 < N ≤ 256
+// Where step s of a chunk lives in a padded row.
+__host__ __device__ constexpr int row_index(int s) { return (s / kItems) * (kItems + 4) + s % kItems; }
 
 }  // namespace mno::ops::scan_cuda::detail

@@ -1,192 +1,150 @@
-// The forward kernel: per block, CPB channels of one direction of one batch row; chunks of
-// CHUNK positions are staged in shared memory (B/C once for all channels, Δ after softplus and
-// u per channel), each channel's state lives in the registers of its Q lanes, and y is written
-// once per chunk: directly when K = 1, else added (fp32) into y_acc, which a last elementwise
-// pass gates and converts. Directions are index maps (Walk): nothing is flipped in memory.
+// The forward kernel (layout: config.cuh). Per block: one batch row, a tile of u-channels (one
+// per warp), every direction in turn; per chunk of kChunk steps: stage B/C and the Δ/u rows,
+// then for each state n a fold over the lane's steps, a warp scan of the lanes' affine maps
+// with the chunk's incoming state, and a pass that produces the states and adds C·h into y.
+// y is summed over directions on the way: direction 0 writes the fp32 sum buffer, later ones add
+// to it, the last one writes y (gated by SiLU(z) if given) — one write of y, none per direction.
 #include "mno/ops/selective_scan/cuda/common.cuh"
-#include "mno/ops/selective_scan/cuda/config.cuh"
 
 namespace mno::ops::scan_cuda::detail {
 namespace {
 
-template <typename T, typename Cfg>
-__global__ void __launch_bounds__(256) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk, int nsaved) {
-  constexpr int Q = Cfg::Q, NS = Cfg::NS, NP = Cfg::NP, CH = Cfg::CHUNK, SAVE = Cfg::SAVE;
-  constexpr int BS = NP + 1;  // padded row strides: conflict-free shared-memory stores and loads
-  constexpr int RS = CH + 1;
-  extern __shared__ float smem[];
-  const int cpb = tiling.cpb;
-  float* Bs = smem;             // [CH][BS]
-  float* Cs = Bs + CH * BS;     // [CH][BS]
-  float* ds = Cs + CH * BS;     // [cpb][RS]  Δ after bias and softplus (0 past L)
-  float* us = ds + cpb * RS;    // [cpb][RS]
-  float* ys = us + cpb * RS;    // [cpb][RS]  this direction's y (before the gate)
-
-  int k, e0, count;
-  tiling.locate(blockIdx.x, k, e0, count);
-  const int64_t b = blockIdx.y;
-  const int L = static_cast<int>(p.L), N = static_cast<int>(p.N);
-  const int64_t E = p.E, C = p.C;
-  const int c0 = static_cast<int>(k * E + e0);
+template <typename T>
+__global__ void __launch_bounds__(kMaxWarps * 32) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
+                                                                      int nsaved, bool stage_bc) {
+  extern __shared__ float4 smem4[];
+  float* smem = reinterpret_cast<float*>(smem4);
+  const int W = blockDim.x / 32, N = static_cast<int>(p.N), L = static_cast<int>(p.L);
   const bool var_B = p.groups_B > 0, var_C = p.groups_C > 0;
-  const T* Bg = var_B ? static_cast<const T*>(p.B) + (b * p.groups_B + c0 / (C / p.groups_B)) * N * int64_t(L) : nullptr;
-  const T* Cg = var_C ? static_cast<const T*>(p.Cm) + (b * p.groups_C + c0 / (C / p.groups_C)) * N * int64_t(L) : nullptr;
+  const bool stB = stage_bc && var_B, stC = stage_bc && var_C;
+  float* Bs = smem;                          // [N][kChunk] when staged
+  float* Cs = Bs + (stB ? N * kChunk : 0);
+  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: Δ after bias and softplus (0 past L)
+  float* us = ds + W * kRowStride;           //                  u, then this chunk's y
+  float* hc = us + W * kRowStride;           // [W][N]: the state carried into the next chunk
+  float* a2s = hc + W * N;                   //         A·log2(e)
+  float* bis = a2s + W * N;                  //         time-invariant B
+  float* cis = bis + W * N;                  //         time-invariant C
+
+  int e0, count;
+  tiling.locate(blockIdx.x, e0, count);
+  const int64_t b = blockIdx.y, E = p.E, C = p.C;
+  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const bool active = w < count;
+  const int64_t e = e0 + (active ? w : 0);
   const T* u = static_cast<const T*>(p.u);
   const T* delta = static_cast<const T*>(p.delta);
+  const T* z = static_cast<const T*>(p.z);
+  T* y = static_cast<T*>(out.y);
+  float* acc = out.y_acc;
+  const int nchunks = (L + kChunk - 1) / kChunk;
 
-  const int ch = threadIdx.x / Q, q = threadIdx.x % Q;
-  const bool active = ch < count;
-  const int c = c0 + (active ? ch : 0);
-  float A2[NS], Bi[NS], Ci[NS], h[NS];
-#pragma unroll
-  for (int j = 0; j < NS; ++j) {
-    const int n = q + Q * j;
-    const bool on = active && n < N;
-    A2[j] = on ? p.A[int64_t(c) * N + n] * kLog2e : 0.f;
-    Bi[j] = on && !var_B ? static_cast<const float*>(p.B)[int64_t(c) * N + n] : 0.f;
-    Ci[j] = on && !var_C ? static_cast<const float*>(p.Cm)[int64_t(c) * N + n] : 0.f;
-    h[j] = 0.f;
-  }
-  const float Dc = active && p.D ? p.D[c] : 0.f;
+  for (int k = 0; k < p.K; ++k) {
+    const int64_t c0 = k * E + e0, c = k * E + e;
+    const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
+    const T* Cg = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
+    const MatrixSource<T> Bsrc{stB ? Bs : nullptr, Bg}, Csrc{stC ? Cs : nullptr, Cg};
+    __syncthreads();  // the previous direction is done with shared memory and its y sums are visible
+    for (int i = threadIdx.x; i < W * N; i += blockDim.x) {
+      const int64_t cc = c0 + min(i / N, count - 1), n = i % N;
+      hc[i] = 0.f;
+      a2s[i] = p.A[cc * N + n] * kLog2e;
+      if (!var_B) bis[i] = static_cast<const float*>(p.B)[cc * N + n];
+      if (!var_C) cis[i] = static_cast<const float*>(p.Cm)[cc * N + n];
+    }
+    const float Dc = p.D ? p.D[c] : 0.f;
 
-  for (int t0 = 0; t0 < L; t0 += CH) {
-    const int steps = min(CH, L - t0);
-    __syncthreads();
-    if (var_B || var_C) {
-      for (int i = threadIdx.x; i < NP * CH; i += blockDim.x) {
-        const int n = i / CH, t = i % CH;
-        const bool on = n < N && t < steps;
-        const int64_t off = int64_t(n) * L + (on ? walk(k, t0 + t) : 0);
-        if (var_B) Bs[t * BS + n] = on ? to_f(Bg[off]) : 0.f;
-        if (var_C) Cs[t * BS + n] = on ? to_f(Cg[off]) : 0.f;
+    for (int j = 0; j < nchunks; ++j) {
+      const int t0 = j * kChunk, steps = min(kChunk, L - t0);
+      __syncthreads();
+      if (stB) stage_matrix(Bs, Bg, N, L, k, t0, steps, walk);
+      if (stC) stage_matrix(Cs, Cg, N, L, k, t0, steps, walk);
+      for (int i = threadIdx.x; i < W * kChunk; i += blockDim.x) {
+        const int r = i / kChunk, s = i % kChunk;
+        float dv = 0.f, uv = 0.f;
+        if (r < count && s < steps) {
+          const int pos = walk(k, t0 + s);
+          const int64_t cc = c0 + r;
+          dv = to_f(delta[(b * C + cc) * L + pos]) + (p.delta_bias ? p.delta_bias[cc] : 0.f);
+          if (p.delta_softplus) dv = softplus(dv);
+          uv = to_f(u[(b * E + e0 + r) * L + pos]);
+        }
+        ds[r * kRowStride + row_index(s)] = dv;  // Δ = 0 past L keeps the state unchanged (mamba_ssm #368)
+        us[r * kRowStride + row_index(s)] = uv;
       }
-    }
-    for (int i = threadIdx.x; i < cpb * CH; i += blockDim.x) {
-      const int r = i / CH, t = i % CH;
-      float dv = 0.f, uv = 0.f;
-      if (r < count && t < steps) {
-        const int pos = walk(k, t0 + t);
-        const int64_t cc = c0 + r;
-        dv = to_f(delta[(b * C + cc) * L + pos]) + (p.delta_bias ? p.delta_bias[cc] : 0.f);
-        if (p.delta_softplus) dv = softplus(dv);
-        uv = to_f(u[(b * E + e0 + r) * L + pos]);
-      }
-      ds[r * RS + t] = dv;  // Δ = 0 past L keeps the state unchanged (mamba_ssm #368)
-      us[r * RS + t] = uv;
-    }
-    __syncthreads();
+      __syncthreads();
 
-    // The state at the chunk start is what backward restarts from (CHUNK == SAVE).
-    if (out.chunk_states && active) {
-      const int64_t base = ((b * C + c) * nsaved + t0 / SAVE) * N;
+      float dl[kItems], x[kItems], yv[kItems];
+      load_items<kItems + 4>(ds + w * kRowStride, lane, dl);
+      load_items<kItems + 4>(us + w * kRowStride, lane, x);
 #pragma unroll
-      for (int j = 0; j < NS; ++j)
-        if (q + Q * j < N) out.chunk_states[base + q + Q * j] = h[j];
-    }
-    const float* dr = ds + ch * RS;
-    const float* ur = us + ch * RS;
-    // Steps go in groups of G: every load of a group is issued before its arithmetic and the
-    // y reductions of the group are independent, so latency overlaps (the smem store of y would
-    // otherwise order every following load). Positions past `steps` hold Δ = 0 and B = C = 0:
-    // they leave the state unchanged and are not written.
-    constexpr int G = 4;
-    for (int t = 0; t < steps; t += G) {
-      float dl[G], x[G], bv[G][NS], cv[G][NS], yp[G];
+      for (int i = 0; i < kItems; ++i) yv[i] = Dc * x[i];
+      const bool saves = out.chunk_states && active && lane == 0;
+      for (int n = 0; n < N; ++n) {
+        const float a2 = a2s[w * N + n];
+        float bv[kItems], a[kItems], bb[kItems];
+        Bsrc.load(n, lane, L, k, t0, steps, walk, var_B ? 0.f : bis[w * N + n], bv);
+        float P = 1.f, H = 0.f;
 #pragma unroll
-      for (int i = 0; i < G; ++i) {
-        dl[i] = dr[t + i];
-        x[i] = ur[t + i];
+        for (int i = 0; i < kItems; ++i) {
+          a[i] = fast_exp2(dl[i] * a2);
+          bb[i] = dl[i] * x[i] * bv[i];
+          H = fmaf(a[i], H, bb[i]);
+          P *= a[i];
+        }
+        warp_scan_up(P, H, lane);
+        const float carry = hc[w * N + n];
+        const float hend = fmaf(P, carry, H);
+        float h = __shfl_up_sync(0xffffffffu, hend, 1);
+        if (lane == 0) h = carry;
+        if (saves) out.chunk_states[((b * C + c) * nsaved + j) * N + n] = carry;
+        float cv[kItems];
+        Csrc.load(n, lane, L, k, t0, steps, walk, var_C ? 0.f : cis[w * N + n], cv);
 #pragma unroll
-        for (int j = 0; j < NS; ++j) {
-          bv[i][j] = var_B ? Bs[(t + i) * BS + q + Q * j] : Bi[j];
-          cv[i][j] = var_C ? Cs[(t + i) * BS + q + Q * j] : Ci[j];
+        for (int i = 0; i < kItems; ++i) {
+          h = fmaf(a[i], h, bb[i]);
+          yv[i] = fmaf(cv[i], h, yv[i]);
+        }
+        if (lane == 31) hc[w * N + n] = h;  // past L, Δ = 0 leaves it unchanged
+      }
+
+      // This chunk's y through the warp's own row, then coalesced stores in walk order.
+      __syncwarp();
+      store_items<kItems + 4>(us + w * kRowStride, lane, yv);
+      __syncwarp();
+      if (active) {
+        const bool first = k == 0, last = k == p.K - 1;
+        for (int m = 0; m < kItems; ++m) {
+          const int s = lane + 32 * m;
+          if (s >= steps) break;
+          const int64_t idx = (b * E + e) * L + walk(k, t0 + s);
+          float v = us[w * kRowStride + row_index(s)];
+          if (!first) v += acc[idx];
+          if (!last || z) acc[idx] = v;  // the running sum; at the end, the pre-gate y kept for backward
+          if (last) y[idx] = from_f<T>(z ? v * silu(to_f(z[idx])) : v);
         }
       }
-#pragma unroll
-      for (int i = 0; i < G; ++i) {
-        const float dx = dl[i] * x[i];
-        yp[i] = 0.f;
-#pragma unroll
-        for (int j = 0; j < NS; ++j) {
-          h[j] = fmaf(fast_exp2(dl[i] * A2[j]), h[j], dx * bv[i][j]);
-          yp[i] = fmaf(cv[i][j], h[j], yp[i]);
-        }
-      }
-#pragma unroll
-      for (int o = Q / 2; o > 0; o >>= 1) {
-#pragma unroll
-        for (int i = 0; i < G; ++i) yp[i] += __shfl_xor_sync(0xffffffffu, yp[i], o);
-      }
-      if (q == 0) {
-#pragma unroll
-        for (int i = 0; i < G; ++i) ys[ch * RS + t + i] = fmaf(Dc, x[i], yp[i]);
-      }
     }
-    __syncthreads();
-
-    // One coalesced pass writes (or adds) this chunk's y.
-    for (int i = threadIdx.x; i < cpb * CH; i += blockDim.x) {
-      const int r = i / CH, t = i % CH;
-      if (r >= count || t >= steps) continue;
-      const int pos = walk(k, t0 + t);
-      const int64_t idx = (b * E + e0 + r) * L + pos;
-      const float v = ys[r * RS + t];
-      if (p.K > 1) {
-        atomicAdd(out.y_acc + idx, v);
-      } else if (p.z) {
-        out.y_acc[idx] = v;
-        static_cast<T*>(out.y)[idx] = from_f<T>(v * silu(to_f(static_cast<const T*>(p.z)[idx])));
-      } else {
-        static_cast<T*>(out.y)[idx] = from_f<T>(v);
-      }
-    }
-  }
-  if (out.last_state && active) {
-#pragma unroll
-    for (int j = 0; j < NS; ++j)
-      if (q + Q * j < N) out.last_state[(b * C + c) * N + q + Q * j] = h[j];
+    __syncwarp();
+    if (out.last_state && active)
+      for (int n = lane; n < N; n += 32) out.last_state[(b * C + c) * N + n] = hc[w * N + n];
   }
 }
 
-// y = y_acc (· SiLU(z)) in the output dtype, after every direction has added its part.
-template <typename T> __global__ void finish_forward_kernel(int64_t n, const float* y_acc, const T* z, T* y) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const float v = y_acc[i];
-    y[i] = from_f<T>(z ? v * silu(to_f(z[i])) : v);
-  }
-}
-
-int channels_per_block(const Problem& p, int lanes) {
-  // Prefer large tiles (more B/C reuse) while keeping at least ~2 blocks per SM.
-  int cpb = 256 / lanes;
-  while (cpb > 8 && p.batch * p.K * ((p.E + cpb - 1) / cpb) < 264) cpb /= 2;
-  return cpb;
-}
-
-template <typename T, typename Cfg> void launch_forward(const Problem& p, const ForwardOut& out) {
+template <typename T> void launch_forward(const Problem& p, const ForwardOut& out) {
   auto stream = static_cast<cudaStream_t>(p.stream);
-  const int cpb = channels_per_block(p, Cfg::Q);
-  const Tiling tiling = make_tiling(p, cpb);
+  const int warps = warps_per_block(p);
+  const Tiling tiling = make_tiling(p, warps);
   const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
-  const size_t smem = sizeof(float) * (2 * Cfg::CHUNK * (Cfg::NP + 1) + 3 * cpb * (Cfg::CHUNK + 1));
-  auto kernel = scan_forward_kernel<T, Cfg>;
+  const bool stage_bc = p.N <= kStageMaxN;
+  const int stB = stage_bc && p.groups_B > 0, stC = stage_bc && p.groups_C > 0;
+  const size_t smem = sizeof(float) * ((stB + stC) * p.N * kChunk + 2 * warps * kRowStride + 4 * warps * p.N);
+  auto kernel = scan_forward_kernel<T>;
   check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "raising the forward kernel's shared-memory limit");
-  if (p.K > 1) check_cuda(cudaMemsetAsync(out.y_acc, 0, sizeof(float) * p.batch * p.E * p.L, stream), "zeroing y_acc");
-  const dim3 grid(static_cast<unsigned>(p.K * tiling.segments * tiling.tiles_per_segment), static_cast<unsigned>(p.batch));
-  kernel<<<grid, cpb * Cfg::Q, smem, stream>>>(p, out, tiling, walk, static_cast<int>(saved_chunks(p.L, p.N)));
+  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.batch));
+  kernel<<<grid, warps * 32, smem, stream>>>(p, out, tiling, walk, static_cast<int>(saved_chunks(p.L, p.N)), stage_bc);
   check_cuda(cudaGetLastError(), "launching the forward kernel");
-  if (p.K > 1) {
-    const int64_t n = p.batch * p.E * p.L;
-    const int blocks = static_cast<int>(std::min<int64_t>((n + 255) / 256, 65536));
-    finish_forward_kernel<T><<<blocks, 256, 0, stream>>>(n, out.y_acc, static_cast<const T*>(p.z), static_cast<T*>(out.y));
-    check_cuda(cudaGetLastError(), "launching the forward merge");
-  }
-}
-
-template <typename T> void forward_typed(const Problem& p, const ForwardOut& out) {
-  if (p.N <= SmallN::NP) launch_forward<T, SmallN>(p, out);
-  else launch_forward<T, LargeN>(p, out);
 }
 
 }  // namespace
@@ -195,12 +153,13 @@ template <typename T> void forward_typed(const Problem& p, const ForwardOut& out
 namespace mno::ops::scan_cuda {
 
 void forward(const Problem& p, const ForwardOut& out) {
-  if (p.N < 1 || p.N > detail::LargeN::NP) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
+  if (p.N < 1 || p.N > 256) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
   if ((p.K > 1 || p.z) && !out.y_acc) throw std::runtime_error("selective_scan (CUDA): y_acc is required when K > 1 or z is given");
+  if (p.batch > 65535) throw std::runtime_error("selective_scan (CUDA): batch must be at most 65535");
   switch (p.dtype) {
-    case DType::f32: return detail::forward_typed<float>(p, out);
-    case DType::f16: return detail::forward_typed<__half>(p, out);
-    case DType::bf16: return detail::forward_typed<__nv_bfloat16>(p, out);
+    case DType::f32: return detail::launch_forward<float>(p, out);
+    case DType::f16: return detail::launch_forward<__half>(p, out);
+    case DType::bf16: return detail::launch_forward<__nv_bfloat16>(p, out);
   }
 }
 

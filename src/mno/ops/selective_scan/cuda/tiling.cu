@@ -5,7 +5,7 @@
 
 namespace mno::ops::scan_cuda {
 
-int64_t save_interval(int64_t N) { return N <= 16 ? 64 : 16; }
+int64_t save_interval(int64_t) { return detail::kChunk; }
 
 namespace detail {
 
@@ -21,7 +21,13 @@ Tiling make_tiling(const Problem& p, int cpb) {
   return t;
 }
 
-int64_t group_of(const Problem& p, int64_t groups, int64_t c) { return groups > 0 ? c / (p.C / groups) : 0; }
+int warps_per_block(const Problem& p) {
+  int sms = 132, dev = 0;
+  if (cudaGetDevice(&dev) == cudaSuccess) cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  int w = kMaxWarps;
+  while (w > 4 && p.batch * make_tiling(p, w).blocks() < 2 * sms) w /= 2;
+  return w;
+}
 
 }  // namespace detail
 }  // namespace mno::ops::scan_cuda
