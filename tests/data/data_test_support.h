@@ -51,6 +51,7 @@ class TempDir {
     std::filesystem::remove_all(path_, ignored);
   }
   std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;

@@ -16,5 +16,8 @@ void add_demo_command(CLI::App& app, Action& action);
 void add_info_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_data_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
+void add_eval_command(CLI::App& app, Action& action);
+void add_predict_command(CLI::App& app, Action& action);
 
 }  // namespace mno::cli

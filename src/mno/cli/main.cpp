@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   mno::cli::add_info_command(app, action);
   mno::cli::add_generate_command(app, action);
   mno::cli::add_data_command(app, action);
+  mno::cli::add_train_command(app, action);
+  mno::cli::add_eval_command(app, action);
+  mno::cli::add_predict_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -166,11 +166,14 @@ void Config::apply_override(const std::string& assignment) {
     const std::string here = walked.empty() ? "the top level" : "'" + walked + "'";
     if (!node.IsMap())
       throw Error(fmt::format("override '{}': {} is not a mapping, so it has no key '{}'", assignment, here, key));
-    if (!node[key].IsDefined())
+    const bool last = i + 1 == parts.size();
+    // A new leaf key is allowed (a setting the file leaves at its default); the reader's
+    // reject_unknown_keys() still names it if it is a typo. A missing section is an error here.
+    if (!last && !node[key].IsDefined())
       throw Error(fmt::format("override '{}': unknown key '{}' in {} (keys at {}: {})", assignment, key, source_, here,
                               join_keys(node)));
     walked += (walked.empty() ? "" : ".") + key;
-    if (i + 1 == parts.size()) {
+    if (last) {
       YAML::Node value;
       try {
         value = YAML::Load(value_text);

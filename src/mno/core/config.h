@@ -51,8 +51,9 @@ class Config {
   static Config load_file(const std::string& path);
   static Config parse(const std::string& yaml_text, const std::string& source = "<config>");
 
-  // Applies "a.b.c=value": the key must already exist (unknown keys are rejected), the value is
-  // parsed as YAML (numbers, booleans, lists, strings).
+  // Applies "a.b.c=value": the sections a and a.b must exist (an unknown one is rejected naming
+  // the keys there); c may be new, in which case the reader's reject_unknown_keys() checks it.
+  // The value is parsed as YAML (numbers, booleans, lists, strings).
   void apply_override(const std::string& assignment);
   void apply_overrides(const std::vector<std::string>& assignments);
 

@@ -9,7 +9,7 @@ namespace {
 
 TrainConfig read_train(const ConfigNode& n) {
   TrainConfig t;
-  t.device = n.get_choice("device", t.device, {"cpu", "cuda"});
+  t.device = n.get_choice("device", t.device, {"auto", "cpu", "cuda"});
   t.seed = static_cast<uint64_t>(n.get_at_least<int64_t>("seed", 0, 0));
   t.epochs = n.get_at_least<int64_t>("epochs", t.epochs, 1);
   t.iterations = n.get_at_least<int64_t>("iterations", 0, 0);

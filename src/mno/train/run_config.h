@@ -16,7 +16,7 @@
 namespace mno::train {
 
 struct TrainConfig {
-  std::string device = "cpu";  // cpu | cuda
+  std::string device = "auto";  // auto (cuda when available) | cpu | cuda
   uint64_t seed = 0;
   int64_t epochs = 1;
   int64_t iterations = 0;      // > 0: stop after this many optimiser steps (OFormer)

@@ -41,6 +41,7 @@ Trainer::Trainer(Config config, const std::string& default_name) : config_(std::
   run_ = read_run_config(config_, default_name);
   const ConfigNode root = config_.root();
   const ConfigNode train = root.child("train");
+  if (run_.train.device == "auto") run_.train.device = torch::cuda::is_available() ? "cuda" : "cpu";
   if (run_.train.device == "cuda") {
     check(torch::cuda::is_available(), "{}: train.device is cuda, but no CUDA device is available to this build "
           "(Debian's LibTorch is CPU-only; see docs/gpu.md)", root.source());

@@ -1,0 +1,197 @@
+#include "mno/eval/report.h"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "mno/core/atomic_file.h"
+#include "mno/core/error.h"
+#include "mno/eval/heatmap.h"
+#include "mno/eval/line_plot.h"
+#include "mno/eval/spectrum.h"
+
+namespace mno::eval {
+namespace {
+
+std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.4e}", v) : "—"; }
+
+// Columns of log.csv by name -> values (empty cells skipped, the x values kept aligned).
+Series log_series(const std::string& csv, const std::string& column, const std::string& name) {
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  {
+    std::istringstream h(line);
+    std::string cell;
+    while (std::getline(h, cell, ',')) header.push_back(cell);
+  }
+  size_t col = header.size();
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == column) col = i;
+  Series s{name, {}, {}};
+  while (std::getline(in, line)) {
+    std::istringstream r(line);
+    std::vector<std::string> cells;
+    std::string cell;
+    while (std::getline(r, cell, ',')) cells.push_back(cell);
+    if (col >= cells.size() || cells[col].empty() || cells.empty()) continue;
+    s.x.push_back(std::stod(cells[0]));
+    s.y.push_back(std::stod(cells[col]));
+  }
+  return s;
+}
+
+Heatmap panel(const std::string& title, const torch::Tensor& field) {  // field [H, W]
+  const torch::Tensor f = field.to(torch::kFloat32).contiguous();
+  Heatmap h;
+  h.title = title;
+  h.nx = static_cast<size_t>(f.size(0));
+  h.ny = static_cast<size_t>(f.size(1));
+  h.values.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+  return h;
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor d = t.to(torch::kFloat64).contiguous();
+  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
+}
+
+std::string along_time_csv(const Evaluation& e) {
+  std::string csv = "frame,mode";
+  const auto names = named_values(Metrics{});
+  for (const auto& [name, value] : names) csv += "," + name + "," + name + "_std";
+  csv += "\n";
+  for (const MetricAccumulator* acc : {&e.standard, &e.paper}) {
+    const auto mean = acc->along_time(), spread = acc->along_time_std();
+    for (size_t t = 0; t < mean.size(); ++t) {
+      csv += fmt::format("{},{}", t, to_string(acc->mode()));
+      const auto m = named_values(mean[t]), s = named_values(spread[t]);
+      for (size_t i = 0; i < m.size(); ++i)
+        csv += fmt::format(",{},{}", std::isfinite(m[i].second) ? fmt::format("{:.9g}", m[i].second) : "",
+                           std::isfinite(s[i].second) ? fmt::format("{:.9g}", s[i].second) : "");
+      csv += "\n";
+    }
+  }
+  return csv;
+}
+
+}  // namespace
+
+std::string metrics_table_header() {
+  return "| model | parameters | RMSE | nRMSE | RL2 | bRMSE | fRMSE low / mid / high | max error | paper RMSE | paper nRMSE | train s |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+}
+
+std::string metrics_table_row(const std::string& name, int64_t parameters, const Evaluation& e, double train_seconds) {
+  const Metrics s = e.standard.result(), p = e.paper.result();
+  return fmt::format("| {} | {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.0f} |\n", name, parameters,
+                     number(s.rmse), number(s.nrmse), number(s.rl2), number(s.brmse), number(s.frmse_low),
+                     number(s.frmse_mid), number(s.frmse_high), number(s.max_error), number(p.rmse), number(p.nrmse),
+                     train_seconds);
+}
+
+ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
+  check(e.samples > 0, "{}: nothing was evaluated", in.run_dir);
+  ReportFiles files;
+  const std::string plots = in.run_dir + "/plots";
+  std::filesystem::create_directories(plots);
+
+  nlohmann::json j;
+  j["run"] = in.title;
+  j["model"] = in.model_line;
+  j["data"] = in.data_line;
+  j["samples"] = e.samples;
+  j["eval_seconds"] = e.seconds;
+  j["standard"] = to_json(e.standard.result());
+  j["paper"] = to_json(e.paper.result());
+  files.metrics_json = in.run_dir + "/metrics.json";
+  write_text_atomically(files.metrics_json, j.dump(2) + "\n");
+  files.along_time_csv = in.run_dir + "/along_time.csv";
+  write_text_atomically(files.along_time_csv, along_time_csv(e));
+
+  std::string md = fmt::format("# {}\n\n{}\n\n{}\n\nTest samples: {}; evaluation took {:.1f} s", in.title,
+                               in.model_line, in.data_line, e.samples, e.seconds);
+  if (in.train_seconds > 0) md += fmt::format("; training took {:.1f} s", in.train_seconds);
+  md += ".\n\n## Metrics\n\n`standard`: PDEBench's definitions over the predicted frames, per sample then averaged. "
+        "`paper`: the authors' computation (per-batch means, given frames included; for steady data their 3-D "
+        "branch makes RMSE a mean absolute error). Definitions: docs/metrics.md.\n\n"
+        "| metric | standard | paper |\n|---|---:|---:|\n";
+  const auto s = named_values(e.standard.result()), p = named_values(e.paper.result());
+  for (size_t i = 0; i < s.size(); ++i) md += fmt::format("| {} | {} | {} |\n", s[i].first, number(s[i].second), number(p[i].second));
+  md += "\n## Plots\n\n";
+
+  // Heatmaps: each kept sample at its last frame (and its first predicted frame when time-dependent).
+  if (e.truth.defined()) {
+    const int64_t frames = e.truth.size(3), given = static_cast<int64_t>(e.standard.options().given_frames);
+    std::vector<int64_t> shown{frames - 1};
+    if (given > 0 && given < frames - 1) shown.insert(shown.begin(), given);
+    for (int64_t k = 0; k < e.truth.size(0); ++k) {
+      for (int64_t t : shown) {
+        for (int64_t c = 0; c < e.truth.size(4); ++c) {
+          const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
+          std::vector<Heatmap> panels;
+          if (given == 0) panels.push_back(panel("input", e.inputs[k].select(2, 0)));
+          else panels.push_back(panel(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
+          panels.push_back(panel("truth", truth));
+          panels.push_back(panel("prediction", pred));
+          panels.push_back(panel("error", pred - truth));
+          const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
+                                               : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
+          write_heatmaps_png(plots + "/" + name, panels,
+                             frames == 1 ? fmt::format("test sample {}", k)
+                                         : fmt::format("test sample {}, frame {}, channel {}", k, t, c));
+          files.plots.push_back(plots + "/" + name);
+          md += fmt::format("![{}](plots/{})\n", name, name);
+        }
+      }
+    }
+    // Spectra at the last frame, averaged over the kept samples, first channel.
+    const torch::Tensor truth_last = e.truth.select(3, frames - 1).select(3, 0);
+    const torch::Tensor pred_last = e.prediction.select(3, frames - 1).select(3, 0);
+    const std::vector<double> st = radial_energy_spectrum(truth_last), sp = radial_energy_spectrum(pred_last);
+    LinePlot spectra{"energy spectrum (last frame)", "wavenumber k", "energy", true, true, {}};
+    std::vector<double> k;
+    for (size_t i = 0; i < st.size(); ++i) k.push_back(static_cast<double>(i));
+    spectra.series.push_back({"truth", std::vector<double>(k.begin() + 1, k.end()), std::vector<double>(st.begin() + 1, st.end())});
+    spectra.series.push_back({"prediction", std::vector<double>(k.begin() + 1, k.end()), std::vector<double>(sp.begin() + 1, sp.end())});
+    write_line_plot_png(plots + "/spectrum.png", spectra);
+    files.plots.push_back(plots + "/spectrum.png");
+    md += "![spectrum](plots/spectrum.png)\n";
+  }
+  // Error against time (time-dependent data).
+  const auto standard_t = e.standard.along_time(), paper_t = e.paper.along_time();
+  if (standard_t.size() > 1) {
+    LinePlot err{"error against time", "frame", "error", false, true, {}};
+    Series a{"nRMSE (standard)", {}, {}}, b{"RMSE (standard)", {}, {}}, c{"nRMSE (paper, 3-D branch)", {}, {}};
+    for (size_t t = 0; t < standard_t.size(); ++t) {
+      a.x.push_back(t), a.y.push_back(standard_t[t].nrmse);
+      b.x.push_back(t), b.y.push_back(standard_t[t].rmse);
+      c.x.push_back(t), c.y.push_back(paper_t[t].nrmse);
+    }
+    err.series = {a, b, c};
+    write_line_plot_png(plots + "/error_vs_time.png", err);
+    files.plots.push_back(plots + "/error_vs_time.png");
+    md += "![error against time](plots/error_vs_time.png)\n";
+  }
+  // Loss and learning-rate curves.
+  if (!in.log_csv.empty()) {
+    Series loss = log_series(in.log_csv, "train_loss", "train loss"), test = log_series(in.log_csv, "test_nrmse", "test nRMSE");
+    if (!loss.x.empty()) {
+      LinePlot curves{"training", "epoch", "value", false, true, {loss}};
+      if (!test.x.empty()) curves.series.push_back(test);
+      write_line_plot_png(plots + "/loss.png", curves);
+      Series lr = log_series(in.log_csv, "lr", "learning rate (end of epoch)");
+      write_line_plot_png(plots + "/lr.png", {"learning rate", "epoch", "lr", false, true, {lr}});
+      files.plots.push_back(plots + "/loss.png");
+      files.plots.push_back(plots + "/lr.png");
+      md += "![loss](plots/loss.png)\n![learning rate](plots/lr.png)\n";
+    }
+  }
+  md += "\nFiles: `metrics.json` (both modes), `along_time.csv` (every metric per frame), `log.csv` (per epoch).\n";
+  files.report_md = in.run_dir + "/report.md";
+  write_text_atomically(files.report_md, md);
+  return files;
+}
+
+}  // namespace mno::eval

@@ -1,0 +1,34 @@
+#pragma once
+// The report of one evaluated run (docs/training.md): metrics.json (both metric modes),
+// along_time.csv (every metric per frame), PNG plots — input / truth / prediction / error
+// heatmaps of the first test samples, loss and learning-rate curves from log.csv, error against
+// time, radially averaged energy spectra of truth and prediction — and report.md linking them.
+#include <string>
+
+#include "mno/eval/evaluate.h"
+
+namespace mno::eval {
+
+struct ReportInputs {
+  std::string run_dir;       // files are written here (plots/ must exist)
+  std::string title;         // "darcy_gt_mamba"
+  std::string model_line;    // what was evaluated: model, parameters, checkpoint
+  std::string data_line;     // which data
+  std::string log_csv;       // the run's log.csv ("" when there is none)
+  double train_seconds = 0;  // total training time
+  int64_t parameters = 0;
+};
+
+struct ReportFiles {
+  std::string metrics_json, along_time_csv, report_md;
+  std::vector<std::string> plots;
+};
+
+// Writes every file atomically; returns their paths.
+ReportFiles write_report(const ReportInputs& in, const Evaluation& evaluation);
+
+// The headline row of a comparison table: | name | params | rmse | nrmse | rl2 | ... (standard mode).
+std::string metrics_table_header();
+std::string metrics_table_row(const std::string& name, int64_t parameters, const Evaluation& e, double train_seconds);
+
+}  // namespace mno::eval
