@@ -32,7 +32,7 @@ Evaluation evaluate(models::NeuralOperatorImpl& model, const data::TaskData& dat
                     const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Evaluation e{MetricAccumulator(MetricMode::standard, metric_options(data)),
-               MetricAccumulator(MetricMode::paper, metric_options(data))};
+               MetricAccumulator(MetricMode::paper, metric_options(data)), 0, 0.0, {}, {}, {}};
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
