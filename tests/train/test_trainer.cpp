@@ -124,6 +124,9 @@ TEST(TrainerRejects, ConfigTyposAndWrongTypesBeforeWritingAnything) {
   Config wrong_type = testing::tiny_gt_config(file);
   wrong_type.apply_override("train.batch_size=many");
   expect_error([&] { Trainer::start(wrong_type, dir.file("b")); }, {"train.batch_size", "an integer", "many"});
+  Config bf16_on_cpu = testing::tiny_gt_config(file);
+  bf16_on_cpu.apply_override("train.bf16=true");
+  expect_error([&] { Trainer::start(bf16_on_cpu, dir.file("d")); }, {"train.bf16", "needs train.device cuda"});
   Config bad_choice = testing::tiny_gt_config(file);
   bad_choice.apply_override("train.loss=l1");
   expect_error([&] { Trainer::start(bad_choice, dir.file("c")); }, {"train.loss", "mse, rel_l2", "'l1'"});

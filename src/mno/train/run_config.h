@@ -30,6 +30,7 @@ struct TrainConfig {
   std::string select_metric = "nrmse";    // standard-mode test metric for the best checkpoint
   std::string report_checkpoint = "last"; // last | best: which one the final evaluation uses
   int64_t plot_samples = 2;               // test samples drawn in the report
+  bool bf16 = false;                      // bf16 autocast of the training forward pass (CUDA only)
 };
 
 struct RunConfig {

@@ -11,6 +11,7 @@
 #include "mno/core/log.h"
 #include "mno/core/progress.h"
 #include "mno/core/seed.h"
+#include "mno/core/autocast.h"
 #include "mno/train/interrupt.h"
 #include "mno/train/losses.h"
 
@@ -47,6 +48,8 @@ Trainer::Trainer(Config config, const std::string& default_name) : config_(std::
           "(Debian's LibTorch is CPU-only; see docs/gpu.md)", root.source());
     device_ = torch::Device(torch::kCUDA, 0);
   }
+  check(!run_.train.bf16 || device_.is_cuda(), "{}: train.bf16: bf16 autocast needs a CUDA device, and training runs on the cpu",
+        root.source());
   seed_everything(run_.train.seed);  // before the model, so its initial weights follow the seed
   model_ = models::make_model(root.child("model"));
   model_->to(device_);
@@ -140,15 +143,19 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
     const ScheduleValue lr = schedule_->at(state_.step);
     optimizer_->apply(lr);
     optimizer_->get().zero_grad();
-    const torch::Tensor out = eval::forward_batch(*model_, *data_, batch->x);
-    torch::Tensor prediction = out, target;
-    if (run_.train.loss_space == "physical") {
-      prediction = data_->decode_output(out).reshape(out.sizes());
-      target = batch->y.reshape(out.sizes()).to(device_);
-    } else {
-      target = data_->target(batch->y).to(device_);
+    torch::Tensor loss;
+    {
+      compat::CudaBf16Autocast autocast(run_.train.bf16);
+      const torch::Tensor out = eval::forward_batch(*model_, *data_, batch->x).to(torch::kFloat);
+      torch::Tensor prediction = out, target;
+      if (run_.train.loss_space == "physical") {
+        prediction = data_->decode_output(out).reshape(out.sizes());
+        target = batch->y.reshape(out.sizes()).to(device_);
+      } else {
+        target = data_->target(batch->y).to(device_);
+      }
+      loss = loss_by_name(run_.train.loss, prediction, target);
     }
-    const torch::Tensor loss = loss_by_name(run_.train.loss, prediction, target);
     const double value = loss.item<double>();
     if (!std::isfinite(value)) {
       const bool saved = std::filesystem::exists(paths_.checkpoint("last"));
