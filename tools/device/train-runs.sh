@@ -34,4 +34,10 @@ for mixer in "${MIXERS[@]}"; do
   mkdir -p "$OUT/$name"
   cp -r "$RUNS/$name"/{config.yaml,log.csv,metrics.json,along_time.csv,report.md,plots} "$OUT/$name/" 2>/dev/null || true
 done
-nvidia-smi --query-gpu=name,memory.used --format=csv || true
+if [[ ${BF16_SMOKE:-0} == 1 ]]; then   # bf16 autocast: one short run of the first mixer
+  echo "== bf16 smoke: ${HOST}_${MIXERS[0]}, 1 epoch on 160 samples"
+  "$MNO" train -c "configs/$DATASET/${HOST}_${MIXERS[0]}.yaml" "data.file=$FILE" data.train_samples=160 \
+    data.test_samples=16 train.epochs=1 train.device=cuda train.bf16=true --out "$RUNS/bf16_$DATASET" 2>&1 \
+    | grep -E "^epoch|^\||error" | tee "$OUT/bf16_$DATASET.log"
+fi
+nvidia-smi --query-gpu=name --format=csv,noheader || true
