@@ -1,7 +1,10 @@
 // Training end to end on a tiny GT and a small generated Darcy set: run directory contents,
 // bit-exact resume, NaN stop, evaluation and prediction from a run directory, and every class of
 // bad input with its message.
+#include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -88,6 +91,26 @@ TEST(Trainer, ResumedRunMatchesAnUninterruptedOneBitForBit) {
   EXPECT_EQ(losses(read_text(dir.file("split/log.csv"))), losses(read_text(dir.file("whole/log.csv"))));
   const auto a = whole->model().named_parameters(), b = second->model().named_parameters();
   ASSERT_EQ(a.size(), b.size());
+  for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << p.key();
+}
+
+// Ctrl-C (a real SIGINT) stops after the current step with a checkpoint the run resumes from.
+TEST(Trainer, SigintStopsWithACheckpointThatResumes) {
+  TempDir dir;
+  Config config = testing::tiny_gt_config(testing::make_darcy(dir.path()));
+  config.apply_override("train.epochs=400");  // far longer than the 300 ms before the signal
+  auto trainer = Trainer::start(config, dir.file("run"));
+  std::thread ctrl_c([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::raise(SIGINT);
+  });
+  const TrainOutcome outcome = trainer->run({false});
+  ctrl_c.join();
+  EXPECT_TRUE(outcome.interrupted);
+  EXPECT_LT(outcome.state.step, 400 * 5);
+  auto resumed = Trainer::resume(dir.file("run"));
+  EXPECT_EQ(resumed->data().split().train.size(), 22u);
+  const auto a = trainer->model().named_parameters(), b = resumed->model().named_parameters();
   for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << p.key();
 }
 
