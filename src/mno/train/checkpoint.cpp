@@ -43,6 +43,28 @@ std::string first_difference(const std::string& stored, const std::string& expec
   }
 }
 
+// Archives load onto the CPU: put Adam's moments beside their parameters (a CUDA run resumed).
+template <typename State>
+bool move_state(torch::optim::OptimizerParamState* s, const torch::Device& device) {
+  auto* state = dynamic_cast<State*>(s);
+  if (!state) return false;
+  state->exp_avg(state->exp_avg().to(device));
+  state->exp_avg_sq(state->exp_avg_sq().to(device));
+  if (state->max_exp_avg_sq().defined()) state->max_exp_avg_sq(state->max_exp_avg_sq().to(device));
+  return true;
+}
+
+// A model lives on one device, so every state goes to the first parameter's (the state map's key
+// type differs between LibTorch 1.13 and 2.x, so it is not looked up by parameter).
+void move_optimizer_state(torch::optim::Optimizer& optimizer) {
+  const auto& groups = optimizer.param_groups();
+  if (groups.empty() || groups.front().params().empty()) return;
+  const torch::Device device = groups.front().params().front().device();
+  for (auto& kv : optimizer.state())
+    if (!move_state<torch::optim::AdamParamState>(kv.second.get(), device))
+      move_state<torch::optim::AdamWParamState>(kv.second.get(), device);
+}
+
 }  // namespace
 
 std::string parameter_signature(const torch::nn::Module& model) {
@@ -137,6 +159,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::nn::Module& mod
     check(archive.try_read("optimizer", opt), "{}: holds no optimiser state (a weights-only checkpoint cannot be resumed)",
           path);
     optimizer->load(opt);
+    move_optimizer_state(*optimizer);
     for (auto& [key, gen] : generators()) {
       torch::Tensor state;
       if (!archive.try_read(key, state)) continue;  // a CPU run resumed on a CUDA machine
