@@ -34,7 +34,7 @@ bool reset_cpu_peak() {
 namespace alloc = c10::cuda::CUDACachingAllocator;
 int64_t cuda_allocated(int device, bool peak) {
   const auto stats = alloc::getDeviceStats(device);
-  const auto& s = stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)];
+  const auto& s = stats.allocated_bytes[0];  // StatType::AGGREGATE (its namespace moved between LibTorch versions)
   return peak ? s.peak : s.current;
 }
 #endif
