@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bench/memory.h"
 #include "mno/core/config.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
@@ -66,7 +67,12 @@ ModelBenchRow measure(const std::string& path, const ModelBenchOptions& o, const
     fb.push_back(time_ms(forward_backward, cuda));
     step.push_back(time_ms(train_step, cuda));
   }
+  PeakMemory peak(device);
+  peak.start();
+  train_step();
+  const int64_t peak_bytes = cuda ? peak.peak_bytes() : peak.growth_bytes();
   ModelBenchRow row;
+  row.peak_bytes = peak_bytes;
   row.config = path;
   const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
   row.model = model->name() + (mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
@@ -107,14 +113,19 @@ std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const M
                                  const MachineInfo& machine, const std::string& command) {
   ModelBenchOptions o = options;
   if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
-  std::string s = fmt::format("`{}` — {}, {} threads, LibTorch {}, {}; batch {}, {} × {}, fp32, median of {}\n\n",
-                              command, machine.cpu, machine.threads, machine.torch_version, machine.date, o.batch,
-                              o.side, o.side, o.repeats);
-  s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms |\n";
-  s += "|---|---|---:|---:|---:|---:|\n";
+  const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  std::string s = fmt::format("`{}` — {}, {}LibTorch {}, {}; batch {}, {} × {}, fp32, median of {}; peak memory of "
+                              "one AdamW step: {}\n\n",
+                              command, device_name(device),
+                              device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads), machine.torch_version,
+                              machine.date, o.batch, o.side, o.side, o.repeats,
+                              device.is_cuda() ? "all allocated bytes (parameters, gradients, optimiser state, activations)"
+                                               : "growth of the peak resident set");
+  s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms | peak memory |\n";
+  s += "|---|---|---:|---:|---:|---:|---:|\n";
   for (const auto& r : rows)
-    s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} |\n", r.config, r.model, r.parameters, r.forward_ms,
-                     r.forward_backward_ms, r.train_step_ms);
+    s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {} |\n", r.config, r.model, r.parameters, r.forward_ms,
+                     r.forward_backward_ms, r.train_step_ms, format_megabytes(r.peak_bytes));
   return s;
 }
 

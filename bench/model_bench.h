@@ -1,6 +1,6 @@
 #pragma once
 // `mno bench model`: forward, forward+backward and a full training step (AdamW + MSE) per batch
-// for whole models at the paper's shapes (batch 8, 64 × 64), each host with attention and with
+// and its peak memory for whole models at the paper's shapes (batch 8, 64 × 64), each host with attention and with
 // Mamba side by side in one run (issue 6). Medians of `repeats` runs after one warm-up.
 #include <string>
 #include <vector>
@@ -21,6 +21,10 @@ struct ModelBenchRow {
   std::string config, model;
   int64_t parameters = 0;
   double forward_ms = 0, forward_backward_ms = 0, train_step_ms = 0;
+  // Peak memory of one training step: CUDA — the caching allocator's peak of allocated bytes
+  // (parameters, gradients, AdamW state, inputs and activations together, as
+  // torch.cuda.max_memory_allocated reports it); CPU — the growth of the peak resident set.
+  int64_t peak_bytes = -1;
 };
 
 std::vector<std::string> default_model_bench_configs(const std::string& source_dir);

@@ -32,6 +32,8 @@ struct ScanBenchOptions {
   int composed_repeats = 1;  // timed runs of the composed version (slow: ~3 s forward at the MNO shape)
   bool composed = true;
   bool quick = false;        // small shapes (for tests and smoke runs)
+  std::string only;          // CUDA: run only the cases whose name starts with this, e.g. "(b)" (for profiling)
+  std::string dtype;         // CUDA: "fp32" or "bf16" only; empty: both
 };
 
 // The shapes of the issue: MNO-GNOT (batch 2, C 384, G 2, L 4096, N 16, directions 2) and a

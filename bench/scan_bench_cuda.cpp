@@ -43,7 +43,7 @@ struct Result {
   double fwd_ms, fwdbwd_ms, fwd_bytes, fwdbwd_bytes, exps;
 };
 
-std::vector<Case> cases(bool quick) {
+std::vector<Case> cases(bool quick, const std::string& only, const std::string& dtype) {
   struct Shape { const char* name; int64_t b, C, G, L; bool mno; double af, ab; };
   const std::vector<Shape> shapes = quick ? std::vector<Shape>{{"(q) quick", 2, 128, 2, 1024, true, 0, 0}}
                                           : std::vector<Shape>{{"(a) MNO-GNOT", 8, 384, 2, 4096, true, 0.447, 1.168},
@@ -51,10 +51,12 @@ std::vector<Case> cases(bool quick) {
                                                                {"(c) MNO long", 4, 384, 2, 16384, true, 0.915, 2.253},
                                                                {"(d) Mamba", 8, 1536, 1, 4096, false, 1.667, 4.246}};
   std::vector<Case> out;
-  for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+  for (auto dt : {torch::kFloat, torch::kBFloat16}) {
+    if (!dtype.empty() && dtype != (dt == torch::kFloat ? "fp32" : "bf16")) continue;
     for (const auto& s : shapes) {
-      if (s.mno) out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 2, dtype, s.af, s.ab});
-      out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 1, dtype, s.af, s.ab});
+      if (std::string(s.name).rfind(only, 0) != 0) continue;
+      if (s.mno) out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 2, dt, s.af, s.ab});
+      out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 1, dt, s.af, s.ab});
     }
   }
   return out;
@@ -133,7 +135,8 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
   cudaGetDeviceProperties(&prop, 0);
   const double copy_bw = ops::scan_cuda::measure_copy_bandwidth(int64_t(1) << 30, 10);
   const double exp_rate = ops::scan_cuda::measure_exp2_rate(10);
-  const auto list = cases(o.quick);
+  const auto list = cases(o.quick, o.only, o.dtype);
+  check(!list.empty(), "bench scan: no case matches --only '{}' and --dtype '{}'", o.only, o.dtype);
   Progress progress("bench scan (cuda)", static_cast<int64_t>(list.size()));
   std::vector<Result> results;
   const int repeats = std::max(o.repeats, 20);

@@ -1,12 +1,9 @@
 #pragma once
 // Helpers for the data tests. Deliberately free of <torch/torch.h> (unlike support/testing.h):
 // the data layer builds without LibTorch and its tests should compile as quickly.
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <unistd.h>
 
@@ -40,11 +37,15 @@ inline std::string fixture(const std::string& name) {
 // A fresh directory under the system temp dir, removed with the object.
 class TempDir {
  public:
+  // Built from std::filesystem like tests/core's fresh_dir, which passes on the GPU machine;
+  // the mkdtemp version crashed there in every test that made one (cause not found).
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mno-data-test-XXXXXX").string();
-    const char* made = mkdtemp(pattern.data());
-    if (!made) throw std::runtime_error("cannot create a temporary directory from " + pattern + ": " + std::strerror(errno));
-    path_ = made;
+    static int serial = 0;
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("mno-data-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    path_ = dir.string();
   }
   ~TempDir() {
     std::error_code ignored;

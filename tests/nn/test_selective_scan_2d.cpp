@@ -4,6 +4,7 @@
 
 #include "mno/nn/mamba_block.h"
 #include "mno/nn/selective_scan_2d.h"
+#include "mno/nn/ss2d_authors.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 #include "support/testing.h"
 
@@ -47,46 +48,10 @@ TEST(SelectiveScan2d, InitialisationFollowsTheAuthors) {
   EXPECT_FALSE(m.in_proj->bias.defined());
 }
 
-// The authors' algorithm, step by step, with explicit flips/transposes and the plain reference scan.
-struct Walks {
-  std::vector<torch::Tensor> order;  // position visited at each step, per direction
-};
-
-Walks walks_for(int64_t K, int64_t H, int64_t W) {
-  const auto rows = torch::arange(H * W, torch::kLong);
-  if (K == 2) return {{rows, rows.flip({0})}};
-  const auto cols = rows.view({H, W}).t().reshape({-1});
-  return {{rows, cols, rows.flip({0}), cols.flip({0})}};
-}
-
+// The authors' algorithm (nn/ss2d_authors.h) with the plain reference scan.
 torch::Tensor authors_forward(nn::SelectiveScan2dBase& m, const torch::Tensor& x, const torch::Tensor& ref,
                               int64_t H, int64_t W, const torch::Tensor& ref_proj_weight) {
-  const auto& o = m.options();
-  const int64_t E = o.d_inner(), R = o.rank(), N = o.d_state, K = o.directions, L = x.size(1), batch = x.size(0);
-  const auto walks = walks_for(K, H, W);
-  const auto xz = torch::silu(m.in_proj->forward(x));
-  const auto u = xz.narrow(2, 0, E).transpose(1, 2);
-  const auto z = xz.narrow(2, E, E);
-  std::vector<torch::Tensor> xs_list, rs_list;  // CrossScan: explicit copies in walk order
-  for (const auto& w : walks.order) xs_list.push_back(u.index_select(2, w));
-  auto xs = torch::stack(xs_list, 1);  // [B, K, E, L]
-  auto x_dbl = torch::einsum("bkel,kce->bkcl", {xs, m.x_proj_weight});
-  if (ref.defined()) {
-    const auto r = torch::silu(m.in_proj->forward(ref)).narrow(2, 0, E).transpose(1, 2);
-    for (const auto& w : walks.order) rs_list.push_back(r.index_select(2, w));
-    x_dbl = x_dbl + torch::einsum("bkel,kce->bkcl", {torch::stack(rs_list, 1), ref_proj_weight});
-  }
-  const auto dts = torch::einsum("bkrl,ker->bkel", {x_dbl.narrow(2, 0, R), m.dt_projs_weight});
-  ops::ScanOptions one;
-  one.delta_softplus = true;
-  const auto ys = ops::selective_scan_reference(xs.reshape({batch, K * E, L}), dts.reshape({batch, K * E, L}),
-                                                -torch::exp(m.A_logs), x_dbl.narrow(2, R, N), x_dbl.narrow(2, R + N, N),
-                                                m.Ds, m.dt_projs_bias.reshape({-1}), {}, one)
-                      .y.view({batch, K, E, L});
-  auto y = torch::zeros({batch, E, L}, x.options());  // CrossMerge: undo each walk, sum
-  for (int64_t k = 0; k < K; ++k) y = y + ys.select(1, k).index_select(2, torch::argsort(walks.order[k]));
-  y = m.out_norm->forward(y.transpose(1, 2)) * z;
-  return m.out_proj->forward(y);
+  return nn::authors_ss2d_forward(m, x, ref, H, W, ref_proj_weight, ops::selective_scan_reference);
 }
 
 TEST(SelectiveScan2d, TwoDirectionsMatchTheAuthorsComposition) {

@@ -96,9 +96,12 @@ if step ctest; then
   (cd "$BUILD" && ctest -j8 --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
 fi
 if step profile && command -v ncu >/dev/null; then
-  echo "== ncu"
-  ncu --kernel-name regex:scan_ --launch-count 4 --section SpeedOfLight --section Occupancy \
-      --section LaunchStats --section WarpStateStats --section ComputeWorkloadAnalysis \
-      "$BUILD/mno" bench scan --device cuda --quick >"$OUT/ncu.txt" 2>&1 || true
-  grep -E "scan_|Duration|Throughput|Achieved Occupancy|Registers|Stall|Issue Slots|Executed Ipc" "$OUT/ncu.txt" | head -60
+  echo "== ncu (shape (b), fp32, directions 2: one forward and one backward launch)"
+  for kernel in scan_forward_kernel scan_backward_kernel; do
+    ncu --kernel-name "regex:$kernel" --launch-skip 3 --launch-count 1 --section SpeedOfLight --section Occupancy \
+        --section LaunchStats --section WarpStateStats --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+        "$BUILD/mno" bench scan --device cuda --only "(b)" --dtype fp32 >"$OUT/ncu-$kernel.txt" 2>&1 || true
+    grep -E "Duration|Throughput|Achieved Occupancy|Registers Per|Stall|Issue Slots|Executed Ipc|Pipe|Warp Cycles|Bank" \
+      "$OUT/ncu-$kernel.txt" | head -40
+  done
 fi

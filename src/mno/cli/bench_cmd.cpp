@@ -1,7 +1,9 @@
 // mno bench scan [--device cpu|cuda] [--json FILE] [--repeats N] [--composed-repeats N] [--no-composed] [--quick]
+// mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
 #include <fmt/format.h>
 
+#include "bench/layer_bench.h"
 #include "bench/model_bench.h"
 #include "bench/data_bench.h"
 #include "bench/scan_bench.h"
@@ -26,6 +28,8 @@ void add_bench_command(CLI::App& app, Action& action) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   scan->add_flag("--no-composed", *composed, "skip the (slow) composed version");
   scan->add_flag("--quick", opts->quick, "small shapes: a smoke run of a few seconds");
+  scan->add_option("--only", opts->only, "CUDA: only the cases whose name starts with this, e.g. '(b)'");
+  scan->add_option("--dtype", opts->dtype, "CUDA: only fp32 or only bf16")->check(CLI::IsMember({"fp32", "bf16"}));
   scan->callback([&action, opts, json, composed] {
     action = [opts, json, composed] {
       opts->composed = !*composed;
@@ -63,6 +67,19 @@ void add_bench_command(CLI::App& app, Action& action) {
                            : fmt::format("mno bench data --samples {} --resolution {}", data_opts->samples, data_opts->resolution);
       const auto rows = bench::run_data_bench(*data_opts);
       fmt::print("{}", bench::data_bench_markdown(rows, bench::machine_info(), command));
+    };
+  });
+
+  auto* layer = bench->add_subcommand("layer", "The SS2D layer: fused vs the authors' composition, time and peak memory");
+  auto layer_opts = std::make_shared<bench::LayerBenchOptions>();
+  layer->add_option("--device", layer_opts->device, "cpu or cuda")->capture_default_str();
+  layer->add_option("--repeats", layer_opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  layer->add_flag("--quick", layer_opts->quick, "D 96, batch 1, 16 × 16, one run: a smoke test");
+  layer->callback([&action, layer_opts] {
+    action = [layer_opts] {
+      const std::string command =
+          fmt::format("mno bench layer --device {}{}", layer_opts->device, layer_opts->quick ? " --quick" : "");
+      fmt::print("{}", bench::layer_bench_markdown(bench::run_layer_bench(*layer_opts), *layer_opts, command));
     };
   });
 

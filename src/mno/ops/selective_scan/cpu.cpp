@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include "mno/ops/selective_scan/kernel.h"
+#include "mno/ops/selective_scan/tensor_prep.h"
 
 namespace mno::ops::scan_cpu {
 namespace {
@@ -17,9 +18,7 @@ int64_t padded_state(int64_t N, at::ScalarType dt) {
   return (N + w - 1) / w * w;
 }
 
-torch::Tensor as_compute(const torch::Tensor& t, at::ScalarType dt) {
-  return t.defined() ? t.to(dt).contiguous() : torch::Tensor();
-}
+using scan_prep::as_contiguous;
 
 // [.., N] -> [.., Npad] with zeros.
 torch::Tensor pad_state(const torch::Tensor& t, int64_t Npad) {
@@ -41,8 +40,8 @@ torch::Tensor from_kernel_layout(const torch::Tensor& m, int64_t N) {
   return x.contiguous();
 }
 
-template <typename T> const T* ptr(const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-template <typename T> T* mut(const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
+template <typename T> const T* ptr(const torch::Tensor& t) { return scan_prep::data_or_null<T>(t); }
+template <typename T> T* mut(const torch::Tensor& t) { return scan_prep::data_or_null<T>(t); }
 
 K::ParallelFor aten_parallel_for() {
   return [](int64_t n, const std::function<void(int64_t, int64_t)>& body) { at::parallel_for(0, n, 1, body); };
@@ -58,14 +57,14 @@ struct Prepared {
            const torch::Tensor& z_, const ScanOptions& o, at::ScalarType dt) {
     Npad = padded_state(s.N, dt);
     walk = direction_walks(s.K, s.L, o.height, o.width).to(torch::kInt).contiguous();
-    u = as_compute(u_, dt);
-    delta = as_compute(delta_, dt);
+    u = as_contiguous(u_, dt);
+    delta = as_contiguous(delta_, dt);
     A = pad_state(A_.to(dt), Npad);
     B = to_kernel_layout(B_, dt, Npad);
     C = to_kernel_layout(C_, dt, Npad);
-    D = as_compute(D_, dt);
-    delta_bias = as_compute(bias_, dt);
-    z = as_compute(z_, dt);
+    D = as_contiguous(D_, dt);
+    delta_bias = as_contiguous(bias_, dt);
+    z = as_contiguous(z_, dt);
   }
 
   template <typename T> K::Problem<T> problem(const ScanShape& s, const ScanOptions& o) const {
@@ -97,8 +96,8 @@ template <typename T> Grads run_backward(const ScanShape& s, const Prepared& in,
                                          const torch::Tensor& dout, const ScanOptions& o) {
   const auto opts = in.u.options();
   const auto dt = in.u.scalar_type();
-  const auto g = as_compute(dout, dt);
-  const auto ypre = as_compute(y_pre, dt);
+  const auto g = as_contiguous(dout, dt);
+  const auto ypre = as_contiguous(y_pre, dt);
   Grads r;
   r.du = torch::empty_like(in.u);
   r.ddelta = torch::empty_like(in.delta);
@@ -119,10 +118,6 @@ template <typename T> Grads run_backward(const ScanShape& s, const Prepared& in,
   return r;
 }
 
-torch::Tensor cast_like(const torch::Tensor& grad, const torch::Tensor& input) {
-  return grad.defined() && input.defined() ? grad.to(input.scalar_type()) : torch::Tensor();
-}
-
 }  // namespace
 
 Forward forward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,
@@ -141,14 +136,7 @@ Grads backward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor& 
   const Prepared in(s, u, delta, A, B, C, D, delta_bias, z, options, dt);
   Grads r = dt == at::kDouble ? run_backward<double>(s, in, y_pre, dout, options)
                               : run_backward<float>(s, in, y_pre, dout, options);
-  r.du = cast_like(r.du, u);
-  r.ddelta = cast_like(r.ddelta, delta);
-  r.dA = cast_like(r.dA, A);
-  r.dB = cast_like(r.dB, B);
-  r.dC = cast_like(r.dC, C);
-  r.dD = cast_like(r.dD, D);
-  r.ddelta_bias = cast_like(r.ddelta_bias, delta_bias);
-  r.dz = cast_like(r.dz, z);
+  scan_prep::cast_grads_like(r, u, delta, A, B, C, D, delta_bias, z);
   return r;
 }
 

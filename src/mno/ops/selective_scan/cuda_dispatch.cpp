@@ -2,6 +2,7 @@
 #include "mno/ops/selective_scan/cuda.h"
 
 #include "mno/core/error.h"
+#include "mno/ops/selective_scan/tensor_prep.h"
 
 #ifdef MNO_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -51,14 +52,14 @@ K::DType kernel_dtype(const torch::Tensor& u) {
   }
 }
 
-torch::Tensor as(const torch::Tensor& t, at::ScalarType dt) { return t.defined() ? t.to(dt).contiguous() : torch::Tensor(); }
+using scan_prep::as_contiguous;
 
 // Input-dependent B/C travel in u's dtype; time-invariant ones (and A, D, delta_bias) in fp32.
-torch::Tensor matrix(const torch::Tensor& m, at::ScalarType dt) { return as(m, m.dim() == 4 ? dt : at::kFloat); }
+torch::Tensor matrix(const torch::Tensor& m, at::ScalarType dt) { return as_contiguous(m, m.dim() == 4 ? dt : at::kFloat); }
 
-template <typename P> const P* cptr(const torch::Tensor& t) { return t.defined() ? t.data_ptr<P>() : nullptr; }
+template <typename P> const P* cptr(const torch::Tensor& t) { return scan_prep::data_or_null<P>(t); }
 const void* vptr(const torch::Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
-float* fptr(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
+float* fptr(const torch::Tensor& t) { return scan_prep::data_or_null<float>(t); }
 
 struct Prepared {
   torch::Tensor u, delta, A, B, C, D, bias, z;
@@ -69,13 +70,13 @@ struct Prepared {
     const auto dt = u_.scalar_type();
     p.dtype = kernel_dtype(u_);
     u = u_.contiguous();
-    delta = as(delta_, dt);
-    A = as(A_, at::kFloat);
+    delta = as_contiguous(delta_, dt);
+    A = as_contiguous(A_, at::kFloat);
     B = matrix(B_, dt);
     C = matrix(C_, dt);
-    D = as(D_, at::kFloat);
-    bias = as(bias_, at::kFloat);
-    z = as(z_, dt);
+    D = as_contiguous(D_, at::kFloat);
+    bias = as_contiguous(bias_, at::kFloat);
+    z = as_contiguous(z_, dt);
     p.batch = s.batch; p.E = s.E; p.C = s.C; p.L = s.L; p.N = s.N; p.K = s.K;
     p.height = o.height; p.width = o.width;
     p.groups_B = s.groups_B; p.groups_C = s.groups_C;
@@ -93,10 +94,6 @@ template <typename F> void launch(F&& f) {
   } catch (const std::runtime_error& e) {
     throw Error(e.what());
   }
-}
-
-torch::Tensor cast_like(const torch::Tensor& grad, const torch::Tensor& input) {
-  return grad.defined() && input.defined() ? grad.to(input.scalar_type()) : torch::Tensor();
 }
 
 }  // namespace
@@ -127,7 +124,7 @@ Grads backward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor& 
   const Prepared in(s, u, delta, A, B, C, D, delta_bias, z, o);
   const auto dt = u.scalar_type();
   const auto f32 = u.options().dtype(at::kFloat);
-  const auto g = as(dout, dt);
+  const auto g = as_contiguous(dout, dt);
   const auto chunks = chunk_states.contiguous();
   Grads r;
   r.du = torch::empty_like(in.u);
@@ -155,14 +152,7 @@ Grads backward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor& 
   io.dz = r.dz.defined() ? r.dz.data_ptr() : nullptr;
   io.dA = fptr(r.dA); io.dB = fptr(r.dB); io.dC = fptr(r.dC); io.dD = fptr(r.dD); io.ddelta_bias = fptr(r.ddelta_bias);
   launch([&] { K::backward(in.p, io); });
-  r.du = cast_like(r.du, u);
-  r.ddelta = cast_like(r.ddelta, delta);
-  r.dA = cast_like(r.dA, A);
-  r.dB = cast_like(r.dB, B);
-  r.dC = cast_like(r.dC, C);
-  r.dD = cast_like(r.dD, D);
-  r.ddelta_bias = cast_like(r.ddelta_bias, delta_bias);
-  r.dz = cast_like(r.dz, z);
+  scan_prep::cast_grads_like(r, u, delta, A, B, C, D, delta_bias, z);
   return r;
 }
 

@@ -23,7 +23,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
   const bool stB = stage_bc && var_B, stC = stage_bc && var_C;
   float* Bs = smem;                          // [N][kChunk] when staged
   float* Cs = Bs + (stB ? N * kChunk : 0);
-  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: delta + bias (before softplus), then dΔ
+  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: delta (before bias and softplus), then dΔ
   float* us = ds + W * kRowStride;           //                  u, then du of this direction
   float* gs = us + W * kRowStride;           //                  g (0 past L)
   float* slots = gs + W * kRowStride;        // [2 parities][2: dB, dC][W][kChunk]: per-channel terms of one state
@@ -35,6 +35,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
   float* cis = bis + W * N;
   float* dbis = cis + W * N;
   float* dcis = dbis + W * N;
+  float* h0s = dcis + W * N;                 //         the forward's state at the chunk start
 
   int e0, count;
   tiling.locate(blockIdx.x, e0, count);
@@ -63,29 +64,21 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
       if (!var_B) bis[i] = static_cast<const float*>(p.B)[cc * N + n];
       if (!var_C) cis[i] = static_cast<const float*>(p.Cm)[cc * N + n];
     }
-    const float Dc = p.D ? p.D[c] : 0.f;
+    const float Dc = p.D ? p.D[c] : 0.f, bias = p.delta_bias ? p.delta_bias[c] : 0.f;
     float dD = 0.f, dbias = 0.f;
-    const float* saved = io.chunk_states + (b * C + c) * int64_t(nsaved) * N;
 
     for (int j = nchunks - 1; j >= 0; --j) {
       const int t0 = j * kChunk, steps = min(kChunk, L - t0);
       __syncthreads();
       if (stB) stage_matrix(Bs, Bg, N, L, k, t0, steps, walk);
       if (stC) stage_matrix(Cs, Cg, N, L, k, t0, steps, walk);
-      for (int i = threadIdx.x; i < W * kChunk; i += blockDim.x) {
-        const int r = i / kChunk, s = i % kChunk;
-        float dv = 0.f, uv = 0.f, gv = 0.f;
-        if (r < count && s < steps) {
-          const int pos = walk(k, t0 + s);
-          const int64_t cc = c0 + r, row = (b * E + e0 + r) * L + pos;
-          dv = to_f(delta[(b * C + cc) * L + pos]) + (p.delta_bias ? p.delta_bias[cc] : 0.f);
-          uv = to_f(u[row]);
-          gv = io.g ? io.g[row] : to_f(dout[row]);
-        }
-        ds[r * kRowStride + row_index(s)] = dv;
-        us[r * kRowStride + row_index(s)] = uv;
-        gs[r * kRowStride + row_index(s)] = gv;
-      }
+      stage_rows(ds, delta + (b * C + c0) * L, W, count, L, k, t0, steps, walk);
+      stage_rows(us, u + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
+      if (io.g) stage_rows(gs, io.g + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
+      else stage_rows(gs, dout + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
+      // The forward's states at this chunk's start, for the tile's channels.
+      for (int i = threadIdx.x; i < W * N; i += blockDim.x)
+        h0s[i] = io.chunk_states[((b * C + c0 + min(i / N, count - 1)) * nsaved + j) * N + i % N];
       __syncthreads();
 
       float raw[kItems], dl[kItems], x[kItems], g[kItems], sB[kItems], dd[kItems];
@@ -96,6 +89,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
       for (int i = 0; i < kItems; ++i) {
         const int s = lane * kItems + i;
         // Past L: Δ = 0 (the state passes unchanged) and g = 0.
+        raw[i] += bias;
         dl[i] = s < steps ? (p.delta_softplus ? softplus(raw[i]) : raw[i]) : 0.f;
         sB[i] = dd[i] = 0.f;
         dD = fmaf(g[i], x[i], dD);
@@ -113,7 +107,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
           P *= a[i];
         }
         warp_scan_up(P, H, lane);
-        const float h0 = saved[j * N + n];
+        const float h0 = h0s[w * N + n];
         const float hend = fmaf(P, h0, H);
         float hp = __shfl_up_sync(0xffffffffu, hend, 1);
         if (lane == 0) hp = h0;
@@ -195,16 +189,23 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Proble
       __syncwarp();
       if (active) {
         const bool first = k == 0, last = k == p.K - 1;
+        float v[kItems];
+        int64_t pos[kItems];
+#pragma unroll
+        for (int m = 0; m < kItems; ++m) {  // loads first, then the stores
+          const int s = lane + 32 * m;
+          pos[m] = s < steps ? walk(k, t0 + s) : 0;
+          v[m] = us[w * kRowStride + row_index(s)];
+          if (!first && s < steps) v[m] += io.du_acc[(b * E + e) * L + pos[m]];
+        }
+#pragma unroll
         for (int m = 0; m < kItems; ++m) {
           const int s = lane + 32 * m;
           if (s >= steps) break;
-          const int pos = walk(k, t0 + s);
-          static_cast<T*>(io.ddelta)[(b * C + c) * L + pos] = from_f<T>(ds[w * kRowStride + row_index(s)]);
-          const int64_t idx = (b * E + e) * L + pos;
-          float v = us[w * kRowStride + row_index(s)];
-          if (!first) v += io.du_acc[idx];
-          if (last) static_cast<T*>(io.du)[idx] = from_f<T>(v);
-          else io.du_acc[idx] = v;
+          static_cast<T*>(io.ddelta)[(b * C + c) * L + pos[m]] = from_f<T>(ds[w * kRowStride + row_index(s)]);
+          const int64_t idx = (b * E + e) * L + pos[m];
+          if (last) static_cast<T*>(io.du)[idx] = from_f<T>(v[m]);
+          else io.du_acc[idx] = v[m];
         }
       }
     }
@@ -252,7 +253,7 @@ template <typename T> void launch_backward(const Problem& p, const BackwardIO& i
   const bool stage_bc = p.N <= kStageMaxN;
   const int stB = stage_bc && p.groups_B > 0, stC = stage_bc && p.groups_C > 0;
   const size_t smem = sizeof(float) * ((stB + stC) * p.N * kChunk + 3 * warps * kRowStride + 4 * warps * kChunk +
-                                       8 * warps * p.N);
+                                       9 * warps * p.N);
   auto kernel = scan_backward_kernel<T>;
   check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "raising the backward kernel's shared-memory limit");

@@ -19,7 +19,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32) scan_forward_kernel(Problem p,
   const bool stB = stage_bc && var_B, stC = stage_bc && var_C;
   float* Bs = smem;                          // [N][kChunk] when staged
   float* Cs = Bs + (stB ? N * kChunk : 0);
-  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: Δ after bias and softplus (0 past L)
+  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: delta (0 past L)
   float* us = ds + W * kRowStride;           //                  u, then this chunk's y
   float* hc = us + W * kRowStride;           // [W][N]: the state carried into the next chunk
   float* a2s = hc + W * N;                   //         A·log2(e)
@@ -52,33 +52,27 @@ __global__ void __launch_bounds__(kMaxWarps * 32) scan_forward_kernel(Problem p,
       if (!var_B) bis[i] = static_cast<const float*>(p.B)[cc * N + n];
       if (!var_C) cis[i] = static_cast<const float*>(p.Cm)[cc * N + n];
     }
-    const float Dc = p.D ? p.D[c] : 0.f;
+    const float Dc = p.D ? p.D[c] : 0.f, bias = p.delta_bias ? p.delta_bias[c] : 0.f;
 
     for (int j = 0; j < nchunks; ++j) {
       const int t0 = j * kChunk, steps = min(kChunk, L - t0);
       __syncthreads();
       if (stB) stage_matrix(Bs, Bg, N, L, k, t0, steps, walk);
       if (stC) stage_matrix(Cs, Cg, N, L, k, t0, steps, walk);
-      for (int i = threadIdx.x; i < W * kChunk; i += blockDim.x) {
-        const int r = i / kChunk, s = i % kChunk;
-        float dv = 0.f, uv = 0.f;
-        if (r < count && s < steps) {
-          const int pos = walk(k, t0 + s);
-          const int64_t cc = c0 + r;
-          dv = to_f(delta[(b * C + cc) * L + pos]) + (p.delta_bias ? p.delta_bias[cc] : 0.f);
-          if (p.delta_softplus) dv = softplus(dv);
-          uv = to_f(u[(b * E + e0 + r) * L + pos]);
-        }
-        ds[r * kRowStride + row_index(s)] = dv;  // Δ = 0 past L keeps the state unchanged (mamba_ssm #368)
-        us[r * kRowStride + row_index(s)] = uv;
-      }
+      stage_rows(ds, delta + (b * C + c0) * L, W, count, L, k, t0, steps, walk);
+      stage_rows(us, u + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
       __syncthreads();
 
       float dl[kItems], x[kItems], yv[kItems];
       load_items<kItems + 4>(ds + w * kRowStride, lane, dl);
       load_items<kItems + 4>(us + w * kRowStride, lane, x);
 #pragma unroll
-      for (int i = 0; i < kItems; ++i) yv[i] = Dc * x[i];
+      for (int i = 0; i < kItems; ++i) {
+        // Δ = softplus(delta + bias); Δ = 0 past L keeps the state unchanged (mamba_ssm #368).
+        const float v = dl[i] + bias;
+        dl[i] = lane * kItems + i < steps ? (p.delta_softplus ? softplus(v) : v) : 0.f;
+        yv[i] = Dc * x[i];
+      }
       const bool saves = out.chunk_states && active && lane == 0;
       for (int n = 0; n < N; ++n) {
         const float a2 = a2s[w * N + n];
@@ -113,15 +107,24 @@ __global__ void __launch_bounds__(kMaxWarps * 32) scan_forward_kernel(Problem p,
       store_items<kItems + 4>(us + w * kRowStride, lane, yv);
       __syncwarp();
       if (active) {
+        // Loads first (the running sums of earlier directions, the gate), then the stores.
         const bool first = k == 0, last = k == p.K - 1;
+        float v[kItems], zv[kItems];
+        int64_t idx[kItems];
+#pragma unroll
         for (int m = 0; m < kItems; ++m) {
           const int s = lane + 32 * m;
-          if (s >= steps) break;
-          const int64_t idx = (b * E + e) * L + walk(k, t0 + s);
-          float v = us[w * kRowStride + row_index(s)];
-          if (!first) v += acc[idx];
-          if (!last || z) acc[idx] = v;  // the running sum; at the end, the pre-gate y kept for backward
-          if (last) y[idx] = from_f<T>(z ? v * silu(to_f(z[idx])) : v);
+          const bool on = s < steps;
+          idx[m] = (b * E + e) * L + (on ? walk(k, t0 + s) : 0);
+          v[m] = us[w * kRowStride + row_index(s)];
+          if (!first && on) v[m] += acc[idx[m]];
+          zv[m] = z && last && on ? to_f(z[idx[m]]) : 0.f;
+        }
+#pragma unroll
+        for (int m = 0; m < kItems; ++m) {
+          if (lane + 32 * m >= steps) break;
+          if (!last || z) acc[idx[m]] = v[m];  // the running sum; at the end, the pre-gate y kept for backward
+          if (last) y[idx[m]] = from_f<T>(z ? v[m] * silu(zv[m]) : v[m]);
         }
       }
     }

@@ -1,0 +1,32 @@
+#pragma once
+// Peak memory of a region, on the device the benchmark runs on:
+//   CUDA: the caching allocator's peak of allocated bytes (reset at the region's start);
+//   CPU:  the process's peak resident set (VmHWM), reset by writing 5 to /proc/self/clear_refs.
+// Both are reported as the growth over what was in use when the region started, so parameters
+// and inputs that exist before it are not counted.
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace mno::bench {
+
+class PeakMemory {
+ public:
+  explicit PeakMemory(const torch::Device& device);
+  void start();                // reset the peak; remember what is in use now
+  int64_t growth_bytes() const;  // peak since start() minus what was in use at start(); -1 where unavailable
+  int64_t peak_bytes() const;    // the peak itself (CUDA: allocated; CPU: resident); -1 where unavailable
+
+ private:
+  torch::Device device_;
+  int64_t base_ = 0;
+};
+
+// "NVIDIA H100 80GB HBM3" for CUDA, the CPU's model name otherwise.
+std::string device_name(const torch::Device& device);
+
+// "1,234 MB" or "n/a".
+std::string format_megabytes(int64_t bytes);
+
+}  // namespace mno::bench
