@@ -35,7 +35,7 @@ Series log_series(const std::string& csv, const std::string& column, const std::
     std::vector<std::string> cells;
     std::string cell;
     while (std::getline(r, cell, ',')) cells.push_back(cell);
-    if (col >= cells.size() || cells[col].empty() || cells.empty()) continue;
+    if (col >= cells.size() || cells[col].empty()) continue;
     s.x.push_back(std::stod(cells[0]));
     s.y.push_back(std::stod(cells[col]));
   }
@@ -50,11 +50,6 @@ Heatmap panel(const std::string& title, const torch::Tensor& field) {  // field 
   h.ny = static_cast<size_t>(f.size(1));
   h.values.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
   return h;
-}
-
-std::vector<double> to_vector(const torch::Tensor& t) {
-  const torch::Tensor d = t.to(torch::kFloat64).contiguous();
-  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
 }
 
 std::string along_time_csv(const Evaluation& e) {

@@ -121,7 +121,7 @@ std::string run_demo(const DemoOptions& options) {
       options.quick ? " --quick" : "", size.samples, size.side, size.side, generated.seconds, size.epochs, table, timing,
       links);
   write_text_atomically(report, md);
-  fmt::print("{}\n{}", table, "");
+  fmt::print("{}", table);
   log::info("mno demo: report written to {}", report);
   return report;
 }

@@ -117,7 +117,6 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
   while (state_.epoch < epochs_ && state_.step < total_steps_) {
     loader->start_epoch(static_cast<uint64_t>(state_.epoch), static_cast<size_t>(state_.batch));
     const int64_t first_batch = state_.batch;
-    const auto start = Clock::now();
     double seconds = 0.0;
     const bool completed = train_epoch(*loader, options, seconds);
     state_.seconds += seconds;
@@ -125,7 +124,7 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
       save("last");
       return {paths_, state_, true};
     }
-    end_epoch(seconds_since(start), (state_.batch - first_batch) * run_.train.batch_size);
+    end_epoch(seconds, (state_.batch - first_batch) * run_.train.batch_size);
   }
   return {paths_, state_, false};
 }
