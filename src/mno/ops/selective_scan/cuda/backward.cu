@@ -1,227 +1,247 @@
-// The backward kernel (layout: config.cuh; same blocks as the forward). Chunks are walked in
-// reverse. Per chunk and state n, the forward states are recomputed from the state the forward
-// saved at the chunk start (fold, warp scan, pass), then the reverse recurrence
-//   dh_t = g_t·C_t + a_{t+1}·dh_{t+1},   g = dL/dy before the gate,
-// runs the same way backwards (fold, reverse warp scan, pass), with a_{t+1}·dh_{t+1} of the
-// chunk's first step carried into the previous chunk. One exp per (position, state).
-// Gradients: du and dΔ per position (summed over n in registers; du summed over directions
-// like y in the forward), dA and time-invariant dB/dC per channel (warp sums, one atomic per
-// block), input-dependent dB/dC summed over the block's channels in shared memory, then one
-// atomic per (state, position) per block.
-#include "mno/ops/selective_scan/cuda/common.cuh"
+// The backward kernel (layout: config.cuh; same blocks and threads as the forward). Stages are
+// walked in reverse. Per stage, thread (channel cl, state n) recomputes the forward from the
+// state saved at the stage start — a_t and h_{t-1} of the S steps stay in registers, one exp per
+// update — then runs the reverse recurrence
+//   dh_t = C_t·g_t + a_{t+1}·dh_{t+1},   g = dL/dy before the gate,
+// carrying a·dh into the previous stage. Per step it accumulates dA locally and leaves four
+// terms in shared memory: dh·B and dh·B·u + A·dh·a·h_{t-1} (summed over the states by the block:
+// du and dΔ of the step), dh·Δ·u and g·h (summed over the tile's channels: dB and dC, then one
+// vector atomic per four steps and state per block). Time-invariant dB/dC, dA, dD and
+// d(delta_bias) are per-thread or per-block sums with one atomic each at the end.
+#include "mno/ops/selective_scan/cuda/stage.cuh"
 
 namespace mno::ops::scan_cuda::detail {
 namespace {
 
-template <typename T>
-__global__ void __launch_bounds__(kMaxWarps * 32, 2) scan_backward_kernel(Problem p, BackwardIO io, Tiling tiling, Walk walk,
-                                                                       int nsaved, bool stage_bc) {
+__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
+__device__ __forceinline__ void sts4(float* p, const float (&v)[kVec]) {
+  *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
+}
+
+template <typename T, bool VarB, bool VarC, int S>
+__global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, BackwardIO io, Tiling tiling, Walk walk,
+                                                                     float* du_acc, bool aligned) {
+  constexpr int kMat = int(VarB) + int(VarC), kPad = StageDims<S>::kPad;
   extern __shared__ float4 smem4[];
-  float* smem = reinterpret_cast<float*>(smem4);
-  const int W = blockDim.x / 32, N = static_cast<int>(p.N), L = static_cast<int>(p.L);
-  const bool var_B = p.groups_B > 0, var_C = p.groups_C > 0;
-  const bool stB = stage_bc && var_B, stC = stage_bc && var_C;
-  float* Bs = smem;                          // [N][kChunk] when staged
-  float* Cs = Bs + (stB ? N * kChunk : 0);
-  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: delta (before bias and softplus), then dΔ
-  float* us = ds + W * kRowStride;           //                  u, then du of this direction
-  float* gs = us + W * kRowStride;           //                  g (0 past L)
-  float* slots = gs + W * kRowStride;        // [2 parities][2: dB, dC][W][kChunk]: per-channel terms of one state
-  float* carry = slots + 4 * W * kChunk;     // [W][N]: a·dh of the first step of the chunk after
-  float* a2s = carry + W * N;                //         A·log2(e)
-  float* as = a2s + W * N;                   //         A
-  float* dAs = as + W * N;                   //         dA sums
-  float* bis = dAs + W * N;                  //         time-invariant B, C and their gradient sums
-  float* cis = bis + W * N;
-  float* dbis = cis + W * N;
-  float* dcis = dbis + W * N;
-  float* h0s = dcis + W * N;                 //         the forward's state at the chunk start
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int N = static_cast<int>(p.N), L = static_cast<int>(p.L), cpb = tiling.cpb;
+  const int rows = kMat * N + 5 * cpb;     // one stage: B, C rows; Δ, Δ·u, u, g, softplus' per channel
+  float* bufs = sm;                        // [2][rows][kPad]
+  float* terms = bufs + 2 * rows * kPad;   // [4][cpb·N][kPad]: dh·B, dΔ term, dB term, dC term
+  const int tstride = cpb * N * kPad;
+  float* chan = terms + 4 * tstride;       // [cpb] delta_bias, D, dD sum, d(delta_bias) sum
 
   int e0, count;
   tiling.locate(blockIdx.x, e0, count);
-  const int64_t b = blockIdx.y, E = p.E, C = p.C;
-  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const bool active = w < count;
-  const int64_t e = e0 + (active ? w : 0);
-  const T* u = static_cast<const T*>(p.u);
-  const T* delta = static_cast<const T*>(p.delta);
-  const T* dout = static_cast<const T*>(io.dout);
-  const int nchunks = (L + kChunk - 1) / kChunk;
+  const int k = blockIdx.y;
+  const int64_t b = blockIdx.z, E = p.E, C = p.C;
+  const int tid = threadIdx.x, nthreads = blockDim.x;
+  const int cl = tid / N, n = tid % N;
+  const bool active = cl < count;
+  const int64_t c0 = k * E + e0, c = c0 + min(cl, count - 1);
+  const int nstages = (L + S - 1) / S;
 
-  for (int k = 0; k < p.K; ++k) {
-    const int64_t c0 = k * E + e0, c = k * E + e;
-    const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
-    const T* Cg = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
-    float* dBg = var_B ? io.dB + (b * p.groups_B + c0 / (C / p.groups_B)) * int64_t(N) * L : nullptr;
-    float* dCg = var_C ? io.dC + (b * p.groups_C + c0 / (C / p.groups_C)) * int64_t(N) * L : nullptr;
-    const MatrixSource<T> Bsrc{stB ? Bs : nullptr, Bg}, Csrc{stC ? Cs : nullptr, Cg};
+  for (int i = tid; i < cpb; i += nthreads) {
+    const int64_t cc = c0 + min(i, count - 1);
+    chan[i] = p.delta_bias ? p.delta_bias[cc] : 0.f;
+    chan[cpb + i] = p.D ? p.D[cc] : 0.f;
+    chan[2 * cpb + i] = chan[3 * cpb + i] = 0.f;
+  }
+  __syncthreads();
+
+  Stager<T, 3, S> st{RowWalk(walk, k, aligned)};
+  st.nmat = 0;
+  const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
+  const T* Cg = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
+  if (VarB) st.mat[st.nmat++] = Bg;
+  if (VarC) st.mat[st.nmat++] = Cg;
+  st.ch[0] = static_cast<const T*>(p.delta) + (b * C + c0) * L;
+  st.ch[1] = static_cast<const T*>(p.u) + (b * E + e0) * L;
+  st.ch[2] = static_cast<const T*>(io.dout) + (b * E + e0) * L;
+  st.ch_float_last = io.g ? io.g + (b * E + e0) * L : nullptr;  // the gate's g, in fp32
+  st.N = N, st.count = count, st.tid = tid, st.nthreads = nthreads, st.L = L, st.cpb = cpb;
+  st.prepare();
+  const bool softplus_delta = p.delta_softplus;
+  // Channel rows of a stage: Δ (0 past L), Δ·u, u, g (0 past L: loads give 0) and softplus'.
+  auto commit_into = [&](float* buf) {
+    return [=](int ccl, int v, int t0, const float4 (&x)[3]) {
+      const float bias = chan[ccl];
+      float dl[kVec], dx[kVec], uu[kVec], gg[kVec], sp[kVec];
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) {
+        const float raw = get(x[0], i) + bias;
+        const bool in = t0 + kVec * v + i < L;
+        dl[i] = in ? (softplus_delta ? softplus(raw) : raw) : 0.f;
+        sp[i] = in ? (softplus_delta ? dsoftplus(raw) : 1.f) : 0.f;
+        uu[i] = get(x[1], i);
+        gg[i] = get(x[2], i);
+        dx[i] = dl[i] * uu[i];
+      }
+      float* at = buf + (kMat * N + ccl) * kPad + kVec * v;
+      sts4(at, dl);
+      sts4(at + cpb * kPad, dx);
+      sts4(at + 2 * cpb * kPad, uu);
+      sts4(at + 3 * cpb * kPad, gg);
+      sts4(at + 4 * cpb * kPad, sp);
+    };
+  };
+
+  const float An = p.A[c * N + n], a2 = An * kLog2e;
+  const float bconst = VarB ? 0.f : static_cast<const float*>(p.B)[c * N + n];
+  const float cconst = VarC ? 0.f : static_cast<const float*>(p.Cm)[c * N + n];
+  const float* saved = io.chunk_states + (b * C + c) * int64_t(nstages) * N + n;
+  float dA = 0.f, dBsum = 0.f, dCsum = 0.f;
+  constexpr int kOutSlots = 2;  // outputs per thread per stage summed in registers (S/N for N = 16)
+  float dD_slot[kOutSlots] = {}, dbias_slot[kOutSlots] = {};
+  float* dBg = VarB ? io.dB + (b * p.groups_B + c0 / (C / p.groups_B)) * int64_t(N) * L : nullptr;
+  float* dCg = VarC ? io.dC + (b * p.groups_C + c0 / (C / p.groups_C)) * int64_t(N) * L : nullptr;
+  float r = 0.f;  // a_{t+1}·dh_{t+1} carried from the stage after
+
+  st.load(nstages - 1);
+  st.commit(nstages - 1, bufs + ((nstages - 1) & 1) * rows * kPad, commit_into(bufs + ((nstages - 1) & 1) * rows * kPad));
+  float hstart = saved[int64_t(nstages - 1) * N];
+  __syncthreads();
+  for (int j = nstages - 1; j >= 0; --j) {
+    float* buf = bufs + (j & 1) * rows * kPad;
+    float hnext = 0.f;
+    if (j > 0) {
+      st.load(j - 1);  // in flight while this stage computes
+      hnext = saved[int64_t(j - 1) * N];
+    }
+    const float* Brow = buf + n * kPad;
+    const float* Crow = buf + ((VarB ? N : 0) + n) * kPad;
+    const float* dlrow = buf + (kMat * N + cl) * kPad;
+    const float* dxrow = dlrow + cpb * kPad;
+    const float* urow = dlrow + 2 * cpb * kPad;
+    const float* grow = dlrow + 3 * cpb * kPad;
+
+    // The forward of the stage again: a_t and h_{t-1} of every step.
+    float av[S], hb[S];
+    float h = hstart;
+#pragma unroll
+    for (int s = 0; s < S; s += kVec) {
+      const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s);
+      const float4 b4 = VarB ? lds4(Brow + s) : splat4(bconst);
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) {
+        av[s + i] = fast_exp2(get(d4, i) * a2);
+        hb[s + i] = h;
+        h = fmaf(av[s + i], h, get(x4, i) * get(b4, i));
+      }
+    }
+
+    // The reverse recurrence, four steps at a time into the term rows.
+    float* trow = terms + tid * kPad;
+#pragma unroll
+    for (int s = S - kVec; s >= 0; s -= kVec) {
+      const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s), u4 = lds4(urow + s), g4 = lds4(grow + s);
+      const float4 b4 = VarB ? lds4(Brow + s) : splat4(bconst);
+      const float4 c4 = VarC ? lds4(Crow + s) : splat4(cconst);
+      float t1[kVec], t2[kVec], tb[kVec], tc[kVec];
+#pragma unroll
+      for (int i = kVec - 1; i >= 0; --i) {
+        const int t = s + i;
+        const float hafter = t == S - 1 ? h : hb[t + 1];
+        const float dh = fmaf(get(c4, i), get(g4, i), r);
+        const float q = dh * av[t] * hb[t];  // dL/da_t · a_t
+        dA = fmaf(q, get(d4, i), dA);
+        t1[i] = dh * get(b4, i);
+        t2[i] = fmaf(t1[i], get(u4, i), An * q);
+        tb[i] = dh * get(x4, i);
+        tc[i] = get(g4, i) * hafter;
+        if (!VarB) dBsum += tb[i];
+        if (!VarC) dCsum += tc[i];
+        r = av[t] * dh;
+      }
+      sts4(trow + s, t1);
+      sts4(trow + tstride + s, t2);
+      if (VarB) sts4(trow + 2 * tstride + s, tb);
+      if (VarC) sts4(trow + 3 * tstride + s, tc);
+    }
     __syncthreads();
-    for (int i = threadIdx.x; i < W * N; i += blockDim.x) {
-      const int64_t cc = c0 + min(i / N, count - 1), n = i % N;
-      carry[i] = dAs[i] = dbis[i] = dcis[i] = 0.f;
-      as[i] = p.A[cc * N + n];
-      a2s[i] = as[i] * kLog2e;
-      if (!var_B) bis[i] = static_cast<const float*>(p.B)[cc * N + n];
-      if (!var_C) cis[i] = static_cast<const float*>(p.Cm)[cc * N + n];
+
+    // du and dΔ of the stage: sums over the states per (channel, step). A thread's outputs keep
+    // their channel from stage to stage, so it sums dD and d(delta_bias) in registers.
+    const int t0 = j * S;
+    const float* srows = buf + (kMat * N + 4 * cpb) * kPad;
+    auto output = [&](int o, float& dD_sum, float& dbias_sum) {
+      const int ocl = unsigned(o) / S, s = unsigned(o) % S;  // (unsigned: shifts)
+      if (t0 + s >= L) return;
+      const float* col = terms + ocl * N * kPad + s;
+      float a0 = 0.f, a1 = 0.f, q0 = 0.f, q1 = 0.f;
+      int m = 0;
+      for (; m + 2 <= N; m += 2) {
+        a0 += col[m * kPad];
+        a1 += col[(m + 1) * kPad];
+        q0 += col[tstride + m * kPad];
+        q1 += col[tstride + (m + 1) * kPad];
+      }
+      if (m < N) a0 += col[m * kPad], q0 += col[tstride + m * kPad];
+      const float sum_dhB = a0 + a1, sum_dd = q0 + q1;
+      const int off = (kMat * N + ocl) * kPad + s;
+      const float dl = buf[off], uu = buf[off + 2 * cpb * kPad], gg = buf[off + 3 * cpb * kPad];
+      const float ddelta = sum_dd * srows[ocl * kPad + s];
+      const float du = fmaf(dl, sum_dhB, chan[cpb + ocl] * gg);
+      const int pos = st.rw.pos(t0 + s);
+      static_cast<T*>(io.ddelta)[(b * C + c0 + ocl) * L + pos] = from_f<T>(ddelta);
+      const int64_t idx = (b * E + e0 + ocl) * L + pos;
+      if (du_acc) atomicAdd(du_acc + idx, du);
+      else static_cast<T*>(io.du)[idx] = from_f<T>(du);
+      dD_sum = fmaf(gg, uu, dD_sum);
+      dbias_sum += ddelta;
+    };
+#pragma unroll
+    for (int m = 0; m < kOutSlots; ++m)
+      if (tid + m * nthreads < count * S) output(tid + m * nthreads, dD_slot[m], dbias_slot[m]);
+    for (int o = tid + kOutSlots * nthreads; o < count * S; o += nthreads) {
+      float dd = 0.f, db = 0.f;
+      output(o, dd, db);
+      atomicAdd(chan + 2 * cpb + unsigned(o) / S, dd);
+      atomicAdd(chan + 3 * cpb + unsigned(o) / S, db);
     }
-    const float Dc = p.D ? p.D[c] : 0.f, bias = p.delta_bias ? p.delta_bias[c] : 0.f;
-    float dD = 0.f, dbias = 0.f;
-
-    for (int j = nchunks - 1; j >= 0; --j) {
-      const int t0 = j * kChunk, steps = min(kChunk, L - t0);
-      __syncthreads();
-      if (stB) stage_matrix(Bs, Bg, N, L, k, t0, steps, walk);
-      if (stC) stage_matrix(Cs, Cg, N, L, k, t0, steps, walk);
-      stage_rows(ds, delta + (b * C + c0) * L, W, count, L, k, t0, steps, walk);
-      stage_rows(us, u + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
-      if (io.g) stage_rows(gs, io.g + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
-      else stage_rows(gs, dout + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
-      // The forward's states at this chunk's start, for the tile's channels.
-      for (int i = threadIdx.x; i < W * N; i += blockDim.x)
-        h0s[i] = io.chunk_states[((b * C + c0 + min(i / N, count - 1)) * nsaved + j) * N + i % N];
-      __syncthreads();
-
-      float raw[kItems], dl[kItems], x[kItems], g[kItems], sB[kItems], dd[kItems];
-      load_items<kItems + 4>(ds + w * kRowStride, lane, raw);
-      load_items<kItems + 4>(us + w * kRowStride, lane, x);
-      load_items<kItems + 4>(gs + w * kRowStride, lane, g);
-#pragma unroll
-      for (int i = 0; i < kItems; ++i) {
-        const int s = lane * kItems + i;
-        // Past L: Δ = 0 (the state passes unchanged) and g = 0.
-        raw[i] += bias;
-        dl[i] = s < steps ? (p.delta_softplus ? softplus(raw[i]) : raw[i]) : 0.f;
-        sB[i] = dd[i] = 0.f;
-        dD = fmaf(g[i], x[i], dD);
-      }
-      for (int n = 0; n < N; ++n) {
-        const float a2 = a2s[w * N + n], An = as[w * N + n];
-        float bv[kItems], a[kItems], h[kItems], ah[kItems];
-        Bsrc.load(n, lane, L, k, t0, steps, walk, var_B ? 0.f : bis[w * N + n], bv);
-        // Forward states of the chunk from the saved state at its start.
-        float P = 1.f, H = 0.f;
-#pragma unroll
-        for (int i = 0; i < kItems; ++i) {
-          a[i] = fast_exp2(dl[i] * a2);
-          H = fmaf(a[i], H, dl[i] * x[i] * bv[i]);
-          P *= a[i];
+    // Input-dependent dB, dC of the stage: sums over the tile's channels per (state, 4 steps).
+    if (VarB || VarC) {
+      constexpr int kV = StageDims<S>::kVecsPerRow;
+      const int units = kMat * N * kV;
+      for (int i = tid; i < units; i += nthreads) {
+        const int row = unsigned(i) / kV, v = unsigned(i) % kV;
+        const bool isB = VarB && row < N;
+        const int nn = VarB && !isB ? row - N : row;
+        const float* src = terms + (isB ? 2 : 3) * tstride + nn * kPad + kVec * v;
+        float4 sum = lds4(src);
+        for (int m = 1; m < count; ++m) {
+          const float4 x = lds4(src + m * N * kPad);
+          sum.x += x.x, sum.y += x.y, sum.z += x.z, sum.w += x.w;
         }
-        warp_scan_up(P, H, lane);
-        const float h0 = h0s[w * N + n];
-        const float hend = fmaf(P, h0, H);
-        float hp = __shfl_up_sync(0xffffffffu, hend, 1);
-        if (lane == 0) hp = h0;
-#pragma unroll
-        for (int i = 0; i < kItems; ++i) {
-          ah[i] = a[i] * hp;  // a_t·h_{t-1}
-          h[i] = fmaf(dl[i] * x[i], bv[i], ah[i]);
-          hp = h[i];
-        }
-        // Reverse recurrence: this lane's map of the incoming a·dh, then the warp's.
-        float cv[kItems];
-        Csrc.load(n, lane, L, k, t0, steps, walk, var_C ? 0.f : cis[w * N + n], cv);
-        float Pr = 1.f, Hr = 0.f;
-#pragma unroll
-        for (int i = kItems - 1; i >= 0; --i) {
-          Hr = a[i] * fmaf(g[i], cv[i], Hr);
-          Pr *= a[i];
-        }
-        warp_scan_down(Pr, Hr, lane);
-        const float cin = carry[w * N + n];
-        const float out = fmaf(Pr, cin, Hr);  // a·dh at this lane's first step
-        float r = __shfl_down_sync(0xffffffffu, out, 1);
-        if (lane == 31) r = cin;
-        if (lane == 0) carry[w * N + n] = out;
-        float dBv[kItems], dCv[kItems], dA = 0.f;
-#pragma unroll
-        for (int i = kItems - 1; i >= 0; --i) {
-          const float dh = fmaf(g[i], cv[i], r);
-          r = a[i] * dh;
-          dCv[i] = g[i] * h[i];
-          dBv[i] = dh * dl[i] * x[i];
-          sB[i] = fmaf(dh, bv[i], sB[i]);
-          const float q = dh * ah[i];  // dL/da_t · a_t
-          dd[i] = fmaf(An, q, dd[i]);
-          dA = fmaf(q, dl[i], dA);
-        }
-        dA = warp_sum(dA);
-        if (lane == 0) dAs[w * N + n] += dA;
-        if (!var_B || !var_C) {
-          float sb = 0.f, sc = 0.f;
-#pragma unroll
-          for (int i = 0; i < kItems; ++i) sb += dBv[i], sc += dCv[i];
-          if (!var_B) sb = warp_sum(sb);
-          if (!var_C) sc = warp_sum(sc);
-          if (lane == 0 && !var_B) dbis[w * N + n] += sb;
-          if (lane == 0 && !var_C) dcis[w * N + n] += sc;
-        }
-        if (var_B || var_C) {
-          // Sum the block's channels for this state: each warp writes its row of the parity's slots,
-          // then every thread adds the columns it owns. Two parities: one barrier per state.
-          float* slot = slots + (n & 1) * 2 * W * kChunk;
-          if (var_B) store_items<kItems>(slot + w * kChunk, lane, dBv);
-          if (var_C) store_items<kItems>(slot + (W + w) * kChunk, lane, dCv);
-          __syncthreads();
-          for (int s = threadIdx.x; s < steps; s += blockDim.x) {
-            const int64_t off = int64_t(n) * L + walk(k, t0 + s);
-            float sb = 0.f, sc = 0.f;
-            for (int v = 0; v < count; ++v) {
-              sb += slot[v * kChunk + s];
-              sc += slot[(W + v) * kChunk + s];
-            }
-            if (var_B) atomicAdd(dBg + off, sb);
-            if (var_C) atomicAdd(dCg + off, sc);
-          }
-        }
-      }
-
-      // du (this direction) and dΔ through the warp's own rows, then coalesced stores.
-      float du[kItems], ddl[kItems];
-#pragma unroll
-      for (int i = 0; i < kItems; ++i) {
-        du[i] = fmaf(dl[i], sB[i], Dc * g[i]);
-        ddl[i] = fmaf(x[i], sB[i], dd[i]) * (p.delta_softplus ? dsoftplus(raw[i]) : 1.f);
-        if (lane * kItems + i < steps) dbias += ddl[i];
-      }
-      __syncwarp();
-      store_items<kItems + 4>(us + w * kRowStride, lane, du);
-      store_items<kItems + 4>(ds + w * kRowStride, lane, ddl);
-      __syncwarp();
-      if (active) {
-        const bool first = k == 0, last = k == p.K - 1;
-        float v[kItems];
-        int64_t pos[kItems];
-#pragma unroll
-        for (int m = 0; m < kItems; ++m) {  // loads first, then the stores
-          const int s = lane + 32 * m;
-          pos[m] = s < steps ? walk(k, t0 + s) : 0;
-          v[m] = us[w * kRowStride + row_index(s)];
-          if (!first && s < steps) v[m] += io.du_acc[(b * E + e) * L + pos[m]];
-        }
-#pragma unroll
-        for (int m = 0; m < kItems; ++m) {
-          const int s = lane + 32 * m;
-          if (s >= steps) break;
-          static_cast<T*>(io.ddelta)[(b * C + c) * L + pos[m]] = from_f<T>(ds[w * kRowStride + row_index(s)]);
-          const int64_t idx = (b * E + e) * L + pos[m];
-          if (last) static_cast<T*>(io.du)[idx] = from_f<T>(v[m]);
-          else io.du_acc[idx] = v[m];
-        }
+        st.rw.add((isB ? dBg : dCg) + int64_t(nn) * L, t0 + kVec * v, sum);
       }
     }
-    // Per-channel gradients of this direction: one atomic each per block (other batch rows add).
+    if (j > 0) {
+      float* next = bufs + ((j - 1) & 1) * rows * kPad;
+      st.commit(j - 1, next, commit_into(next));
+    }
+    hstart = hnext;
     __syncthreads();
-    dD = warp_sum(dD);
-    dbias = warp_sum(dbias);
-    if (active) {
-      for (int n = lane; n < N; n += 32) {
-        atomicAdd(io.dA + c * N + n, dAs[w * N + n]);
-        if (!var_B) atomicAdd(io.dB + c * N + n, dbis[w * N + n]);
-        if (!var_C) atomicAdd(io.dC + c * N + n, dcis[w * N + n]);
-      }
-      if (lane == 0 && io.dD) atomicAdd(io.dD + c, dD);
-      if (lane == 0 && io.ddelta_bias) atomicAdd(io.ddelta_bias + c, dbias);
+  }
+
+  if (active) {
+    atomicAdd(io.dA + c * N + n, dA);
+    if (!VarB) atomicAdd(io.dB + c * N + n, dBsum);
+    if (!VarC) atomicAdd(io.dC + c * N + n, dCsum);
+  }
+#pragma unroll
+  for (int m = 0; m < kOutSlots; ++m) {
+    const int o = tid + m * nthreads;
+    if (o < count * S) {
+      atomicAdd(chan + 2 * cpb + unsigned(o) / S, dD_slot[m]);
+      atomicAdd(chan + 3 * cpb + unsigned(o) / S, dbias_slot[m]);
     }
+  }
+  __syncthreads();
+  for (int i = tid; i < count; i += nthreads) {
+    if (io.dD) atomicAdd(io.dD + c0 + i, chan[2 * cpb + i]);
+    if (io.ddelta_bias) atomicAdd(io.ddelta_bias + c0 + i, chan[3 * cpb + i]);
   }
 }
 
@@ -235,31 +255,58 @@ __global__ void gate_backward_kernel(int64_t n, const T* dout, const T* z, const
   }
 }
 
+// du = du_acc in T: the end of a K > 1 backward whose du is not the accumulator itself.
+template <typename T> __global__ void finish_backward_kernel(int64_t n, const float* acc, T* du) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    du[i] = from_f<T>(acc[i]);
+}
+
+int grid_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + 255) / 256, 8192)); }
+
+template <typename T, bool VarB, bool VarC, int S>
+void launch(const Problem& p, const BackwardIO& io, float* du_acc, bool aligned) {
+  constexpr int kPad = StageDims<S>::kPad;
+  const int cpb = channels_per_block(p);
+  const Tiling tiling = make_tiling(p, cpb);
+  const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
+  const int64_t rows = (int64_t(VarB) + int64_t(VarC)) * p.N + 5 * cpb;
+  const size_t smem = sizeof(float) * (2 * rows * kPad + 4 * cpb * p.N * kPad + 4 * cpb);
+  auto kernel = scan_backward_kernel<T, VarB, VarC, S>;
+  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+             "raising the backward kernel's shared-memory limit");
+  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
+  kernel<<<grid, static_cast<unsigned>(cpb * p.N), smem, static_cast<cudaStream_t>(p.stream)>>>(p, io, tiling, walk, du_acc,
+                                                                                                 aligned);
+  check_cuda(cudaGetLastError(), "launching the backward kernel");
+}
+
 template <typename T> void launch_backward(const Problem& p, const BackwardIO& io_in) {
   auto stream = static_cast<cudaStream_t>(p.stream);
   BackwardIO io = io_in;
   const int64_t n = p.batch * p.E * p.L;
   if (p.z) {
-    const int blocks = static_cast<int>(std::min<int64_t>((n + 255) / 256, 65536));
-    gate_backward_kernel<T><<<blocks, 256, 0, stream>>>(n, static_cast<const T*>(io.dout), static_cast<const T*>(p.z),
-                                                          io.y_pre, io.g, static_cast<T*>(io.dz));
+    gate_backward_kernel<T><<<grid_for(n), 256, 0, stream>>>(n, static_cast<const T*>(io.dout), static_cast<const T*>(p.z),
+                                                               io.y_pre, io.g, static_cast<T*>(io.dz));
     check_cuda(cudaGetLastError(), "launching the gate backward");
   } else {
     io.g = nullptr;
   }
-  const int warps = warps_per_block(p);
-  const Tiling tiling = make_tiling(p, warps);
-  const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
-  const bool stage_bc = p.N <= kStageMaxN;
-  const int stB = stage_bc && p.groups_B > 0, stC = stage_bc && p.groups_C > 0;
-  const size_t smem = sizeof(float) * ((stB + stC) * p.N * kChunk + 3 * warps * kRowStride + 4 * warps * kChunk +
-                                       9 * warps * p.N);
-  auto kernel = scan_backward_kernel<T>;
-  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
-             "raising the backward kernel's shared-memory limit");
-  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.batch));
-  kernel<<<grid, warps * 32, smem, stream>>>(p, io, tiling, walk, static_cast<int>(saved_chunks(p.L, p.N)), stage_bc);
-  check_cuda(cudaGetLastError(), "launching the backward kernel");
+  // K > 1: directions add du into a zeroed float accumulator — du itself when it is fp32.
+  float* du_acc = nullptr;
+  if (p.K > 1) {
+    du_acc = std::is_same<T, float>::value ? static_cast<float*>(io.du) : io.du_acc;
+    check_cuda(cudaMemsetAsync(du_acc, 0, sizeof(float) * n, stream), "zeroing the du accumulator");
+  }
+  const bool aligned = vector_aligned<T>({p.u, p.delta, io.dout, p.groups_B > 0 ? p.B : nullptr,
+                                          p.groups_C > 0 ? p.Cm : nullptr}) &&
+                       vector_aligned<float>({io.g, p.groups_B > 0 ? io.dB : nullptr, p.groups_C > 0 ? io.dC : nullptr});
+  with_variant(p, [&](auto vb, auto vc, auto s) {
+    launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, io, du_acc, aligned);
+  });
+  if (du_acc && du_acc != io.du) {
+    finish_backward_kernel<T><<<grid_for(n), 256, 0, stream>>>(n, du_acc, static_cast<T*>(io.du));
+    check_cuda(cudaGetLastError(), "launching the backward's finishing kernel");
+  }
 }
 
 }  // namespace
@@ -268,7 +315,7 @@ template <typename T> void launch_backward(const Problem& p, const BackwardIO& i
 namespace mno::ops::scan_cuda {
 
 void backward(const Problem& p, const BackwardIO& io) {
-  if (p.N < 1 || p.N > 256) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
+  if (p.N < 1 || p.N > detail::kMaxThreads) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
   if (!io.chunk_states) throw std::runtime_error("selective_scan (CUDA): backward needs the forward's chunk_states");
   if (p.z && (!io.y_pre || !io.g || !io.dz)) throw std::runtime_error("selective_scan (CUDA): backward with z needs y_pre, g and dz");
   if (p.K > 1 && !io.du_acc) throw std::runtime_error("selective_scan (CUDA): backward with K > 1 needs du_acc");

@@ -5,8 +5,13 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "mno/ops/selective_scan/cuda/config.cuh"
 #include "mno/ops/selective_scan/cuda/launch.h"
@@ -36,9 +41,26 @@ __device__ __forceinline__ float fast_exp2(float x) {
 
 constexpr float kLog2e = 1.4426950408889634f;
 
-// softplus with mamba_ssm's / PyTorch's threshold 20.
-__device__ __forceinline__ float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); }
-__device__ __forceinline__ float dsoftplus(float x) { return x > 20.f ? 1.f : 1.f / (1.f + expf(-x)); }
+// softplus with mamba_ssm's / PyTorch's threshold 20, on the fast intrinsics (it runs once per
+// channel and step, but precise log1pf/expf cost ~70 instructions, as much as four states'
+// updates): log(1 + t) of t = e^x by __logf when t ≥ 1/8 (absolute error ~4e-7 on a result
+// ≥ 0.118), by its series otherwise (log of a rounded 1 + t would lose t's low bits; the series
+// to t^8 is exact to ~6e-8 relative).
+__device__ __forceinline__ float softplus(float x) {
+  if (x > 20.f) return x;
+  const float t = __expf(x);
+  if (t >= 0.125f) return __logf(1.f + t);
+  float s = -1.f / 8;
+  s = fmaf(s, t, 1.f / 7);
+  s = fmaf(s, t, -1.f / 6);
+  s = fmaf(s, t, 1.f / 5);
+  s = fmaf(s, t, -1.f / 4);
+  s = fmaf(s, t, 1.f / 3);
+  s = fmaf(s, t, -1.f / 2);
+  s = fmaf(s, t, 1.f);
+  return t * s;
+}
+__device__ __forceinline__ float dsoftplus(float x) { return x > 20.f ? 1.f : __fdividef(1.f, 1.f + __expf(-x)); }
 __device__ __forceinline__ float silu(float x) { return x / (1.f + expf(-x)); }
 __device__ __forceinline__ float dsilu(float x) {
   const float s = 1.f / (1.f + expf(-x));
@@ -59,13 +81,13 @@ struct Walk {
   }
 };
 
-// Blocks own (batch, a tile of up to kMaxWarps u-channels) and walk every direction of them.
-// Every tile lies inside one B group and one C group for every direction, so the block stages one
-// B/C chunk in shared memory for all its channels: tiles are cut inside segments of
+// Blocks own (batch, direction, a tile of up to cpb channels of it). Every tile lies inside one B
+// group and one C group, so the block stages one B/C stage in shared memory for all its
+// channels: tiles are cut inside segments of
 // gcd(E, C/G_B, C/G_C) u-channels, which no group boundary crosses (group boundaries sit at
 // multiples of C/G, direction boundaries at multiples of E).
 struct Tiling {
-  int cpb;        // channels per block (= warps per block)
+  int cpb;        // channels per block
   int segment;    // u-channels per segment
   int tiles_per_segment;
   int segments;   // E / segment
@@ -78,129 +100,116 @@ struct Tiling {
   }
 };
 
-// Channels per block: the most (B/C reuse) that still gives about two blocks per SM.
-int warps_per_block(const Problem& p);
+// ---- Staging: four consecutive walk steps of a row at a time ----------------------------------
 
-// ---- Warp-wide scans of affine maps h -> P·h + H (the selective-scan recurrence) -------------
+// Four consecutive elements as floats (16 bytes for fp32, 8 for fp16/bf16), read-only path.
+template <typename T> __device__ __forceinline__ float4 load_vec4(const T* p);
+template <> __device__ __forceinline__ float4 load_vec4<float>(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+template <typename H2> __device__ __forceinline__ float4 widen(uint2 raw) {
+  H2 lo, hi;
+  memcpy(&lo, &raw.x, 4);
+  memcpy(&hi, &raw.y, 4);
+  return make_float4(to_f(lo.x), to_f(lo.y), to_f(hi.x), to_f(hi.y));
+}
+template <> __device__ __forceinline__ float4 load_vec4<__half>(const __half* p) {
+  return widen<__half2>(__ldg(reinterpret_cast<const uint2*>(p)));
+}
+template <> __device__ __forceinline__ float4 load_vec4<__nv_bfloat16>(const __nv_bfloat16* p) {
+  return widen<__nv_bfloat162>(__ldg(reinterpret_cast<const uint2*>(p)));
+}
 
-// Inclusive scan from lane 0 upwards: lane l ends with the composition of lanes 0..l
-// (lane l's map applied last).
-__device__ __forceinline__ void warp_scan_up(float& P, float& H, int lane) {
-#pragma unroll
-  for (int o = 1; o < 32; o <<= 1) {
-    const float Pp = __shfl_up_sync(0xffffffffu, P, o), Hp = __shfl_up_sync(0xffffffffu, H, o);
-    if (lane >= o) {
-      H = fmaf(P, Hp, H);
-      P *= Pp;
-    }
+// The same four elements kept as raw bits in a float4 (fp32: as they are; 16-bit types: in .x
+// and .y): a prefetch loads into these and converts only when it stores to shared memory, so no
+// instruction waits on the load in between (a conversion or a swap right after the load would).
+template <typename T> __device__ __forceinline__ void load_raw4(const T* p, float4& dst) {
+  if constexpr (sizeof(T) == 4) {
+    dst = __ldg(reinterpret_cast<const float4*>(p));
+  } else {
+    const uint2 r = __ldg(reinterpret_cast<const uint2*>(p));
+    dst.x = __uint_as_float(r.x);
+    dst.y = __uint_as_float(r.y);
+  }
+}
+template <typename T> __device__ __forceinline__ float4 from_raw4(const float4& r) {
+  if constexpr (sizeof(T) == 4) {
+    return r;
+  } else {
+    using H2 = std::conditional_t<std::is_same<T, __half>::value, __half2, __nv_bfloat162>;
+    return widen<H2>(make_uint2(__float_as_uint(r.x), __float_as_uint(r.y)));
   }
 }
 
-// Inclusive scan from lane 31 downwards: lane l ends with the composition of lanes l..31
-// (lane l's map applied last).
-__device__ __forceinline__ void warp_scan_down(float& P, float& H, int lane) {
-#pragma unroll
-  for (int o = 1; o < 32; o <<= 1) {
-    const float Pn = __shfl_down_sync(0xffffffffu, P, o), Hn = __shfl_down_sync(0xffffffffu, H, o);
-    if (lane + o < 32) {
-      H = fmaf(P, Hn, H);
-      P *= Pn;
-    }
+__device__ __forceinline__ float4 reversed4(float4 v) { return make_float4(v.w, v.z, v.y, v.x); }
+__device__ __forceinline__ float get(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+
+// How a block reads the rows of its direction: `vec` when the walk is linear (forward or
+// reversed), L % 4 == 0 and the rows are aligned, so that four walk steps are one vector load
+// (components swapped for the reversed walk); otherwise element by element through the walk.
+struct RowWalk {
+  Walk walk;
+  int k;
+  bool vec, reversed, linear;
+  __device__ RowWalk(const Walk& w, int k_, bool aligned) : walk(w), k(k_) {
+    linear = w.K <= 2 || k_ % 2 == 0;
+    reversed = (w.K == 2 && k_ == 1) || (w.K == 4 && k_ == 2);
+    vec = aligned && linear && w.L % kVec == 0;
   }
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
+  // Memory offset of walk step t within a row.
+  __device__ __forceinline__ int pos(int t) const { return linear ? (reversed ? walk.L - 1 - t : t) : walk(k, t); }
+  // Walk steps t … t+3 of a row as floats, 0 past L.
+  template <typename T> __device__ __forceinline__ float4 load(const T* row, int t) const {
+    const int L = walk.L;
+    if (vec) {
+      if (t >= L) return make_float4(0.f, 0.f, 0.f, 0.f);
+      return reversed ? reversed4(load_vec4(row + (L - kVec - t))) : load_vec4(row + t);
+    }
+    float r[kVec];
 #pragma unroll
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-// ---- Staging a chunk (block-cooperative) ----------------------------------------------------
-
-// One lane's kItems consecutive values of a staged row (or of a B/C row: stride kItems).
-template <int STRIDE> __device__ __forceinline__ void load_items(const float* row, int lane, float (&v)[kItems]) {
-  const float4* q = reinterpret_cast<const float4*>(row + lane * STRIDE);
-#pragma unroll
-  for (int i = 0; i < kItems / 4; ++i) {
-    const float4 f = q[i];
-    v[4 * i] = f.x, v[4 * i + 1] = f.y, v[4 * i + 2] = f.z, v[4 * i + 3] = f.w;
+    for (int i = 0; i < kVec; ++i) r[i] = t + i < L ? to_f(row[pos(t + i)]) : 0.f;
+    return make_float4(r[0], r[1], r[2], r[3]);
   }
-}
-template <int STRIDE> __device__ __forceinline__ void store_items(float* row, int lane, const float (&v)[kItems]) {
-  float4* q = reinterpret_cast<float4*>(row + lane * STRIDE);
-#pragma unroll
-  for (int i = 0; i < kItems / 4; ++i) q[i] = make_float4(v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]);
-}
-
-// Block-cooperative copy of `total` elements: each thread loads kBatch of its elements (all
-// independent, so they are in flight together) before storing any. A plain strided loop would
-// wait for each global load in turn — the staging was latency-bound before this (ncu, H100:
-// half of all stall cycles on L1TEX scoreboards).
-constexpr int kBatch = 8;
-template <typename Load, typename Store> __device__ __forceinline__ void block_copy(int total, Load load, Store store) {
-  for (int base = threadIdx.x; base < total; base += kBatch * blockDim.x) {
-    float v[kBatch];
-#pragma unroll
-    for (int m = 0; m < kBatch; ++m) {
-      const int i = base + m * blockDim.x;
-      v[m] = i < total ? load(i) : 0.f;
+  // Atomically add v to walk steps t … t+3 of a float row (steps past L dropped).
+  __device__ __forceinline__ void add(float* row, int t, float4 v) const {
+    const int L = walk.L;
+    if (vec) {
+      if (t >= L) return;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+      // One 16-byte reduction instead of four (sm_90).
+      if (reversed) atomicAdd(reinterpret_cast<float4*>(row + (L - kVec - t)), reversed4(v));
+      else atomicAdd(reinterpret_cast<float4*>(row + t), v);
+      return;
+#endif
     }
 #pragma unroll
-    for (int m = 0; m < kBatch; ++m) {
-      const int i = base + m * blockDim.x;
-      if (i < total) store(i, v[m]);
-    }
-  }
-}
-
-// Input-dependent B (or C) of one group for the chunk at step t0 of direction k, as [N][kChunk]
-// floats in walk order; 0 past L.
-template <typename T>
-__device__ __forceinline__ void stage_matrix(float* dst, const T* group, int N, int L, int k, int t0, int steps, const Walk& walk) {
-  block_copy(
-      N * kChunk,
-      [&](int i) {
-        const int n = i / kChunk, s = i % kChunk;
-        return s < steps ? to_f(group[int64_t(n) * L + walk(k, t0 + s)]) : 0.f;
-      },
-      [&](int i, float v) { dst[i] = v; });
-}
-
-// One [rows][kChunk] slice of a [.., L] tensor (rows consecutive from `first`, `count` valid) into
-// padded rows of `dst`, in walk order; 0 past L and for rows past `count`.
-template <typename T>
-__device__ __forceinline__ void stage_rows(float* dst, const T* first, int rows, int count, int L, int k, int t0, int steps,
-                                           const Walk& walk) {
-  block_copy(
-      rows * kChunk,
-      [&](int i) {
-        const int r = i / kChunk, s = i % kChunk;
-        return r < count && s < steps ? to_f(first[int64_t(r) * L + walk(k, t0 + s)]) : 0.f;
-      },
-      [&](int i, float v) { dst[(i / kChunk) * kRowStride + row_index(i % kChunk)] = v; });
-}
-
-// The B (or C) value of state n for a lane's steps: staged, read from global memory (N too
-// large to stage), or time-invariant.
-template <typename T> struct MatrixSource {
-  const float* staged;   // [N][kChunk] or null
-  const T* group;        // variable, not staged: [N][L] of this batch row's group
-  __device__ __forceinline__ void load(int n, int lane, int L, int k, int t0, int steps, const Walk& walk,
-                                       float constant, float (&v)[kItems]) const {
-    if (staged) {
-      load_items<kItems>(staged + n * kChunk, lane, v);
-    } else if (group) {
-#pragma unroll
-      for (int i = 0; i < kItems; ++i) {
-        const int s = lane * kItems + i;
-        v[i] = s < steps ? to_f(group[int64_t(n) * L + walk(k, t0 + s)]) : 0.f;
-      }
-    } else {
-#pragma unroll
-      for (int i = 0; i < kItems; ++i) v[i] = constant;
-    }
+    for (int i = 0; i < kVec; ++i)
+      if (t + i < L) atomicAdd(row + pos(t + i), get(v, i));
   }
 };
+
+// Channels per block: about kTargetThreads threads (cpb·N), inside one segment.
+int channels_per_block(const Problem& p);
+
+// Whether every given row base allows the vector loads of RowWalk (4 elements of T).
+template <typename T> bool vector_aligned(std::initializer_list<const void*> bases) {
+  for (const void* q : bases)
+    if (q && reinterpret_cast<std::uintptr_t>(q) % (kVec * sizeof(T)) != 0) return false;
+  return true;
+}
+
+// Calls f(VarB, VarC, S) with compile-time constants for the problem: variable or
+// time-invariant B and C, and the stage length for its N.
+template <typename F> void with_variant(const Problem& p, F&& f) {
+  using std::integral_constant;
+  auto by_stage = [&](auto vb, auto vc) {
+    if (stage_steps(p.N) == kLongStage) f(vb, vc, integral_constant<int, kLongStage>{});
+    else f(vb, vc, integral_constant<int, kShortStage>{});
+  };
+  const bool vb = p.groups_B > 0, vc = p.groups_C > 0;
+  if (vb && vc) by_stage(std::true_type{}, std::true_type{});
+  else if (vb) by_stage(std::true_type{}, std::false_type{});
+  else if (vc) by_stage(std::false_type{}, std::true_type{});
+  else by_stage(std::false_type{}, std::false_type{});
+}
 
 Tiling make_tiling(const Problem& p, int cpb);
 

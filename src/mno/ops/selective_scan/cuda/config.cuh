@@ -1,26 +1,33 @@
 #pragma once
-// Thread layout of the kernels (forward.cu, backward.cu).
+// Thread layout of the kernels (forward.cu, backward.cu): one thread per (channel, state).
 //
-// A block owns one batch row and a tile of up to kMaxWarps u-channels, and walks every direction
-// of them in turn (directions fused: y and du are summed on the way, written once at the last
-// direction). Warp w scans channel w of the tile: L is cut into chunks of kChunk steps, lane l
-// holds the kItems consecutive steps l·kItems … of the chunk in registers, and the states
-// n = 0 … N-1 are taken one after the other. For each n the lane folds its steps into one affine
-// map (Π a, h from 0), a warp-wide associative scan of those maps (shuffles) gives each lane its
-// starting state, and a last pass over the lane's steps produces the states — one exp per
-// (position, state), the running state of every n carried across chunks in shared memory.
-// The block stages each chunk's B/C (shared by the tile's channels) and its Δ, u (, dout)
-// rows in shared memory with coalesced loads in walk order, so reversed and transposed
-// directions are index maps and lanes read their steps as 16-byte vectors.
+// A block owns one batch row, one direction and a tile of `cpb` channels of that direction that
+// share one B group and one C group; thread (cl, n) carries the state h[n] of channel cl and walks
+// all of L sequentially, S steps (a stage) at a time. The recurrence h = a·h + Δ·u·B is one FMA per
+// step on the critical path, so a thread keeps the special-function unit (one exp2 per update)
+// and the FMA pipe busy with almost no overhead: no per-state warp scans, no shuffles.
+// Per stage the block stages B and C (read once, used by every channel of the tile), Δ after
+// bias + softplus, Δ·u and u (computed once per channel and step, used by every state) in shared
+// memory, double-buffered and prefetched into registers one stage ahead so the global loads of
+// stage j+1 fly while stage j computes. The per-state terms C·h (forward) or gradient terms
+// (backward) go to shared memory and are summed over the states (y, du, dΔ) or over the tile's
+// channels (dB, dC) by the whole block after one barrier per stage.
+// Directions run as separate blocks; their outputs meet in a float accumulator (atomic adds,
+// K > 1 only), so y and du are still written once per direction-sum, never per direction copy.
 namespace mno::ops::scan_cuda::detail {
 
-constexpr int kItems = 8;                 // consecutive steps per lane
-constexpr int kChunk = 32 * kItems;       // steps per chunk (= per warp pass)
-constexpr int kRowStride = 32 * (kItems + 4);  // a staged row: lanes 16 bytes apart mod 128 (no bank conflicts)
-constexpr int kMaxWarps = 8;              // channels per block
-constexpr int kStageMaxN = 32;            // larger N: B/C are read from global memory, not staged
-
-// Where step s of a chunk lives in a padded row.
-__host__ __device__ constexpr int row_index(int s) { return (s / kItems) * (kItems + 4) + s % kItems; }
+// Steps per stage (= steps between saved states): 32, or 8 for N > 64 so that the staged rows
+// and the per-state terms of 256 states still fit in shared memory.
+constexpr int kLongStage = 32, kShortStage = 8;
+__host__ __device__ constexpr int stage_steps(long long N) { return N > 64 ? kShortStage : kLongStage; }
+constexpr int kVec = 4;                // steps per staged vector (one 16-byte fp32 load)
+template <int S> struct StageDims {
+  static constexpr int kVecsPerRow = S / kVec;
+  static constexpr int kPad = S + 4;   // a staged row's stride in floats: rows 16 bytes apart mod 128
+};
+constexpr int kTargetThreads = 64;     // per block (cpb·N); small blocks spread the tail evenly
+constexpr int kMaxThreads = 256;       // N ≤ 256 → cpb = 1 at most this many
+constexpr int kPrefetchBC = 4;         // B/C vectors a thread prefetches into registers per stage
+constexpr int kPrefetchCh = 1;         // channel vectors (Δ, u[, g]) a thread prefetches per stage
 
 }  // namespace mno::ops::scan_cuda::detail

@@ -1,153 +1,190 @@
-// The forward kernel (layout: config.cuh). Per block: one batch row, a tile of u-channels (one
-// per warp), every direction in turn; per chunk of kChunk steps: stage B/C and the Δ/u rows,
-// then for each state n a fold over the lane's steps, a warp scan of the lanes' affine maps
-// with the chunk's incoming state, and a pass that produces the states and adds C·h into y.
-// y is summed over directions on the way: direction 0 writes the fp32 sum buffer, later ones add
-// to it, the last one writes y (gated by SiLU(z) if given) — one write of y, none per direction.
-#include "mno/ops/selective_scan/cuda/common.cuh"
+// The forward kernel (layout: config.cuh). Thread (channel cl, state n) walks L in stages of
+// kStage steps: per step one exp2, h = a·h + (Δ·u)·B, and C·h into shared memory; after a
+// barrier the block sums C·h over the states, adds D·u and writes y for the stage. The state
+// at every stage start is saved for the backward (chunk_states, kStage steps apart).
+// Directions are separate blocks: with K = 1 each block writes y (and the pre-gate sum, gated
+// by SiLU(z)) directly; with K > 1 they add into one float accumulator, which is y itself for
+// fp32 without a gate — y is written once either way, never per direction.
+#include "mno/ops/selective_scan/cuda/stage.cuh"
 
 namespace mno::ops::scan_cuda::detail {
 namespace {
 
-template <typename T>
-__global__ void __launch_bounds__(kMaxWarps * 32) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
-                                                                      int nsaved, bool stage_bc) {
+__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
+
+template <typename T, bool VarB, bool VarC, int S>
+__global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
+                                                                    float* acc, bool aligned) {
+  constexpr int kMat = int(VarB) + int(VarC), kPad = StageDims<S>::kPad;
   extern __shared__ float4 smem4[];
-  float* smem = reinterpret_cast<float*>(smem4);
-  const int W = blockDim.x / 32, N = static_cast<int>(p.N), L = static_cast<int>(p.L);
-  const bool var_B = p.groups_B > 0, var_C = p.groups_C > 0;
-  const bool stB = stage_bc && var_B, stC = stage_bc && var_C;
-  float* Bs = smem;                          // [N][kChunk] when staged
-  float* Cs = Bs + (stB ? N * kChunk : 0);
-  float* ds = Cs + (stC ? N * kChunk : 0);   // [W][kRowStride]: delta (0 past L)
-  float* us = ds + W * kRowStride;           //                  u, then this chunk's y
-  float* hc = us + W * kRowStride;           // [W][N]: the state carried into the next chunk
-  float* a2s = hc + W * N;                   //         A·log2(e)
-  float* bis = a2s + W * N;                  //         time-invariant B
-  float* cis = bis + W * N;                  //         time-invariant C
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int N = static_cast<int>(p.N), L = static_cast<int>(p.L), cpb = tiling.cpb;
+  const int rows = kMat * N + 3 * cpb;  // one stage: B, C rows; Δ, Δ·u, u rows per channel
+  float* bufs = sm;                     // [2][rows][kPad]
+  float* ys = bufs + 2 * rows * kPad;   // [cpb·N][kPad]: C·h per (channel, state) and step
+  float* chan = ys + cpb * N * kPad;    // [cpb] delta_bias, [cpb] D
 
   int e0, count;
   tiling.locate(blockIdx.x, e0, count);
-  const int64_t b = blockIdx.y, E = p.E, C = p.C;
-  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const bool active = w < count;
-  const int64_t e = e0 + (active ? w : 0);
-  const T* u = static_cast<const T*>(p.u);
-  const T* delta = static_cast<const T*>(p.delta);
-  const T* z = static_cast<const T*>(p.z);
-  T* y = static_cast<T*>(out.y);
-  float* acc = out.y_acc;
-  const int nchunks = (L + kChunk - 1) / kChunk;
+  const int k = blockIdx.y;
+  const int64_t b = blockIdx.z, E = p.E, C = p.C;
+  const int tid = threadIdx.x, nthreads = blockDim.x;
+  const int cl = tid / N, n = tid % N;
+  const bool active = cl < count;
+  const int64_t c0 = k * E + e0, c = c0 + min(cl, count - 1);
+  const int nstages = (L + S - 1) / S;
 
-  for (int k = 0; k < p.K; ++k) {
-    const int64_t c0 = k * E + e0, c = k * E + e;
-    const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
-    const T* Cg = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
-    const MatrixSource<T> Bsrc{stB ? Bs : nullptr, Bg}, Csrc{stC ? Cs : nullptr, Cg};
-    __syncthreads();  // the previous direction is done with shared memory and its y sums are visible
-    for (int i = threadIdx.x; i < W * N; i += blockDim.x) {
-      const int64_t cc = c0 + min(i / N, count - 1), n = i % N;
-      hc[i] = 0.f;
-      a2s[i] = p.A[cc * N + n] * kLog2e;
-      if (!var_B) bis[i] = static_cast<const float*>(p.B)[cc * N + n];
-      if (!var_C) cis[i] = static_cast<const float*>(p.Cm)[cc * N + n];
-    }
-    const float Dc = p.D ? p.D[c] : 0.f, bias = p.delta_bias ? p.delta_bias[c] : 0.f;
-
-    for (int j = 0; j < nchunks; ++j) {
-      const int t0 = j * kChunk, steps = min(kChunk, L - t0);
-      __syncthreads();
-      if (stB) stage_matrix(Bs, Bg, N, L, k, t0, steps, walk);
-      if (stC) stage_matrix(Cs, Cg, N, L, k, t0, steps, walk);
-      stage_rows(ds, delta + (b * C + c0) * L, W, count, L, k, t0, steps, walk);
-      stage_rows(us, u + (b * E + e0) * L, W, count, L, k, t0, steps, walk);
-      __syncthreads();
-
-      float dl[kItems], x[kItems], yv[kItems];
-      load_items<kItems + 4>(ds + w * kRowStride, lane, dl);
-      load_items<kItems + 4>(us + w * kRowStride, lane, x);
-#pragma unroll
-      for (int i = 0; i < kItems; ++i) {
-        // Δ = softplus(delta + bias); Δ = 0 past L keeps the state unchanged (mamba_ssm #368).
-        const float v = dl[i] + bias;
-        dl[i] = lane * kItems + i < steps ? (p.delta_softplus ? softplus(v) : v) : 0.f;
-        yv[i] = Dc * x[i];
-      }
-      const bool saves = out.chunk_states && active && lane == 0;
-      for (int n = 0; n < N; ++n) {
-        const float a2 = a2s[w * N + n];
-        float bv[kItems], a[kItems], bb[kItems];
-        Bsrc.load(n, lane, L, k, t0, steps, walk, var_B ? 0.f : bis[w * N + n], bv);
-        float P = 1.f, H = 0.f;
-#pragma unroll
-        for (int i = 0; i < kItems; ++i) {
-          a[i] = fast_exp2(dl[i] * a2);
-          bb[i] = dl[i] * x[i] * bv[i];
-          H = fmaf(a[i], H, bb[i]);
-          P *= a[i];
-        }
-        warp_scan_up(P, H, lane);
-        const float carry = hc[w * N + n];
-        const float hend = fmaf(P, carry, H);
-        float h = __shfl_up_sync(0xffffffffu, hend, 1);
-        if (lane == 0) h = carry;
-        if (saves) out.chunk_states[((b * C + c) * nsaved + j) * N + n] = carry;
-        float cv[kItems];
-        Csrc.load(n, lane, L, k, t0, steps, walk, var_C ? 0.f : cis[w * N + n], cv);
-#pragma unroll
-        for (int i = 0; i < kItems; ++i) {
-          h = fmaf(a[i], h, bb[i]);
-          yv[i] = fmaf(cv[i], h, yv[i]);
-        }
-        if (lane == 31) hc[w * N + n] = h;  // past L, Δ = 0 leaves it unchanged
-      }
-
-      // This chunk's y through the warp's own row, then coalesced stores in walk order.
-      __syncwarp();
-      store_items<kItems + 4>(us + w * kRowStride, lane, yv);
-      __syncwarp();
-      if (active) {
-        // Loads first (the running sums of earlier directions, the gate), then the stores.
-        const bool first = k == 0, last = k == p.K - 1;
-        float v[kItems], zv[kItems];
-        int64_t idx[kItems];
-#pragma unroll
-        for (int m = 0; m < kItems; ++m) {
-          const int s = lane + 32 * m;
-          const bool on = s < steps;
-          idx[m] = (b * E + e) * L + (on ? walk(k, t0 + s) : 0);
-          v[m] = us[w * kRowStride + row_index(s)];
-          if (!first && on) v[m] += acc[idx[m]];
-          zv[m] = z && last && on ? to_f(z[idx[m]]) : 0.f;
-        }
-#pragma unroll
-        for (int m = 0; m < kItems; ++m) {
-          if (lane + 32 * m >= steps) break;
-          if (!last || z) acc[idx[m]] = v[m];  // the running sum; at the end, the pre-gate y kept for backward
-          if (last) y[idx[m]] = from_f<T>(z ? v[m] * silu(zv[m]) : v[m]);
-        }
-      }
-    }
-    __syncwarp();
-    if (out.last_state && active)
-      for (int n = lane; n < N; n += 32) out.last_state[(b * C + c) * N + n] = hc[w * N + n];
+  for (int i = tid; i < cpb; i += nthreads) {
+    const int64_t cc = c0 + min(i, count - 1);
+    chan[i] = p.delta_bias ? p.delta_bias[cc] : 0.f;
+    chan[cpb + i] = p.D ? p.D[cc] : 0.f;
   }
+  __syncthreads();
+
+  Stager<T, 2, S> st{RowWalk(walk, k, aligned)};
+  st.nmat = 0;
+  if (VarB) st.mat[st.nmat++] = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
+  if (VarC) st.mat[st.nmat++] = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
+  st.ch[0] = static_cast<const T*>(p.delta) + (b * C + c0) * L;
+  st.ch[1] = static_cast<const T*>(p.u) + (b * E + e0) * L;
+  st.ch_float_last = nullptr;
+  st.N = N, st.count = count, st.tid = tid, st.nthreads = nthreads, st.L = L, st.cpb = cpb;
+  st.prepare();
+  const bool softplus_delta = p.delta_softplus;
+  // Channel rows of a stage: Δ = softplus(delta + bias) (0 past L: the state passes unchanged),
+  // Δ·u and u, each computed once for all the channel's states.
+  auto commit_into = [&](float* buf) {
+    return [=](int ccl, int v, int t0, const float4 (&x)[2]) {
+      const float bias = chan[ccl];
+      float dl[kVec], dx[kVec], uu[kVec];
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) {
+        const float raw = get(x[0], i) + bias;
+        dl[i] = t0 + kVec * v + i < L ? (softplus_delta ? softplus(raw) : raw) : 0.f;
+        uu[i] = get(x[1], i);
+        dx[i] = dl[i] * uu[i];
+      }
+      float* at = buf + (kMat * N + ccl) * kPad + kVec * v;
+      *reinterpret_cast<float4*>(at) = make_float4(dl[0], dl[1], dl[2], dl[3]);
+      *reinterpret_cast<float4*>(at + cpb * kPad) = make_float4(dx[0], dx[1], dx[2], dx[3]);
+      *reinterpret_cast<float4*>(at + 2 * cpb * kPad) = make_float4(uu[0], uu[1], uu[2], uu[3]);
+    };
+  };
+
+  const float a2 = p.A[c * N + n] * kLog2e;
+  const float bconst = VarB ? 0.f : static_cast<const float*>(p.B)[c * N + n];
+  const float cconst = VarC ? 0.f : static_cast<const float*>(p.Cm)[c * N + n];
+  float* saved = out.chunk_states && active ? out.chunk_states + (b * C + c) * int64_t(nstages) * N + n : nullptr;
+  T* y = static_cast<T*>(out.y);
+  const T* z = static_cast<const T*>(p.z);
+  float h = 0.f;
+
+  st.load(0);
+  st.commit(0, bufs, commit_into(bufs));
+  __syncthreads();
+  for (int j = 0; j < nstages; ++j) {
+    float* buf = bufs + (j & 1) * rows * kPad;
+    if (j + 1 < nstages) st.load(j + 1);  // in flight while this stage computes
+    if (saved) saved[int64_t(j) * N] = h;
+
+    const float* Brow = buf + n * kPad;
+    const float* Crow = buf + ((VarB ? N : 0) + n) * kPad;
+    const float* dlrow = buf + (kMat * N + cl) * kPad;
+    const float* dxrow = dlrow + cpb * kPad;
+    float* yrow = ys + tid * kPad;
+#pragma unroll
+    for (int s = 0; s < S; s += kVec) {
+      const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s);
+      const float4 b4 = VarB ? lds4(Brow + s) : splat4(bconst);
+      const float4 c4 = VarC ? lds4(Crow + s) : splat4(cconst);
+      float yv[kVec];
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) {
+        const float a = fast_exp2(get(d4, i) * a2);
+        h = fmaf(a, h, get(x4, i) * get(b4, i));
+        yv[i] = get(c4, i) * h;
+      }
+      *reinterpret_cast<float4*>(yrow + s) = make_float4(yv[0], yv[1], yv[2], yv[3]);
+    }
+    __syncthreads();
+
+    // y of the stage: Σ_n C·h + D·u per (channel, step), consecutive threads on consecutive steps.
+    const int t0 = j * S;
+    const float* urows = buf + (kMat * N + 2 * cpb) * kPad;
+    for (int o = tid; o < count * S; o += nthreads) {
+      const int ocl = unsigned(o) / S, s = unsigned(o) % S;  // (unsigned: shifts)
+      if (t0 + s >= L) continue;
+      const float* col = ys + ocl * N * kPad + s;
+      float s0 = chan[cpb + ocl] * urows[ocl * kPad + s], s1 = 0.f, s2 = 0.f, s3 = 0.f;
+      int m = 0;
+      for (; m + 4 <= N; m += 4) {
+        s0 += col[m * kPad];
+        s1 += col[(m + 1) * kPad];
+        s2 += col[(m + 2) * kPad];
+        s3 += col[(m + 3) * kPad];
+      }
+      for (; m < N; ++m) s0 += col[m * kPad];
+      const float sum = (s0 + s1) + (s2 + s3);
+      const int64_t idx = (b * E + e0 + ocl) * L + st.rw.pos(t0 + s);
+      if (acc) {
+        atomicAdd(acc + idx, sum);
+      } else if (z) {
+        out.y_acc[idx] = sum;
+        y[idx] = from_f<T>(sum * silu(to_f(z[idx])));
+      } else {
+        y[idx] = from_f<T>(sum);
+      }
+    }
+    if (j + 1 < nstages) {
+      float* next = bufs + ((j + 1) & 1) * rows * kPad;
+      st.commit(j + 1, next, commit_into(next));
+    }
+    __syncthreads();
+  }
+  if (out.last_state && active) out.last_state[(b * C + c) * N + n] = h;
+}
+
+// y = acc (· SiLU(z)) in T: the end of a K > 1 forward whose y is not the accumulator itself.
+template <typename T> __global__ void finish_forward_kernel(int64_t count, const float* acc, const T* z, T* y) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = from_f<T>(z ? acc[i] * silu(to_f(z[i])) : acc[i]);
+}
+
+template <typename T, bool VarB, bool VarC, int S> void launch(const Problem& p, const ForwardOut& out, float* acc, bool aligned) {
+  constexpr int kPad = StageDims<S>::kPad;
+  const int cpb = channels_per_block(p);
+  const Tiling tiling = make_tiling(p, cpb);
+  const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
+  const int64_t rows = (int64_t(VarB) + int64_t(VarC)) * p.N + 3 * cpb;
+  const size_t smem = sizeof(float) * (2 * rows * kPad + cpb * p.N * kPad + 2 * cpb);
+  auto kernel = scan_forward_kernel<T, VarB, VarC, S>;
+  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+             "raising the forward kernel's shared-memory limit");
+  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
+  kernel<<<grid, static_cast<unsigned>(cpb * p.N), smem, static_cast<cudaStream_t>(p.stream)>>>(p, out, tiling, walk, acc,
+                                                                                                 aligned);
+  check_cuda(cudaGetLastError(), "launching the forward kernel");
 }
 
 template <typename T> void launch_forward(const Problem& p, const ForwardOut& out) {
   auto stream = static_cast<cudaStream_t>(p.stream);
-  const int warps = warps_per_block(p);
-  const Tiling tiling = make_tiling(p, warps);
-  const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
-  const bool stage_bc = p.N <= kStageMaxN;
-  const int stB = stage_bc && p.groups_B > 0, stC = stage_bc && p.groups_C > 0;
-  const size_t smem = sizeof(float) * ((stB + stC) * p.N * kChunk + 2 * warps * kRowStride + 4 * warps * p.N);
-  auto kernel = scan_forward_kernel<T>;
-  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
-             "raising the forward kernel's shared-memory limit");
-  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.batch));
-  kernel<<<grid, warps * 32, smem, stream>>>(p, out, tiling, walk, static_cast<int>(saved_chunks(p.L, p.N)), stage_bc);
-  check_cuda(cudaGetLastError(), "launching the forward kernel");
+  const int64_t count = p.batch * p.E * p.L;
+  // K > 1: directions add into a zeroed float accumulator — y itself when it is fp32 and ungated.
+  float* acc = nullptr;
+  bool finish = false;
+  if (p.K > 1) {
+    acc = std::is_same<T, float>::value && !p.z ? static_cast<float*>(out.y) : out.y_acc;
+    finish = acc == out.y_acc;
+    check_cuda(cudaMemsetAsync(acc, 0, sizeof(float) * count, stream), "zeroing the forward accumulator");
+  }
+  const bool aligned = vector_aligned<T>({p.u, p.delta, p.groups_B > 0 ? p.B : nullptr, p.groups_C > 0 ? p.Cm : nullptr});
+  with_variant(p, [&](auto vb, auto vc, auto s) { launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, out, acc, aligned); });
+  if (finish) {
+    const int blocks = static_cast<int>(std::min<int64_t>((count + 255) / 256, 8192));
+    finish_forward_kernel<T><<<blocks, 256, 0, stream>>>(count, acc, static_cast<const T*>(p.z), static_cast<T*>(out.y));
+    check_cuda(cudaGetLastError(), "launching the forward's finishing kernel");
+  }
 }
 
 }  // namespace
@@ -156,7 +193,7 @@ template <typename T> void launch_forward(const Problem& p, const ForwardOut& ou
 namespace mno::ops::scan_cuda {
 
 void forward(const Problem& p, const ForwardOut& out) {
-  if (p.N < 1 || p.N > 256) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
+  if (p.N < 1 || p.N > detail::kMaxThreads) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
   if ((p.K > 1 || p.z) && !out.y_acc) throw std::runtime_error("selective_scan (CUDA): y_acc is required when K > 1 or z is given");
   if (p.batch > 65535) throw std::runtime_error("selective_scan (CUDA): batch must be at most 65535");
   switch (p.dtype) {

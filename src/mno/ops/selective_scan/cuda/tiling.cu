@@ -5,7 +5,7 @@
 
 namespace mno::ops::scan_cuda {
 
-int64_t save_interval(int64_t) { return detail::kChunk; }
+int64_t save_interval(int64_t N) { return detail::stage_steps(N); }
 
 namespace detail {
 
@@ -21,12 +21,9 @@ Tiling make_tiling(const Problem& p, int cpb) {
   return t;
 }
 
-int warps_per_block(const Problem& p) {
-  int sms = 132, dev = 0;
-  if (cudaGetDevice(&dev) == cudaSuccess) cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  int w = kMaxWarps;
-  while (w > 4 && p.batch * make_tiling(p, w).blocks() < 2 * sms) w /= 2;
-  return w;
+int channels_per_block(const Problem& p) {
+  const int segment = make_tiling(p, 1).segment;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(segment, kTargetThreads / p.N)));
 }
 
 }  // namespace detail
