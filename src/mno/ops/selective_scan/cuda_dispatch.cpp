@@ -107,7 +107,8 @@ Forward forward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor&
   Forward f;
   f.y = torch::empty({s.batch, s.E, s.L}, u.options());
   torch::Tensor y_acc;
-  if (s.K > 1 || z.defined()) y_acc = torch::empty({s.batch, s.E, s.L}, f32);
+  // The float accumulator: the pre-gate output (z) or the sum of directions when y cannot hold it.
+  if (z.defined() || (s.K > 1 && u.scalar_type() != at::kFloat)) y_acc = torch::empty({s.batch, s.E, s.L}, f32);
   f.chunk_states = torch::empty({s.batch, s.C, K::saved_chunks(s.L, s.N), s.N}, f32);
   if (o.return_last_state) f.last_state = torch::empty({s.batch, s.C, s.N}, f32);
   K::ForwardOut out{f.y.data_ptr(), fptr(y_acc), fptr(f.chunk_states), fptr(f.last_state)};
@@ -140,7 +141,7 @@ Grads backward(const ScanShape& s, const torch::Tensor& u, const torch::Tensor& 
     gate_grad = torch::empty({s.batch, s.E, s.L}, f32);
     ypre = y_pre.contiguous();
   }
-  if (s.K > 1) du_acc = torch::empty({s.batch, s.E, s.L}, f32);
+  if (s.K > 1 && u.scalar_type() != at::kFloat) du_acc = torch::empty({s.batch, s.E, s.L}, f32);  // fp32: du itself
   K::BackwardIO io;
   io.dout = g.data_ptr();
   io.y_pre = cptr<float>(ypre);

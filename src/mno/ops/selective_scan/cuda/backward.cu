@@ -266,7 +266,7 @@ int grid_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + 255) / 
 template <typename T, bool VarB, bool VarC, int S>
 void launch(const Problem& p, const BackwardIO& io, float* du_acc, bool aligned) {
   constexpr int kPad = StageDims<S>::kPad;
-  const int cpb = channels_per_block(p);
+  const int cpb = channels_per_block(p, 1, kTargetThreadsBackward);
   const Tiling tiling = make_tiling(p, cpb);
   const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
   const int64_t rows = (int64_t(VarB) + int64_t(VarC)) * p.N + 5 * cpb;
@@ -318,7 +318,8 @@ void backward(const Problem& p, const BackwardIO& io) {
   if (p.N < 1 || p.N > detail::kMaxThreads) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
   if (!io.chunk_states) throw std::runtime_error("selective_scan (CUDA): backward needs the forward's chunk_states");
   if (p.z && (!io.y_pre || !io.g || !io.dz)) throw std::runtime_error("selective_scan (CUDA): backward with z needs y_pre, g and dz");
-  if (p.K > 1 && !io.du_acc) throw std::runtime_error("selective_scan (CUDA): backward with K > 1 needs du_acc");
+  if (p.K > 1 && p.dtype != DType::f32 && !io.du_acc)
+    throw std::runtime_error("selective_scan (CUDA): backward with K > 1 in fp16/bf16 needs du_acc");
   if (p.batch > 65535) throw std::runtime_error("selective_scan (CUDA): batch must be at most 65535");
   switch (p.dtype) {
     case DType::f32: return detail::launch_backward<float>(p, io);

@@ -186,8 +186,8 @@ struct RowWalk {
   }
 };
 
-// Channels per block: about kTargetThreads threads (cpb·N), inside one segment.
-int channels_per_block(const Problem& p);
+// Channels per block: about target_threads threads (cpb·⌈N/states_per_thread⌉), inside one segment.
+int channels_per_block(const Problem& p, int states_per_thread, int target_threads);
 
 // Whether every given row base allows the vector loads of RowWalk (4 elements of T).
 template <typename T> bool vector_aligned(std::initializer_list<const void*> bases) {

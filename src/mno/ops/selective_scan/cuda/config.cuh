@@ -1,8 +1,8 @@
 #pragma once
-// Thread layout of the kernels (forward.cu, backward.cu): one thread per (channel, state).
+// Thread layout of the kernels (forward.cu, backward.cu): one thread per (channel, state or pair of states).
 //
 // A block owns one batch row, one direction and a tile of `cpb` channels of that direction that
-// share one B group and one C group; thread (cl, n) carries the state h[n] of channel cl and walks
+// share one B group and one C group; thread (cl, n) carries the states h[n], h[n + ⌈N/2⌉] of channel cl and walks
 // all of L sequentially, S steps (a stage) at a time. The recurrence h = a·h + Δ·u·B is one FMA per
 // step on the critical path, so a thread keeps the special-function unit (one exp2 per update)
 // and the FMA pipe busy with almost no overhead: no per-state warp scans, no shuffles.
@@ -25,7 +25,13 @@ template <int S> struct StageDims {
   static constexpr int kVecsPerRow = S / kVec;
   static constexpr int kPad = S + 4;   // a staged row's stride in floats: rows 16 bytes apart mod 128
 };
-constexpr int kTargetThreads = 64;     // per block (cpb·N); small blocks spread the tail evenly
+constexpr int kTargetThreads = 64;     // forward, per block (cpb·⌈N/2⌉); small blocks spread the tail evenly
+constexpr int kTargetThreadsBackward = 128;  // backward (cpb·N): more channels share each staged B/C
+// In the forward each thread carries two states, n and n + ⌈N/2⌉: two independent recurrences
+// per thread (more instructions in flight) and half the per-state terms to sum across threads.
+// The backward keeps one: its recomputed states of a stage live in registers, and two states'
+// worth spill (tried: 268 bytes of spills even with a_t recomputed).
+__host__ __device__ constexpr int pair_rows(long long N) { return static_cast<int>((N + 1) / 2); }
 constexpr int kMaxThreads = 256;       // N ≤ 256 → cpb = 1 at most this many
 constexpr int kPrefetchBC = 4;         // B/C vectors a thread prefetches into registers per stage
 constexpr int kPrefetchCh = 1;         // channel vectors (Δ, u[, g]) a thread prefetches per stage

@@ -14,24 +14,25 @@ __device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cas
 __device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
 
 template <typename T, bool VarB, bool VarC, int S>
-__global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
+__global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
                                                                     float* acc, bool aligned) {
   constexpr int kMat = int(VarB) + int(VarC), kPad = StageDims<S>::kPad;
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int N = static_cast<int>(p.N), L = static_cast<int>(p.L), cpb = tiling.cpb;
-  const int rows = kMat * N + 3 * cpb;  // one stage: B, C rows; Δ, Δ·u, u rows per channel
-  float* bufs = sm;                     // [2][rows][kPad]
-  float* ys = bufs + 2 * rows * kPad;   // [cpb·N][kPad]: C·h per (channel, state) and step
-  float* chan = ys + cpb * N * kPad;    // [cpb] delta_bias, [cpb] D
+  const int H = pair_rows(N);               // thread (cl, q) carries states q and q + H
+  const int rows = kMat * N + 3 * cpb + 1;  // one stage: B, C rows; Δ, Δ·u, u rows per channel; a zero row
+  float* bufs = sm;                         // [2][rows][kPad]
+  float* ys = bufs + 2 * rows * kPad;       // [cpb·H][kPad]: C·h of the thread's two states per step
+  float* chan = ys + cpb * H * kPad;        // [cpb] delta_bias, [cpb] D
 
   int e0, count;
   tiling.locate(blockIdx.x, e0, count);
   const int k = blockIdx.y;
   const int64_t b = blockIdx.z, E = p.E, C = p.C;
   const int tid = threadIdx.x, nthreads = blockDim.x;
-  const int cl = tid / N, n = tid % N;
-  const bool active = cl < count;
+  const int cl = tid / H, n = tid % H, n2 = n + H;
+  const bool active = cl < count, second = n2 < N;  // N odd: the last thread has one state
   const int64_t c0 = k * E + e0, c = c0 + min(cl, count - 1);
   const int nstages = (L + S - 1) / S;
 
@@ -40,6 +41,8 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
     chan[i] = p.delta_bias ? p.delta_bias[cc] : 0.f;
     chan[cpb + i] = p.D ? p.D[cc] : 0.f;
   }
+  // The zero row: B of a missing second state, so that it stays 0 and adds nothing.
+  for (int i = tid; i < kPad; i += nthreads) bufs[(rows - 1) * kPad + i] = bufs[(2 * rows - 1) * kPad + i] = 0.f;
   __syncthreads();
 
   Stager<T, 2, S> st{RowWalk(walk, k, aligned)};
@@ -72,13 +75,16 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
     };
   };
 
-  const float a2 = p.A[c * N + n] * kLog2e;
+  const int m2 = second ? n2 : n;  // a valid index for the missing second state's loads
+  const float a2 = p.A[c * N + n] * kLog2e, a2b = p.A[c * N + m2] * kLog2e;
   const float bconst = VarB ? 0.f : static_cast<const float*>(p.B)[c * N + n];
+  const float bconst2 = VarB || !second ? 0.f : static_cast<const float*>(p.B)[c * N + n2];
   const float cconst = VarC ? 0.f : static_cast<const float*>(p.Cm)[c * N + n];
+  const float cconst2 = VarC ? 0.f : static_cast<const float*>(p.Cm)[c * N + m2];
   float* saved = out.chunk_states && active ? out.chunk_states + (b * C + c) * int64_t(nstages) * N + n : nullptr;
   T* y = static_cast<T*>(out.y);
   const T* z = static_cast<const T*>(p.z);
-  float h = 0.f;
+  float h = 0.f, h2 = 0.f;
 
   st.load(0);
   st.commit(0, bufs, commit_into(bufs));
@@ -86,10 +92,15 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
   for (int j = 0; j < nstages; ++j) {
     float* buf = bufs + (j & 1) * rows * kPad;
     if (j + 1 < nstages) st.load(j + 1);  // in flight while this stage computes
-    if (saved) saved[int64_t(j) * N] = h;
+    if (saved) {
+      saved[int64_t(j) * N] = h;
+      if (second) saved[int64_t(j) * N + H] = h2;
+    }
 
     const float* Brow = buf + n * kPad;
+    const float* Brow2 = second ? buf + n2 * kPad : buf + (rows - 1) * kPad;
     const float* Crow = buf + ((VarB ? N : 0) + n) * kPad;
+    const float* Crow2 = buf + ((VarB ? N : 0) + m2) * kPad;
     const float* dlrow = buf + (kMat * N + cl) * kPad;
     const float* dxrow = dlrow + cpb * kPad;
     float* yrow = ys + tid * kPad;
@@ -98,12 +109,15 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
       const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s);
       const float4 b4 = VarB ? lds4(Brow + s) : splat4(bconst);
       const float4 c4 = VarC ? lds4(Crow + s) : splat4(cconst);
+      const float4 b4b = VarB ? lds4(Brow2 + s) : splat4(bconst2);
+      const float4 c4b = VarC ? lds4(Crow2 + s) : splat4(cconst2);
       float yv[kVec];
 #pragma unroll
       for (int i = 0; i < kVec; ++i) {
-        const float a = fast_exp2(get(d4, i) * a2);
+        const float a = fast_exp2(get(d4, i) * a2), ab = fast_exp2(get(d4, i) * a2b);
         h = fmaf(a, h, get(x4, i) * get(b4, i));
-        yv[i] = get(c4, i) * h;
+        h2 = fmaf(ab, h2, get(x4, i) * get(b4b, i));
+        yv[i] = fmaf(get(c4b, i), h2, get(c4, i) * h);
       }
       *reinterpret_cast<float4*>(yrow + s) = make_float4(yv[0], yv[1], yv[2], yv[3]);
     }
@@ -115,16 +129,16 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
     for (int o = tid; o < count * S; o += nthreads) {
       const int ocl = unsigned(o) / S, s = unsigned(o) % S;  // (unsigned: shifts)
       if (t0 + s >= L) continue;
-      const float* col = ys + ocl * N * kPad + s;
+      const float* col = ys + ocl * H * kPad + s;
       float s0 = chan[cpb + ocl] * urows[ocl * kPad + s], s1 = 0.f, s2 = 0.f, s3 = 0.f;
       int m = 0;
-      for (; m + 4 <= N; m += 4) {
+      for (; m + 4 <= H; m += 4) {
         s0 += col[m * kPad];
         s1 += col[(m + 1) * kPad];
         s2 += col[(m + 2) * kPad];
         s3 += col[(m + 3) * kPad];
       }
-      for (; m < N; ++m) s0 += col[m * kPad];
+      for (; m < H; ++m) s0 += col[m * kPad];
       const float sum = (s0 + s1) + (s2 + s3);
       const int64_t idx = (b * E + e0 + ocl) * L + st.rw.pos(t0 + s);
       if (acc) {
@@ -142,7 +156,10 @@ __global__ void __launch_bounds__(kMaxThreads, 2) scan_forward_kernel(Problem p,
     }
     __syncthreads();
   }
-  if (out.last_state && active) out.last_state[(b * C + c) * N + n] = h;
+  if (out.last_state && active) {
+    out.last_state[(b * C + c) * N + n] = h;
+    if (second) out.last_state[(b * C + c) * N + n2] = h2;
+  }
 }
 
 // y = acc (· SiLU(z)) in T: the end of a K > 1 forward whose y is not the accumulator itself.
@@ -153,16 +170,16 @@ template <typename T> __global__ void finish_forward_kernel(int64_t count, const
 
 template <typename T, bool VarB, bool VarC, int S> void launch(const Problem& p, const ForwardOut& out, float* acc, bool aligned) {
   constexpr int kPad = StageDims<S>::kPad;
-  const int cpb = channels_per_block(p);
+  const int cpb = channels_per_block(p, 2, kTargetThreads);
   const Tiling tiling = make_tiling(p, cpb);
   const Walk walk{static_cast<int>(p.K), static_cast<int>(p.L), static_cast<int>(p.height), static_cast<int>(p.width)};
-  const int64_t rows = (int64_t(VarB) + int64_t(VarC)) * p.N + 3 * cpb;
-  const size_t smem = sizeof(float) * (2 * rows * kPad + cpb * p.N * kPad + 2 * cpb);
+  const int64_t rows = (int64_t(VarB) + int64_t(VarC)) * p.N + 3 * cpb + 1, H = pair_rows(p.N);
+  const size_t smem = sizeof(float) * (2 * rows * kPad + cpb * H * kPad + 2 * cpb);
   auto kernel = scan_forward_kernel<T, VarB, VarC, S>;
   check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "raising the forward kernel's shared-memory limit");
   const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
-  kernel<<<grid, static_cast<unsigned>(cpb * p.N), smem, static_cast<cudaStream_t>(p.stream)>>>(p, out, tiling, walk, acc,
+  kernel<<<grid, static_cast<unsigned>(cpb * H), smem, static_cast<cudaStream_t>(p.stream)>>>(p, out, tiling, walk, acc,
                                                                                                  aligned);
   check_cuda(cudaGetLastError(), "launching the forward kernel");
 }
@@ -194,7 +211,8 @@ namespace mno::ops::scan_cuda {
 
 void forward(const Problem& p, const ForwardOut& out) {
   if (p.N < 1 || p.N > detail::kMaxThreads) throw std::runtime_error("selective_scan (CUDA): state size N must be in 1..256");
-  if ((p.K > 1 || p.z) && !out.y_acc) throw std::runtime_error("selective_scan (CUDA): y_acc is required when K > 1 or z is given");
+  if ((p.z || (p.K > 1 && p.dtype != DType::f32)) && !out.y_acc)
+    throw std::runtime_error("selective_scan (CUDA): y_acc is required with z, or with K > 1 in fp16/bf16");
   if (p.batch > 65535) throw std::runtime_error("selective_scan (CUDA): batch must be at most 65535");
   switch (p.dtype) {
     case DType::f32: return detail::launch_forward<float>(p, out);

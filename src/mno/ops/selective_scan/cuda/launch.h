@@ -13,6 +13,8 @@
 //   y_acc, g                       : float [batch, E, L]       scratch / saved pre-gate output
 //   chunk_states                   : float [batch, C, n_saved, N]: the state at the start of every
 //                                    save interval (save_interval(N) steps): all backward needs.
+// Directions run in separate blocks and add y (and du) into a float accumulator when K > 1:
+// y (du) itself for fp32, y_acc (du_acc) otherwise — not bit-reproducible for K = 4.
 //   last_state                     : float [batch, C, N]
 // Every float accumulator written with atomics (y_acc when K > 1, du_acc, dA, dB, dC, dD,
 // ddelta_bias) must be zeroed by the caller; the launchers say which they zero themselves.
@@ -40,7 +42,7 @@ struct Problem {
 
 struct ForwardOut {
   void* y = nullptr;               // T [batch, E, L]
-  float* y_acc = nullptr;          // required when K > 1 or z: holds the pre-gate sum on return (zeroed here)
+  float* y_acc = nullptr;          // required with z (holds the pre-gate sum on return) or K > 1 in fp16/bf16
   float* chunk_states = nullptr;   // optional (needed for backward)
   float* last_state = nullptr;     // optional
 };
@@ -51,7 +53,7 @@ struct BackwardIO {
   const float* chunk_states = nullptr;  // required: from the forward
   float* g = nullptr;              // scratch, required when z
   void* du = nullptr;              // T
-  float* du_acc = nullptr;         // scratch, required when K > 1 (zeroed here)
+  float* du_acc = nullptr;         // scratch, required when K > 1 in fp16/bf16 (zeroed here)
   void* ddelta = nullptr;          // T
   void* dz = nullptr;              // T, required when z
   float* dA = nullptr;             // zeroed by the caller, like every float gradient below

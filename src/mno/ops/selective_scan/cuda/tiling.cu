@@ -21,9 +21,10 @@ Tiling make_tiling(const Problem& p, int cpb) {
   return t;
 }
 
-int channels_per_block(const Problem& p) {
+int channels_per_block(const Problem& p, int states_per_thread, int target_threads) {
   const int segment = make_tiling(p, 1).segment;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(segment, kTargetThreads / p.N)));
+  const int64_t threads_per_channel = (p.N + states_per_thread - 1) / states_per_thread;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(segment, target_threads / threads_per_channel)));
 }
 
 }  // namespace detail
