@@ -102,7 +102,7 @@ std::vector<CudaCase> cases() {
   std::vector<ScanCase> shapes = {
       shape([](ScanCase&) {}),                                               // L 17, one direction
       shape([](ScanCase& c) { c.L = 1; }),
-      shape([](ScanCase& c) { c.L = 64; }),                                  // exactly one chunk
+      shape([](ScanCase& c) { c.L = 64; }),                                  // exactly two stages
       shape([](ScanCase& c) { c.L = 200; c.E = 37; }),                       // L and C not multiples
       shape([](ScanCase& c) { c.K = 2; c.G = 2; c.L = 300; c.E = 20; }),    // MNO's form
       shape([](ScanCase& c) { c.K = 2; c.G = 1; c.L = 129; c.E = 6; }),     // a group spans both directions
@@ -113,7 +113,9 @@ std::vector<CudaCase> cases() {
       shape([](ScanCase& c) { c.var_B = false; c.K = 2; c.G = 2; c.L = 70; }),
       shape([](ScanCase& c) { c.D = false; c.bias = false; c.softplus = false; c.L = 77; }),
       shape([](ScanCase& c) { c.N = 4; c.L = 150; c.G = 3; c.E = 6; }),
-      shape([](ScanCase& c) { c.N = 40; c.L = 150; c.K = 2; c.G = 2; }),     // the large-N layout
+      shape([](ScanCase& c) { c.N = 40; c.L = 150; c.K = 2; c.G = 2; }),     // N not a multiple of 16
+      shape([](ScanCase& c) { c.N = 5; c.L = 70; }),                         // odd N: a thread with one state
+      shape([](ScanCase& c) { c.N = 65; c.L = 150; c.K = 2; c.G = 2; c.E = 3; }),  // N > 64: 8-step stages
       shape([](ScanCase& c) { c.batch = 1; c.E = 2; c.L = 65536; c.K = 2; c.G = 2; }),
   };
   std::vector<CudaCase> out;
