@@ -13,12 +13,6 @@
 namespace mno::ops::scan_cuda::detail {
 namespace {
 
-__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
-__device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
-__device__ __forceinline__ void sts4(float* p, const float (&v)[kVec]) {
-  *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
-}
-
 template <typename T, bool VarB, bool VarC, int S>
 __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, BackwardIO io, Tiling tiling, Walk walk,
                                                                      float* du_acc, bool aligned) {

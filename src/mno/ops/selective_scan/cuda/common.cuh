@@ -102,20 +102,11 @@ struct Tiling {
 
 // ---- Staging: four consecutive walk steps of a row at a time ----------------------------------
 
-// Four consecutive elements as floats (16 bytes for fp32, 8 for fp16/bf16), read-only path.
-template <typename T> __device__ __forceinline__ float4 load_vec4(const T* p);
-template <> __device__ __forceinline__ float4 load_vec4<float>(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
 template <typename H2> __device__ __forceinline__ float4 widen(uint2 raw) {
   H2 lo, hi;
   memcpy(&lo, &raw.x, 4);
   memcpy(&hi, &raw.y, 4);
   return make_float4(to_f(lo.x), to_f(lo.y), to_f(hi.x), to_f(hi.y));
-}
-template <> __device__ __forceinline__ float4 load_vec4<__half>(const __half* p) {
-  return widen<__half2>(__ldg(reinterpret_cast<const uint2*>(p)));
-}
-template <> __device__ __forceinline__ float4 load_vec4<__nv_bfloat16>(const __nv_bfloat16* p) {
-  return widen<__nv_bfloat162>(__ldg(reinterpret_cast<const uint2*>(p)));
 }
 
 // The same four elements kept as raw bits in a float4 (fp32: as they are; 16-bit types: in .x
@@ -138,6 +129,20 @@ template <typename T> __device__ __forceinline__ float4 from_raw4(const float4& 
     return widen<H2>(make_uint2(__float_as_uint(r.x), __float_as_uint(r.y)));
   }
 }
+
+// Four consecutive elements as floats (16 bytes for fp32, 8 for fp16/bf16), read-only path.
+template <typename T> __device__ __forceinline__ float4 load_vec4(const T* p) {
+  float4 r;
+  load_raw4(p, r);
+  return from_raw4<T>(r);
+}
+
+// Shared-memory vectors of four floats, and one float four times.
+__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ void sts4(float* p, const float (&v)[kVec]) {
+  *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
+}
+__device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
 
 __device__ __forceinline__ float4 reversed4(float4 v) { return make_float4(v.w, v.z, v.y, v.x); }
 __device__ __forceinline__ float get(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }

@@ -10,9 +10,6 @@
 namespace mno::ops::scan_cuda::detail {
 namespace {
 
-__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
-__device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
-
 template <typename T, bool VarB, bool VarC, int S>
 __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, ForwardOut out, Tiling tiling, Walk walk,
                                                                     float* acc, bool aligned) {
@@ -63,9 +60,9 @@ __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, Fo
         dx[i] = dl[i] * uu[i];
       }
       float* at = buf + (kMat * N + ccl) * kPad + kVec * v;
-      *reinterpret_cast<float4*>(at) = make_float4(dl[0], dl[1], dl[2], dl[3]);
-      *reinterpret_cast<float4*>(at + cpb * kPad) = make_float4(dx[0], dx[1], dx[2], dx[3]);
-      *reinterpret_cast<float4*>(at + 2 * cpb * kPad) = make_float4(uu[0], uu[1], uu[2], uu[3]);
+      sts4(at, dl);
+      sts4(at + cpb * kPad, dx);
+      sts4(at + 2 * cpb * kPad, uu);
     };
   };
 
@@ -113,7 +110,7 @@ __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, Fo
         h2 = fmaf(ab, h2, get(x4, i) * get(b4b, i));
         yv[i] = fmaf(get(c4b, i), h2, get(c4, i) * h);
       }
-      *reinterpret_cast<float4*>(yrow + s) = make_float4(yv[0], yv[1], yv[2], yv[3]);
+      sts4(yrow + s, yv);
     }
     __syncthreads();
 
