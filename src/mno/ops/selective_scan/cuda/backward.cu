@@ -44,7 +44,6 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
   }
   __syncthreads();
 
-  // (Stager::setup would do the first lines below, but costs this kernel 52 bytes of spills.)
   Stager<T, 3, S> st{RowWalk(walk, k, aligned)};
   st.nmat = 0;
   const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);

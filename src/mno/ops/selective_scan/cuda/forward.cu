@@ -43,7 +43,13 @@ __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, Fo
   __syncthreads();
 
   Stager<T, 2, S> st{RowWalk(walk, k, aligned)};
-  st.template setup<VarB, VarC>(p, b, c0, e0, count, cpb);
+  st.nmat = 0;
+  if (VarB) st.mat[st.nmat++] = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
+  if (VarC) st.mat[st.nmat++] = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);
+  st.ch[0] = static_cast<const T*>(p.delta) + (b * C + c0) * L;
+  st.ch[1] = static_cast<const T*>(p.u) + (b * E + e0) * L;
+  st.ch_float_last = nullptr;
+  st.N = N, st.count = count, st.tid = tid, st.nthreads = nthreads, st.L = L, st.cpb = cpb;
   st.prepare();
   const bool softplus_delta = p.delta_softplus;
   // Channel rows of a stage: Δ = softplus(delta + bias) (0 past L: the state passes unchanged),

@@ -30,20 +30,6 @@ template <typename T, int kChRows, int S> struct Stager {
   float4 rbc[kPrefetchBC];
   float4 rch[kPrefetchCh][kChRows];
 
-  // The rows every kernel stages — B and C of the tile's group when input-dependent, Δ of the
-  // tile's channels, u of their rows — and the block's shape; the caller adds its own channel
-  // rows, then calls prepare().
-  template <bool VarB, bool VarC> __device__ void setup(const Problem& p, int64_t b, int64_t c0, int64_t e0, int count_, int cpb_) {
-    nmat = 0;
-    if (VarB) mat[nmat++] = group_base<T>(p.B, p.groups_B, p.C, b, c0, static_cast<int>(p.N), static_cast<int>(p.L));
-    if (VarC) mat[nmat++] = group_base<T>(p.Cm, p.groups_C, p.C, b, c0, static_cast<int>(p.N), static_cast<int>(p.L));
-    ch[0] = static_cast<const T*>(p.delta) + (b * p.C + c0) * p.L;
-    ch[1] = static_cast<const T*>(p.u) + (b * p.E + e0) * p.L;
-    ch_float_last = nullptr;
-    N = static_cast<int>(p.N), L = static_cast<int>(p.L), count = count_, cpb = cpb_;
-    tid = threadIdx.x, nthreads = blockDim.x;
-  }
-
   __device__ int bc_units() const { return nmat * N * kVecsPerRow; }
   __device__ int ch_units() const { return cpb * kVecsPerRow; }
   __device__ const T* bc_row(int row) const {
