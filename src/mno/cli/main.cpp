@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
+#include "mno/core/crash_report.h"
 #include "mno/core/error.h"
 #include "mno/core/threads.h"
 #include "mno/core/torch_compat.h"
 
 int main(int argc, char** argv) {
+  mno::install_crash_report("mno");
   CLI::App app{"mno: the Mamba Neural Operator and the neural operators around it (C++/LibTorch)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fmt::format("mno 0.1.0 (LibTorch {})", mno::compat::torch_version()));
