@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "mno/core/remove_tree.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/data/gen/generate.h"
@@ -104,11 +105,11 @@ std::vector<DataBenchRow> run_data_bench(const DataBenchOptions& o) {
       progress.advance(1, pde.name);
     }
   } catch (...) {
-    fs::remove_all(dir);
+    remove_tree_noexcept(dir.string());
     throw;
   }
   progress.finish();
-  fs::remove_all(dir);
+  remove_tree(dir.string());
   return rows;
 }
 

@@ -8,7 +8,9 @@
 #include <torch/torch.h>
 
 #include "mno/core/atomic_file.h"
+#include "mno/core/error.h"
 #include "mno/core/progress.h"
+#include "mno/core/remove_tree.h"
 #include "mno/core/seed.h"
 #include "mno/core/threads.h"
 #include "support/testing.h"
@@ -20,7 +22,7 @@ namespace fs = std::filesystem;
 
 fs::path fresh_dir(const std::string& name) {
   const auto dir = fs::temp_directory_path() / ("mno-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  remove_tree(dir.string());
   fs::create_directories(dir);
   return dir;
 }
@@ -56,6 +58,44 @@ TEST(AtomicFile, FailedWriteLeavesTheOldFileAndNoTemporary) {
 TEST(AtomicFile, MissingDirectoryIsAClearError) {
   expect_error([] { write_text_atomically("/nonexistent-dir/a.txt", "x"); },
                {"cannot write '/nonexistent-dir/a.txt'", "directory '/nonexistent-dir' does not exist"});
+}
+
+TEST(RemoveTree, RemovesNestedFilesAndLinksWithoutFollowingThem) {
+  const auto dir = fresh_dir("tree");
+  const auto outside = fresh_dir("tree-outside");
+  write_text_atomically((outside / "keep.txt").string(), "kept\n");
+  fs::create_directories(dir / "a" / "b" / "c");
+  write_text_atomically((dir / "a" / "b" / "c" / "deep.txt").string(), "x");
+  write_text_atomically((dir / "top.txt").string(), "y");
+  fs::create_directory_symlink(outside, dir / "a" / "link-to-outside");
+  remove_tree(dir.string());
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_EQ(read(outside / "keep.txt"), "kept\n");  // the link was removed, not followed
+  remove_tree(outside.string());
+  EXPECT_FALSE(fs::exists(outside));
+}
+
+TEST(RemoveTree, AMissingPathIsNotAnErrorAFileIsRemoved) {
+  const auto dir = fresh_dir("tree-file");
+  EXPECT_NO_THROW(remove_tree((dir / "never-made").string()));
+  write_text_atomically((dir / "f.txt").string(), "z");
+  remove_tree((dir / "f.txt").string());
+  EXPECT_FALSE(fs::exists(dir / "f.txt"));
+  EXPECT_TRUE(remove_tree_noexcept(dir.string()));
+}
+
+TEST(RemoveTree, APathThroughAFileIsAnErrorNamingIt) {
+  const auto dir = fresh_dir("tree-error");
+  write_text_atomically((dir / "plain.txt").string(), "z");
+  const std::string bad = (dir / "plain.txt" / "sub").string();
+  try {
+    remove_tree(bad);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot remove '" + bad + "' (while removing '" + bad + "'): Not a directory");
+  }
+  EXPECT_FALSE(remove_tree_noexcept(bad));
+  remove_tree(dir.string());
 }
 
 TEST(Progress, PlainLinesAtEveryTenthAndAtTheEnd) {

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mno/core/remove_tree.h"
 #include "mno/core/error.h"
 
 namespace mno::data::testing {
@@ -37,19 +38,18 @@ inline std::string fixture(const std::string& name) {
 // A fresh directory under the system temp dir, removed with the object.
 class TempDir {
  public:
-  // Built from std::filesystem like tests/core's fresh_dir, which passes on the GPU machine;
-  // the mkdtemp version crashed there in every test that made one (cause not found).
+  // Removed with mno::remove_tree: std::filesystem::remove_all of a non-empty directory crashed
+  // on the GPU machine (core/remove_tree.h says why).
   TempDir() {
     static int serial = 0;
     const auto dir = std::filesystem::temp_directory_path() /
                      ("mno-data-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-    std::filesystem::remove_all(dir);
+    remove_tree(dir.string());
     std::filesystem::create_directories(dir);
     path_ = dir.string();
   }
   ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
+    remove_tree_noexcept(path_);
   }
   std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
   const std::string& path() const { return path_; }

@@ -17,6 +17,8 @@ PREFIX=/tmp/mno-deps
 BUILD=/tmp/mno-build
 mkdir -p "$PREFIX" "$OUT"
 step() { [[ " $STEPS " == *" $1 "* ]]; }
+START=$(date +%s)
+since() { echo "($(( $(date +%s) - START ))s since the start)"; }
 
 for deb in "$DEBS"/*.deb; do
   if command -v dpkg >/dev/null; then dpkg -x "$deb" "$PREFIX"
@@ -70,30 +72,33 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKG_CONFIG_EXE
   || { tail -40 "$OUT/configure.log"; exit 1; }
 grep "^-- mno" "$OUT/configure.log" || true
 echo "== build"
-SECONDS=0
 cmake --build "$BUILD" -j"$(nproc)" >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; exit 1; }
 grep -i "spill\|stack frame" "$OUT/build.log" | sort -u | head -20 || true
-echo "built in ${SECONDS}s"
+echo "built $(since)"
 cd "$SRC"   # bench model finds configs/ relative to here
 
 if step gpu-tests; then
-  echo "== GPU tests"
+  echo "== GPU tests $(since)"
   "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30 \
     || echo "GPU TESTS FAILED"
 fi
 if step bench; then
-  echo "== bench scan"
+  echo "== bench scan $(since)"
   "$BUILD/mno" bench scan --device cuda --json "$OUT/bench-scan-cuda.json" 2>&1 | tee "$OUT/bench-scan-cuda.md" | grep "^|\|^\`"
   echo "== bench layer"
   "$BUILD/mno" bench layer --device cuda 2>&1 | tee "$OUT/bench-layer-cuda.md" | grep "^|\|^\`" || true
 fi
 if step models; then
-  echo "== bench model"
+  echo "== bench model $(since)"
   "$BUILD/mno" bench model --device cuda --repeats 10 2>&1 | tee "$OUT/bench-model-cuda.md" | grep "^|\|^\`" || true
 fi
 if step ctest; then
-  echo "== the rest of the test suite"
-  (cd "$BUILD" && ctest -j8 --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+  echo "== the rest of the test suite $(since)"
+  # One process per core, two LibTorch threads each (as in CI): all cores in each of 8 processes
+  # made the model tests 10x slower than alone.
+  (cd "$BUILD" && MNO_TEST_THREADS=2 ctest -j"$(( $(nproc) / 2 ))" --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} \
+     --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
+  echo "ctest done $(since)"
 fi
 if step profile && command -v ncu >/dev/null; then
   echo "== ncu (shape (b), fp32, directions 2: one forward and one backward launch)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run THERE (the GPU machine), from the repository root: builds tools/device/scan-lab.cu with the
 # CUDA kernels (nvcc only, the .cu files in parallel) and runs it; `scan-lab.sh time` skips the
-# correctness checks. Extra nvcc flags through NVCC_FLAGS (e.g. -lineinfo for a profiler run).
+# correctness checks, `check` the timings. Extra nvcc flags through NVCC_FLAGS (e.g. -lineinfo for a profiler run).
 set -euo pipefail
 NVCC=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 OBJ=${SCAN_LAB_DIR:-/tmp/scan-lab}
@@ -14,7 +14,8 @@ done
 wait
 "$NVCC" -arch=sm_90 "$OBJ"/*.o -o "$OBJ/scan-lab"
 echo "built in ${SECONDS}s"
-[[ ${SCAN_LAB_NCU:-} ]] || "$OBJ/scan-lab" "$@"
+# With SCAN_LAB_NCU the lab itself runs only if a mode is given (e.g. `time`), before the profiles.
+[[ ${SCAN_LAB_NCU:-} && $# -eq 0 ]] || "$OBJ/scan-lab" "$@"
 if [[ ${SCAN_LAB_NCU:-} ]] && command -v ncu >/dev/null; then
   # Per-SASS-instruction execution counts and stall samples (the source page), one launch each.
   for kernel in ${SCAN_LAB_NCU_KERNELS:-scan_forward_kernel scan_backward_kernel}; do

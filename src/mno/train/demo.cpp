@@ -6,6 +6,7 @@
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
+#include "mno/core/remove_tree.h"
 #include "mno/data/gen/generate.h"
 #include "mno/train/saved_run.h"
 #include "mno/train/trainer.h"
@@ -57,7 +58,7 @@ void prepare_out_dir(const std::string& out) {
   if (fs::exists(out)) {
     check(fs::exists(marker) || fs::is_empty(out),
           "--out '{}' exists and is not an earlier demo's directory; refusing to overwrite it", out);
-    fs::remove_all(out);
+    remove_tree(out);
   }
   try {
     fs::create_directories(out);

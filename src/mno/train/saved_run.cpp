@@ -46,7 +46,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   eval::EvalOptions o;
   o.keep_samples = static_cast<size_t>(r.run.train.plot_samples);
   o.progress = progress;
-  RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o)};
+  RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o), {}};
   out.parameters = models::count_model_parameters(*r.model).trainable;
   out.train_seconds = r.state.seconds;
   eval::ReportInputs in;

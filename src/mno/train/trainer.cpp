@@ -1,3 +1,4 @@
+#include "mno/core/remove_tree.h"
 #include "mno/train/trainer.h"
 
 #include <unistd.h>
@@ -82,7 +83,7 @@ std::unique_ptr<Trainer> Trainer::start(const Config& config, const std::string&
     write_text_atomically(t->paths_.log(), t->state_.log_csv);
     write_text_atomically(t->paths_.config(), t->config_.dump());
   } catch (...) {
-    if (!existed) std::filesystem::remove_all(dir);  // leave nothing half-made behind
+    if (!existed) remove_tree_noexcept(dir);  // leave nothing half-made behind
     throw;
   }
   return t;
