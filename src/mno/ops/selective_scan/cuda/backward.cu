@@ -4,8 +4,8 @@
 // update — then runs the reverse recurrence
 //   dh_t = C_t·g_t + a_{t+1}·dh_{t+1},   g = dL/dy before the gate,
 // carrying a·dh into the previous stage. Per step it accumulates dA locally and leaves four
-// terms in shared memory: dh·B and dh·B·u + A·dh·a·h_{t-1} (summed over the states by the block:
-// du and dΔ of the step), dh·Δ·u and g·h (summed over the tile's channels: dB and dC, then one
+// terms in shared memory: dh·B and A·dh·a·h_{t-1} (summed over the states by the block: du and
+// dΔ of the step), dh·Δ·u and g·h (summed over the tile's channels: dB and dC, then one
 // vector atomic per four steps and state per block). Time-invariant dB/dC, dA, dD and
 // d(delta_bias) are per-thread or per-block sums with one atomic each at the end.
 #include "mno/ops/selective_scan/cuda/stage.cuh"
@@ -86,7 +86,7 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
   const float cconst = VarC ? 0.f : static_cast<const float*>(p.Cm)[c * N + n];
   const float* saved = io.chunk_states + (b * C + c) * int64_t(nstages) * N + n;
   float dA = 0.f, dBsum = 0.f, dCsum = 0.f;
-  constexpr int kOutSlots = 2;  // outputs per thread per stage summed in registers (S/N for N = 16)
+  constexpr int kOutSlots = 2;  // 4-step outputs per thread per stage summed in registers (S/4N: ≤ 2 for N ≥ 4)
   float dD_slot[kOutSlots] = {}, dbias_slot[kOutSlots] = {};
   float* dBg = VarB ? io.dB + (b * p.groups_B + c0 / (C / p.groups_B)) * int64_t(N) * L : nullptr;
   float* dCg = VarC ? io.dC + (b * p.groups_C + c0 / (C / p.groups_C)) * int64_t(N) * L : nullptr;
@@ -107,7 +107,6 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
     const float* Crow = buf + ((VarB ? N : 0) + n) * kPad;
     const float* dlrow = buf + (kMat * N + cl) * kPad;
     const float* dxrow = dlrow + cpb * kPad;
-    const float* urow = dlrow + 2 * cpb * kPad;
     const float* grow = dlrow + 3 * cpb * kPad;
 
     // The forward of the stage again: a_t and h_{t-1} of every step.
@@ -129,7 +128,7 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
     float* trow = terms + tid * kPad;
 #pragma unroll
     for (int s = S - kVec; s >= 0; s -= kVec) {
-      const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s), u4 = lds4(urow + s), g4 = lds4(grow + s);
+      const float4 d4 = lds4(dlrow + s), x4 = lds4(dxrow + s), g4 = lds4(grow + s);
       const float4 b4 = VarB ? lds4(Brow + s) : splat4(bconst);
       const float4 c4 = VarC ? lds4(Crow + s) : splat4(cconst);
       float t1[kVec], t2[kVec], tb[kVec], tc[kVec];
@@ -141,7 +140,7 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
         const float q = dh * av[t] * hb[t];  // dL/da_t · a_t
         dA = fmaf(q, get(d4, i), dA);
         t1[i] = dh * get(b4, i);
-        t2[i] = fmaf(t1[i], get(u4, i), An * q);
+        t2[i] = An * q;  // dΔ's other part, u·Σ_n dh·B, is added after the sum over states
         tb[i] = dh * get(x4, i);
         tc[i] = get(g4, i) * hafter;
         if (!VarB) dBsum += tb[i];
@@ -155,44 +154,55 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
     }
     __syncthreads();
 
-    // du and dΔ of the stage: sums over the states per (channel, step). A thread's outputs keep
-    // their channel from stage to stage, so it sums dD and d(delta_bias) in registers.
+    // du and dΔ of the stage: sums over the states per (channel, 4 steps), 16-byte shared loads,
+    // vector stores or reductions where the walk allows. A thread's outputs keep their channel
+    // from stage to stage, so it sums dD and d(delta_bias) in registers.
+    //   du = Δ·Σ_n dh·B + D·g,   dΔ = softplus'·(u·Σ_n dh·B + Σ_n A·dh·a·h_{t-1})
+    constexpr int kV = StageDims<S>::kVecsPerRow;
     const int t0 = j * S;
     const float* srows = buf + (kMat * N + 4 * cpb) * kPad;
     auto output = [&](int o, float& dD_sum, float& dbias_sum) {
-      const int ocl = unsigned(o) / S, s = unsigned(o) % S;  // (unsigned: shifts)
-      if (t0 + s >= L) return;
+      const int ocl = unsigned(o) / kV, s = kVec * (unsigned(o) % kV), t = t0 + s;  // (unsigned: shifts)
+      if (t >= L) return;
       const float* col = terms + ocl * N * kPad + s;
-      float a0 = 0.f, a1 = 0.f, q0 = 0.f, q1 = 0.f;
+      float4 a0 = splat4(0.f), a1 = splat4(0.f), q0 = splat4(0.f), q1 = splat4(0.f);
       int m = 0;
       for (; m + 2 <= N; m += 2) {
-        a0 += col[m * kPad];
-        a1 += col[(m + 1) * kPad];
-        q0 += col[tstride + m * kPad];
-        q1 += col[tstride + (m + 1) * kPad];
+        add4(a0, lds4(col + m * kPad));
+        add4(a1, lds4(col + (m + 1) * kPad));
+        add4(q0, lds4(col + tstride + m * kPad));
+        add4(q1, lds4(col + tstride + (m + 1) * kPad));
       }
-      if (m < N) a0 += col[m * kPad], q0 += col[tstride + m * kPad];
-      const float sum_dhB = a0 + a1, sum_dd = q0 + q1;
+      if (m < N) add4(a0, lds4(col + m * kPad)), add4(q0, lds4(col + tstride + m * kPad));
+      add4(a0, a1);
+      add4(q0, q1);
       const int off = (kMat * N + ocl) * kPad + s;
-      const float dl = buf[off], uu = buf[off + 2 * cpb * kPad], gg = buf[off + 3 * cpb * kPad];
-      const float ddelta = sum_dd * srows[ocl * kPad + s];
-      const float du = fmaf(dl, sum_dhB, chan[cpb + ocl] * gg);
-      const int pos = st.rw.pos(t0 + s);
-      static_cast<T*>(io.ddelta)[(b * C + c0 + ocl) * L + pos] = from_f<T>(ddelta);
-      const int64_t idx = (b * E + e0 + ocl) * L + pos;
-      if (du_acc) atomicAdd(du_acc + idx, du);
-      else static_cast<T*>(io.du)[idx] = from_f<T>(du);
-      dD_sum = fmaf(gg, uu, dD_sum);
-      dbias_sum += ddelta;
+      // Past L: Δ, g and softplus' are 0 there, so both outputs and the sums get 0.
+      const float4 dl = lds4(buf + off), uu = lds4(buf + off + 2 * cpb * kPad), gg = lds4(buf + off + 3 * cpb * kPad);
+      const float4 sp = lds4(srows + ocl * kPad + s);
+      const float Dc = chan[cpb + ocl];
+      float dd[kVec], du[kVec];
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) {
+        dd[i] = fmaf(get(uu, i), get(a0, i), get(q0, i)) * get(sp, i);
+        du[i] = fmaf(get(dl, i), get(a0, i), Dc * get(gg, i));
+        dD_sum = fmaf(get(gg, i), get(uu, i), dD_sum);
+        dbias_sum += dd[i];
+      }
+      const float4 dd4 = make_float4(dd[0], dd[1], dd[2], dd[3]), du4 = make_float4(du[0], du[1], du[2], du[3]);
+      st.rw.store(static_cast<T*>(io.ddelta) + (b * C + c0 + ocl) * L, t, dd4);
+      const int64_t erow = (b * E + e0 + ocl) * L;
+      if (du_acc) st.rw.add(du_acc + erow, t, du4);
+      else st.rw.store(static_cast<T*>(io.du) + erow, t, du4);
     };
 #pragma unroll
     for (int m = 0; m < kOutSlots; ++m)
-      if (tid + m * nthreads < count * S) output(tid + m * nthreads, dD_slot[m], dbias_slot[m]);
-    for (int o = tid + kOutSlots * nthreads; o < count * S; o += nthreads) {
+      if (tid + m * nthreads < count * kV) output(tid + m * nthreads, dD_slot[m], dbias_slot[m]);
+    for (int o = tid + kOutSlots * nthreads; o < count * kV; o += nthreads) {
       float dd = 0.f, db = 0.f;
       output(o, dd, db);
-      atomicAdd(chan + 2 * cpb + unsigned(o) / S, dd);
-      atomicAdd(chan + 3 * cpb + unsigned(o) / S, db);
+      atomicAdd(chan + 2 * cpb + unsigned(o) / kV, dd);
+      atomicAdd(chan + 3 * cpb + unsigned(o) / kV, db);
     }
     // Input-dependent dB, dC of the stage: sums over the tile's channels per (state, 4 steps).
     if (VarB || VarC) {
@@ -227,9 +237,9 @@ __global__ void __launch_bounds__(kMaxThreads) scan_backward_kernel(Problem p, B
 #pragma unroll
   for (int m = 0; m < kOutSlots; ++m) {
     const int o = tid + m * nthreads;
-    if (o < count * S) {
-      atomicAdd(chan + 2 * cpb + unsigned(o) / S, dD_slot[m]);
-      atomicAdd(chan + 3 * cpb + unsigned(o) / S, dbias_slot[m]);
+    if (o < count * StageDims<S>::kVecsPerRow) {
+      atomicAdd(chan + 2 * cpb + unsigned(o) / StageDims<S>::kVecsPerRow, dD_slot[m]);
+      atomicAdd(chan + 3 * cpb + unsigned(o) / StageDims<S>::kVecsPerRow, dbias_slot[m]);
     }
   }
   __syncthreads();
@@ -293,7 +303,8 @@ template <typename T> void launch_backward(const Problem& p, const BackwardIO& i
   }
   const bool aligned = vector_aligned<T>({p.u, p.delta, io.dout, p.groups_B > 0 ? p.B : nullptr,
                                           p.groups_C > 0 ? p.Cm : nullptr}) &&
-                       vector_aligned<float>({io.g, p.groups_B > 0 ? io.dB : nullptr, p.groups_C > 0 ? io.dC : nullptr});
+                       vector_aligned<float>({io.g, p.groups_B > 0 ? io.dB : nullptr, p.groups_C > 0 ? io.dC : nullptr, du_acc}) &&
+                       vector_aligned<T>({io.du, io.ddelta});
   with_variant(p, [&](auto vb, auto vc, auto s) {
     launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, io, du_acc, aligned);
   });

@@ -143,6 +143,7 @@ __device__ __forceinline__ void sts4(float* p, const float (&v)[kVec]) {
   *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
 }
 __device__ __forceinline__ float4 splat4(float v) { return make_float4(v, v, v, v); }
+__device__ __forceinline__ void add4(float4& acc, const float4& v) { acc.x += v.x, acc.y += v.y, acc.z += v.z, acc.w += v.w; }
 
 __device__ __forceinline__ float4 reversed4(float4 v) { return make_float4(v.w, v.z, v.y, v.x); }
 __device__ __forceinline__ float get(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
@@ -172,6 +173,20 @@ struct RowWalk {
 #pragma unroll
     for (int i = 0; i < kVec; ++i) r[i] = t + i < L ? to_f(row[pos(t + i)]) : 0.f;
     return make_float4(r[0], r[1], r[2], r[3]);
+  }
+  // Store v as walk steps t … t+3 of a row (steps past L dropped): one 16-byte store for fp32 on
+  // the vector path, element by element otherwise.
+  template <typename T> __device__ __forceinline__ void store(T* row, int t, float4 v) const {
+    const int L = walk.L;
+    if (std::is_same<T, float>::value && vec) {
+      if (t >= L) return;
+      if (reversed) *reinterpret_cast<float4*>(row + (L - kVec - t)) = reversed4(v);
+      else *reinterpret_cast<float4*>(row + t) = v;
+      return;
+    }
+#pragma unroll
+    for (int i = 0; i < kVec; ++i)
+      if (t + i < L) row[pos(t + i)] = from_f<T>(get(v, i));
   }
   // Atomically add v to walk steps t … t+3 of a float row (steps past L dropped).
   __device__ __forceinline__ void add(float* row, int t, float4 v) const {

@@ -1,7 +1,7 @@
-// The forward kernel (layout: config.cuh). Thread (channel cl, state n) walks L in stages of
-// kStage steps: per step one exp2, h = a·h + (Δ·u)·B, and C·h into shared memory; after a
-// barrier the block sums C·h over the states, adds D·u and writes y for the stage. The state
-// at every stage start is saved for the backward (chunk_states, kStage steps apart).
+// The forward kernel (layout: config.cuh). Thread (channel cl, states n, n + ⌈N/2⌉) walks L in
+// stages of S steps: per step one exp2 per state, h = a·h + (Δ·u)·B, and C·h into shared memory;
+// after a barrier the block sums C·h over the states, adds D·u and writes y for the stage. The state
+// at every stage start is saved for the backward (chunk_states, S steps apart).
 // Directions are separate blocks: with K = 1 each block writes y (and the pre-gate sum, gated
 // by SiLU(z)) directly; with K > 1 they add into one float accumulator, which is y itself for
 // fp32 without a gate — y is written once either way, never per direction.
@@ -120,31 +120,39 @@ __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, Fo
     }
     __syncthreads();
 
-    // y of the stage: Σ_n C·h + D·u per (channel, step), consecutive threads on consecutive steps.
+    // y of the stage: Σ_n C·h + D·u per (channel, 4 steps). A thread sums one 4-step vector of
+    // a channel over the states with 16-byte shared loads and leaves it with one vector store
+    // or reduction where the walk allows (element by element was a third of all instructions).
+    constexpr int kV = StageDims<S>::kVecsPerRow;
     const int t0 = j * S;
     const float* urows = buf + (kMat * N + 2 * cpb) * kPad;
-    for (int o = tid; o < count * S; o += nthreads) {
-      const int ocl = unsigned(o) / S, s = unsigned(o) % S;  // (unsigned: shifts)
-      if (t0 + s >= L) continue;
+    for (int o = tid; o < count * kV; o += nthreads) {
+      const int ocl = unsigned(o) / kV, s = kVec * (unsigned(o) % kV), t = t0 + s;  // (unsigned: shifts)
+      if (t >= L) continue;
       const float* col = ys + ocl * H * kPad + s;
-      float s0 = chan[cpb + ocl] * urows[ocl * kPad + s], s1 = 0.f, s2 = 0.f, s3 = 0.f;
+      const float Dc = chan[cpb + ocl];
+      const float4 u4 = lds4(urows + ocl * kPad + s);
+      float4 s0 = make_float4(Dc * u4.x, Dc * u4.y, Dc * u4.z, Dc * u4.w), s1 = splat4(0.f);
       int m = 0;
-      for (; m + 4 <= H; m += 4) {
-        s0 += col[m * kPad];
-        s1 += col[(m + 1) * kPad];
-        s2 += col[(m + 2) * kPad];
-        s3 += col[(m + 3) * kPad];
+      for (; m + 2 <= H; m += 2) {
+        add4(s0, lds4(col + m * kPad));
+        add4(s1, lds4(col + (m + 1) * kPad));
       }
-      for (; m < H; ++m) s0 += col[m * kPad];
-      const float sum = (s0 + s1) + (s2 + s3);
-      const int64_t idx = (b * E + e0 + ocl) * L + st.rw.pos(t0 + s);
+      if (m < H) add4(s0, lds4(col + m * kPad));
+      add4(s0, s1);
+      const int64_t row = (b * E + e0 + ocl) * L;
       if (acc) {
-        atomicAdd(acc + idx, sum);
+        st.rw.add(acc + row, t, s0);
       } else if (z) {
-        out.y_acc[idx] = sum;
-        y[idx] = from_f<T>(sum * silu(to_f(z[idx])));
+#pragma unroll
+        for (int i = 0; i < kVec; ++i) {
+          if (t + i >= L) break;
+          const int64_t idx = row + st.rw.pos(t + i);
+          out.y_acc[idx] = get(s0, i);
+          y[idx] = from_f<T>(get(s0, i) * silu(to_f(z[idx])));
+        }
       } else {
-        y[idx] = from_f<T>(sum);
+        st.rw.store(y + row, t, s0);
       }
     }
     if (j + 1 < nstages) {
@@ -192,7 +200,8 @@ template <typename T> void launch_forward(const Problem& p, const ForwardOut& ou
     finish = acc == out.y_acc;
     check_cuda(cudaMemsetAsync(acc, 0, sizeof(float) * count, stream), "zeroing the forward accumulator");
   }
-  const bool aligned = vector_aligned<T>({p.u, p.delta, p.groups_B > 0 ? p.B : nullptr, p.groups_C > 0 ? p.Cm : nullptr});
+  const bool aligned = vector_aligned<T>({p.u, p.delta, p.groups_B > 0 ? p.B : nullptr, p.groups_C > 0 ? p.Cm : nullptr, out.y}) &&
+                       vector_aligned<float>({acc});
   with_variant(p, [&](auto vb, auto vc, auto s) { launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, out, acc, aligned); });
   if (finish) {
     const int blocks = static_cast<int>(std::min<int64_t>((count + 255) / 256, 8192));
