@@ -17,7 +17,8 @@ TEST(CrashReportDeathTest, SegfaultPrintsProgramSignalAndStackThenDiesOfIt) {
       },
       ::testing::KilledBySignal(SIGSEGV),
       // The stack reaches main: its frame line is named because the binary exports its symbols.
-      "crash-test: crashed with signal Segmentation fault; native call stack(.|\n)*\\(main\\+0x[0-9a-f]+\\)");
+      "crash-test: crashed with signal Segmentation fault\nfault at instruction 0x[0-9a-f]+ in .*\n"
+      "native call stack(.|\n)*\\(main\\+0x[0-9a-f]+\\)");
 }
 
 TEST(CrashReportDeathTest, AbortIsReportedToo) {

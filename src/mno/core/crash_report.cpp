@@ -1,9 +1,12 @@
 #include "mno/core/crash_report.h"
 
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <initializer_list>
 
@@ -17,12 +20,55 @@ void write_str(const char* s) {
   if (::write(STDERR_FILENO, s, std::strlen(s)) < 0) return;
 }
 
-void on_crash(int sig) {
+void write_hex(uintptr_t v) {
+  char buf[19] = "0x";
+  int n = 2;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    const int d = static_cast<int>((v >> shift) & 0xf);
+    if (n == 2 && d == 0 && shift > 0) continue;
+    buf[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + d - 10);
+  }
+  buf[n] = 0;
+  write_str(buf);
+}
+
+// The faulting instruction: its object and nearest exported symbol. The unwinder cannot always
+// walk past it (no unwind information there, or a jump through a bad pointer), so this line is
+// what names the culprit when the stack below stops at the signal frame.
+void write_fault_site(const siginfo_t* info, const void* context) {
+  uintptr_t pc = 0;
+#if defined(__x86_64__)
+  pc = static_cast<uintptr_t>(static_cast<const ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  pc = static_cast<uintptr_t>(static_cast<const ucontext_t*>(context)->uc_mcontext.pc);
+#endif
+  write_str("fault at instruction ");
+  write_hex(pc);
+  Dl_info where{};
+  if (pc && ::dladdr(reinterpret_cast<void*>(pc), &where) && where.dli_fname) {
+    write_str(" in ");
+    write_str(where.dli_fname);
+    write_str(" (+");
+    write_hex(pc - reinterpret_cast<uintptr_t>(where.dli_fbase));
+    write_str(")");
+    if (where.dli_sname) {
+      write_str(" ");
+      write_str(where.dli_sname);
+    }
+  }
+  write_str(", data address ");
+  write_hex(reinterpret_cast<uintptr_t>(info->si_addr));
+  write_str("\n");
+}
+
+void on_crash(int sig, siginfo_t* info, void* context) {
   write_str("\n");
   write_str(g_program);
   write_str(": crashed with signal ");
   write_str(strsignal(sig));
-  write_str("; native call stack (innermost first; resolve offsets with addr2line -e <binary>):\n");
+  write_str("\n");
+  write_fault_site(info, context);
+  write_str("native call stack (innermost first; resolve offsets with addr2line -e <binary>):\n");
   void* frames[64];
   const int n = ::backtrace(frames, 64);
   ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
@@ -39,9 +85,9 @@ void install_crash_report(const char* program) {
   ::backtrace(warm, 1);  // loads libgcc's unwinder now, not inside the handler
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
     struct sigaction action {};
-    action.sa_handler = on_crash;
+    action.sa_sigaction = on_crash;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
+    action.sa_flags = SA_RESETHAND | SA_SIGINFO;
     ::sigaction(sig, &action, nullptr);
   }
 }
