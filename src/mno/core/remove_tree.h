@@ -1,10 +1,12 @@
 #pragma once
 // Removing a directory and everything under it, without std::filesystem::remove_all.
 //
-// Why not remove_all: on the GPU machine, where mno links PyTorch's LibTorch (built with a newer
-// toolchain that carries its own copy of parts of libstdc++), remove_all on a non-empty directory
-// crashed every process that called it (tests' temporary directories, `mno bench data`), while
-// the same binary's other std::filesystem calls worked. nftw(3) is plain libc on every platform.
+// Why not remove_all: PyTorch's wheel LibTorch (the GPU machine's) exports its own copies of
+// std::filesystem (libtorch_cpu.so: 101 symbols, remove_all among them; found with nm -D), built
+// by an older toolchain than the one compiling mno. Linked before libstdc++, they win symbol
+// lookup, and remove_all of a non-empty directory crashed every process that called it there
+// (tests' temporary directories, `mno bench data`) with a fault the unwinder could not walk past.
+// nftw(3) is plain libc, which nothing shadows.
 #include <string>
 
 namespace mno {

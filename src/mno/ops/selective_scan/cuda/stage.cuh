@@ -81,9 +81,12 @@ template <typename T, int kChRows, int S> struct Stager {
   }
   // One prepared vector's raw bits (load_raw4): `src` shifted to stage t0 (the walk runs
   // backwards through memory when reversed), 0 past L.
-  template <typename P> __device__ __forceinline__ void load_prepared(const void* src, int step, int t0, float4& dst) const {
-    dst = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (step + t0 < L) load_raw4(static_cast<const P*>(src) + (rw.reversed ? -t0 : t0), dst);
+  // `whole`: every step of the stage lies inside L (all stages but a partial last one), so no
+  // per-vector bound check (it and the zeroing cost more instructions than the load).
+  template <typename P> __device__ __forceinline__ void load_prepared(const void* src, int step, int t0, bool whole,
+                                                                       float4& dst) const {
+    if (whole || step + t0 < L) load_raw4(static_cast<const P*>(src) + (rw.reversed ? -t0 : t0), dst);
+    else dst = make_float4(0.f, 0.f, 0.f, 0.f);
   }
   // A prefetched register as four walk steps: converted and, for the reversed walk, swapped.
   template <typename P> __device__ __forceinline__ float4 settle(const float4& r) const {
@@ -96,17 +99,18 @@ template <typename T, int kChRows, int S> struct Stager {
   __device__ __forceinline__ void load(int j) {
     const int t0 = j * S;
     if (rw.vec) {
+      const bool whole = t0 + S <= L;  // the same for the whole block
 #pragma unroll
       for (int m = 0; m < kPrefetchBC; ++m)
-        if (bc_off[m] >= 0) load_prepared<T>(bc_src[m], bc_step[m], t0, rbc[m]);
+        if (bc_off[m] >= 0) load_prepared<T>(bc_src[m], bc_step[m], t0, whole, rbc[m]);
 #pragma unroll
       for (int m = 0; m < kPrefetchCh; ++m) {
         if (ch_cl[m] < 0) continue;
 #pragma unroll
         for (int r = 0; r < kChRows; ++r) {
           if (ch_cl[m] >= count) rch[m][r] = make_float4(0.f, 0.f, 0.f, 0.f);
-          else if (r == kChRows - 1 && ch_float_last) load_prepared<float>(ch_src[m][r], kVec * ch_v[m], t0, rch[m][r]);
-          else load_prepared<T>(ch_src[m][r], kVec * ch_v[m], t0, rch[m][r]);
+          else if (r == kChRows - 1 && ch_float_last) load_prepared<float>(ch_src[m][r], kVec * ch_v[m], t0, whole, rch[m][r]);
+          else load_prepared<T>(ch_src[m][r], kVec * ch_v[m], t0, whole, rch[m][r]);
         }
       }
       return;
