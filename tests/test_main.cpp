@@ -4,8 +4,8 @@
 // otherwise oversubscribe the cores many times over.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
-#include <string>
 
 #include "mno/core/crash_report.h"
 #include "mno/core/threads.h"
@@ -13,7 +13,16 @@
 int main(int argc, char** argv) {
   mno::install_crash_report("mno_tests");
   ::testing::InitGoogleTest(&argc, argv);
-  const char* cap = std::getenv("MNO_TEST_THREADS");
-  mno::set_threads(cap && *cap ? std::stoi(cap) : 0);
+  int threads = 0;
+  if (const char* cap = std::getenv("MNO_TEST_THREADS"); cap && *cap) {
+    char* end = nullptr;
+    const long n = std::strtol(cap, &end, 10);
+    if (*end != '\0' || n < 1 || n > 4096) {
+      std::fprintf(stderr, "mno_tests: MNO_TEST_THREADS: expected a thread count 1..4096, found '%s'\n", cap);
+      return 2;
+    }
+    threads = static_cast<int>(n);
+  }
+  mno::set_threads(threads);
   return RUN_ALL_TESTS();
 }
