@@ -1,7 +1,9 @@
 #pragma once
 // Helpers for the data tests. Deliberately free of <torch/torch.h> (unlike support/testing.h):
 // the data layer builds without LibTorch and its tests should compile as quickly.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -9,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mno/core/remove_tree.h"
 #include "mno/core/error.h"
+#include "mno/core/remove_tree.h"
 
 namespace mno::data::testing {
 
@@ -41,12 +43,10 @@ class TempDir {
   // Removed with mno::remove_tree: std::filesystem::remove_all of a non-empty directory crashed
   // on the GPU machine (core/remove_tree.h says why).
   TempDir() {
-    static int serial = 0;
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mno-data-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-    remove_tree(dir.string());
-    std::filesystem::create_directories(dir);
-    path_ = dir.string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "mno-data-test-XXXXXX").string();
+    const char* made = mkdtemp(pattern.data());
+    if (!made) throw Error("cannot create a temporary directory from " + pattern + ": " + std::strerror(errno));
+    path_ = made;
   }
   ~TempDir() {
     remove_tree_noexcept(path_);
