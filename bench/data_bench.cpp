@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "mno/core/remove_tree.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
+#include "mno/core/remove_tree.h"
 #include "mno/data/gen/generate.h"
 #include "mno/data/pdebench_reader.h"
 

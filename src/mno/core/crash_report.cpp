@@ -72,8 +72,8 @@ void on_crash(int sig, siginfo_t* info, void* context) {
   void* frames[64];
   const int n = ::backtrace(frames, 64);
   ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
-  // Die of the same signal, so exit codes and test runners see what they would have seen.
-  ::signal(sig, SIG_DFL);
+  // Die of the same signal, so exit codes and test runners see what they would have seen
+  // (SA_RESETHAND restored the default action on entry).
   ::raise(sig);
 }
 

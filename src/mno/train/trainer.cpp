@@ -1,4 +1,3 @@
-#include "mno/core/remove_tree.h"
 #include "mno/train/trainer.h"
 
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/core/progress.h"
+#include "mno/core/remove_tree.h"
 #include "mno/core/seed.h"
 #include "mno/core/autocast.h"
 #include "mno/train/interrupt.h"
