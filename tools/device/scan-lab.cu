@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -273,10 +274,17 @@ int main(int argc, char** argv) {
     };
     for (const auto& s : checks) ok = check(s) && ok;
   }
+  // SCAN_LAB_SHAPES (e.g. "a2,c2") times only the named shapes: letter, then K.
   const Shape times[] = {
       {"(a) 8x384 G2 K2", 8, 192, 2, 4096, 16, 2, false}, {"(a) 8x384 G2 K1", 8, 384, 1, 4096, 16, 2, false},
       {"(b) 8x1024 G2 K2", 8, 512, 2, 4096, 16, 2, false}, {"(c) 4x384 L16384 K2", 4, 192, 2, 16384, 16, 2, false},
       {"(d) 8x1536 G1 K1", 8, 1536, 1, 4096, 16, 1, false},
+  };
+  const char* only = getenv("SCAN_LAB_SHAPES");
+  auto wanted = [&](const Shape& s) {
+    if (!only) return true;
+    const std::string key = std::string(1, s.name[1]) + std::to_string(s.K);
+    return (std::string(",") + only + ",").find("," + key + ",") != std::string::npos;
   };
   if (mode == "profile") {
     const Host h = make(times[0], 11);
@@ -287,7 +295,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (mode != "check")
-    for (const auto& s : times) time_shape(s);
+    for (const auto& s : times)
+      if (wanted(s)) time_shape(s);
   printf(ok ? "ALL CHECKS OK\n" : "CHECKS FAILED\n");
   return ok ? 0 : 1;
 }

@@ -14,6 +14,7 @@ done
 wait
 "$NVCC" -arch=sm_90 "$OBJ"/*.o -o "$OBJ/scan-lab"
 echo "built in ${SECONDS}s"
+[[ ${SCAN_LAB_BUILD_ONLY:-} ]] && exit 0
 # With SCAN_LAB_NCU the lab itself runs only if a mode is given (e.g. `time`), before the profiles.
 [[ ${SCAN_LAB_NCU:-} && $# -eq 0 ]] || "$OBJ/scan-lab" "$@"
 if [[ ${SCAN_LAB_NCU:-} ]] && command -v ncu >/dev/null; then

@@ -16,9 +16,18 @@
 // K > 1 only), so y and du are still written once per direction-sum, never per direction copy.
 namespace mno::ops::scan_cuda::detail {
 
-// Steps per stage (= steps between saved states): 32, or 8 for N > 64 so that the staged rows
-// and the per-state terms of 256 states still fit in shared memory.
-constexpr int kLongStage = 32, kShortStage = 8;
+// Steps per stage (= steps between saved states): kLongStage, or 8 for N > 64 so that the staged
+// rows and the per-state terms of 256 states still fit in shared memory. MNO_SCAN_STAGE and
+// MNO_SCAN_BWD_MIN_BLOCKS exist for tools/device/scan-lab.sh experiments (NVCC_FLAGS=-D…);
+// the defaults are the measured choice (docs/gpu.md).
+#ifndef MNO_SCAN_STAGE
+#define MNO_SCAN_STAGE 32
+#endif
+#ifndef MNO_SCAN_BWD_MIN_BLOCKS
+#define MNO_SCAN_BWD_MIN_BLOCKS 1
+#endif
+constexpr int kLongStage = MNO_SCAN_STAGE, kShortStage = 8;
+static_assert(kLongStage % 4 == 0 && kLongStage >= kShortStage, "a stage is whole 4-step vectors");
 __host__ __device__ constexpr int stage_steps(long long N) { return N > 64 ? kShortStage : kLongStage; }
 constexpr int kVec = 4;                // steps per staged vector (one 16-byte fp32 load)
 template <int S> struct StageDims {
@@ -33,7 +42,13 @@ constexpr int kTargetThreadsBackward = 128;  // backward (cpb·N): more channels
 // worth spill (tried: 268 bytes of spills even with a_t recomputed).
 __host__ __device__ constexpr int pair_rows(long long N) { return static_cast<int>((N + 1) / 2); }
 constexpr int kMaxThreads = 256;       // N ≤ 256 → cpb = 1 at most this many
-constexpr int kPrefetchBC = 4;         // B/C vectors a thread prefetches into registers per stage
+// B/C vectors a thread prefetches into registers per stage: as many as N = 16 with B and C
+// needs at the target block size (2·16·S/4 vectors over 64 forward or 128 backward threads),
+// 4 for the short stages of large N (the rest is staged directly). Every slot holds its
+// registers across the stage whether used or not, so more would only cost occupancy.
+__host__ __device__ constexpr int prefetch_bc(int S, int threads) {
+  return S == kShortStage ? 4 : (8 * S / threads > 0 ? 8 * S / threads : 1);
+}
 constexpr int kPrefetchCh = 1;         // channel vectors (Δ, u[, g]) a thread prefetches per stage
 
 }  // namespace mno::ops::scan_cuda::detail
