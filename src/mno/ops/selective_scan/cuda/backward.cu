@@ -14,8 +14,8 @@ namespace mno::ops::scan_cuda::detail {
 namespace {
 
 template <typename T, bool VarB, bool VarC, int S>
-__global__ void __launch_bounds__(kMaxThreads, MNO_SCAN_BWD_MIN_BLOCKS) scan_backward_kernel(Problem p, BackwardIO io, Tiling tiling, Walk walk,
-                                                                     float* du_acc, bool aligned) {
+__global__ void MNO_SCAN_BWD_BOUNDS
+    scan_backward_kernel(Problem p, BackwardIO io, Tiling tiling, Walk walk, float* du_acc, bool aligned) {
   constexpr int kMat = int(VarB) + int(VarC), kPad = StageDims<S>::kPad;
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
@@ -44,7 +44,7 @@ __global__ void __launch_bounds__(kMaxThreads, MNO_SCAN_BWD_MIN_BLOCKS) scan_bac
   }
   __syncthreads();
 
-  Stager<T, 3, S, prefetch_bc(S, kTargetThreadsBackward)> st{RowWalk(walk, k, aligned)};
+  Stager<T, 3, S> st{RowWalk(walk, k, aligned)};
   st.nmat = 0;
   const T* Bg = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
   const T* Cg = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);

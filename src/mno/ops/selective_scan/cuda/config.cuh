@@ -23,8 +23,10 @@ namespace mno::ops::scan_cuda::detail {
 #ifndef MNO_SCAN_STAGE
 #define MNO_SCAN_STAGE 32
 #endif
-#ifndef MNO_SCAN_BWD_MIN_BLOCKS
-#define MNO_SCAN_BWD_MIN_BLOCKS 1
+#ifdef MNO_SCAN_BWD_MIN_BLOCKS  // blocks per SM the backward must fit (caps its registers)
+#define MNO_SCAN_BWD_BOUNDS __launch_bounds__(kMaxThreads, MNO_SCAN_BWD_MIN_BLOCKS)
+#else
+#define MNO_SCAN_BWD_BOUNDS __launch_bounds__(kMaxThreads)
 #endif
 constexpr int kLongStage = MNO_SCAN_STAGE, kShortStage = 8;
 static_assert(kLongStage % 4 == 0 && kLongStage >= kShortStage, "a stage is whole 4-step vectors");
@@ -42,13 +44,7 @@ constexpr int kTargetThreadsBackward = 128;  // backward (cpb·N): more channels
 // worth spill (tried: 268 bytes of spills even with a_t recomputed).
 __host__ __device__ constexpr int pair_rows(long long N) { return static_cast<int>((N + 1) / 2); }
 constexpr int kMaxThreads = 256;       // N ≤ 256 → cpb = 1 at most this many
-// B/C vectors a thread prefetches into registers per stage: as many as N = 16 with B and C
-// needs at the target block size (2·16·S/4 vectors over 64 forward or 128 backward threads),
-// 4 for the short stages of large N (the rest is staged directly). Every slot holds its
-// registers across the stage whether used or not, so more would only cost occupancy.
-__host__ __device__ constexpr int prefetch_bc(int S, int threads) {
-  return S == kShortStage ? 4 : (8 * S / threads > 0 ? 8 * S / threads : 1);
-}
+constexpr int kPrefetchBC = 4;         // B/C vectors a thread prefetches into registers per stage
 constexpr int kPrefetchCh = 1;         // channel vectors (Δ, u[, g]) a thread prefetches per stage
 
 }  // namespace mno::ops::scan_cuda::detail

@@ -42,7 +42,7 @@ __global__ void __launch_bounds__(kMaxThreads) scan_forward_kernel(Problem p, Fo
   for (int i = tid; i < kPad; i += nthreads) bufs[(rows - 1) * kPad + i] = bufs[(2 * rows - 1) * kPad + i] = 0.f;
   __syncthreads();
 
-  Stager<T, 2, S, prefetch_bc(S, kTargetThreads)> st{RowWalk(walk, k, aligned)};
+  Stager<T, 2, S> st{RowWalk(walk, k, aligned)};
   st.nmat = 0;
   if (VarB) st.mat[st.nmat++] = group_base<T>(p.B, p.groups_B, C, b, c0, N, L);
   if (VarC) st.mat[st.nmat++] = group_base<T>(p.Cm, p.groups_C, C, b, c0, N, L);

@@ -12,7 +12,7 @@
 
 namespace mno::ops::scan_cuda::detail {
 
-template <typename T, int kChRows, int S, int kPrefetchBC> struct Stager {
+template <typename T, int kChRows, int S> struct Stager {
   static constexpr int kVecsPerRow = StageDims<S>::kVecsPerRow, kPad = StageDims<S>::kPad;
   RowWalk rw;
   const T* mat[2];             // B, C group bases ([N][L]) that are staged, in order
