@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -259,6 +260,22 @@ int main(int argc, char** argv) {
   // shape (a), K 2, for ncu.
   const std::string mode = argc > 1 ? argv[1] : "";
   const bool only_time = mode == "time" || mode == "profile";
+  // SCAN_LAB_SHAPES (e.g. "a2,c2") times only the named shapes: letter, then K.
+  const Shape times[] = {
+      {"(a) 8x384 G2 K2", 8, 192, 2, 4096, 16, 2, false}, {"(a) 8x384 G2 K1", 8, 384, 1, 4096, 16, 2, false},
+      {"(b) 8x1024 G2 K2", 8, 512, 2, 4096, 16, 2, false}, {"(c) 4x384 L16384 K2", 4, 192, 2, 16384, 16, 2, false},
+      {"(d) 8x1536 G1 K1", 8, 1536, 1, 4096, 16, 1, false},
+  };
+  const char* only = getenv("SCAN_LAB_SHAPES");
+  auto wanted = [&](const Shape& s) {
+    if (!only) return true;
+    const std::string key = std::string(1, s.name[1]) + std::to_string(s.K);
+    return (std::string(",") + only + ",").find("," + key + ",") != std::string::npos;
+  };
+  if (only && std::none_of(std::begin(times), std::end(times), wanted)) {
+    printf("SCAN_LAB_SHAPES=%s names no shape (expected keys like a2,a1,b2,c2,d1: letter, then K)\n", only);
+    return 2;
+  }
   bool ok = true;
   if (!only_time) {
     const Shape checks[] = {
@@ -274,18 +291,6 @@ int main(int argc, char** argv) {
     };
     for (const auto& s : checks) ok = check(s) && ok;
   }
-  // SCAN_LAB_SHAPES (e.g. "a2,c2") times only the named shapes: letter, then K.
-  const Shape times[] = {
-      {"(a) 8x384 G2 K2", 8, 192, 2, 4096, 16, 2, false}, {"(a) 8x384 G2 K1", 8, 384, 1, 4096, 16, 2, false},
-      {"(b) 8x1024 G2 K2", 8, 512, 2, 4096, 16, 2, false}, {"(c) 4x384 L16384 K2", 4, 192, 2, 16384, 16, 2, false},
-      {"(d) 8x1536 G1 K1", 8, 1536, 1, 4096, 16, 1, false},
-  };
-  const char* only = getenv("SCAN_LAB_SHAPES");
-  auto wanted = [&](const Shape& s) {
-    if (!only) return true;
-    const std::string key = std::string(1, s.name[1]) + std::to_string(s.K);
-    return (std::string(",") + only + ",").find("," + key + ",") != std::string::npos;
-  };
   if (mode == "profile") {
     const Host h = make(times[0], 11);
     Run run(times[0], h);
