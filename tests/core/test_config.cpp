@@ -79,6 +79,35 @@ TEST(Config, MissingKeysAndSectionsAreNamed) {
   expect_error([&] { cfg.root().child("model"); }, {"missing required section 'model'"});
 }
 
+TEST(Config, AMisspeltKeyIsNamedInsteadOfTheMissingKeyItCauses) {
+  const auto cfg = Config::parse("model: {mixr: {type: mamba}}\ndata: {}", "typo.yaml");
+  expect_error([&] { cfg.root().child("model").child("mixer"); },
+               {"typo.yaml", "unknown key 'model.mixr'", "did you mean 'mixer'?"});
+  // Far from every key present: a plain missing key.
+  expect_error([&] { cfg.root().child("train"); }, {"missing required section 'train'"});
+}
+
+TEST(Config, UnknownKeysSuggestTheNearestKnownKey) {
+  const auto cfg = Config::parse("train: {epohcs: 3, zzz: 1}", "t.yaml");
+  const auto train = cfg.root().child("train");
+  train.get<int64_t>("epochs", 1);
+  train.get<int64_t>("batch_size", 8);
+  expect_error([&] { train.reject_unknown_keys(); },
+               {"unknown key 'train.epohcs' (did you mean 'epochs'?), 'train.zzz'", "known keys"});
+}
+
+TEST(Config, DefaultsReadAreWrittenIntoTheDumpAndCloneIsIndependent) {
+  const auto cfg = Config::parse("train: {epochs: 3}", "t.yaml");
+  const Config copy = cfg.clone();
+  cfg.root().child("train").get<int64_t>("batch_size", 8);
+  cfg.root().child("train").get_choice("loss", "mse", {"mse", "rel_l2"});
+  const auto resolved = Config::parse(cfg.dump(), "dumped");
+  EXPECT_EQ(resolved.root().child("train").require<int64_t>("batch_size"), 8);
+  EXPECT_EQ(resolved.root().child("train").require<std::string>("loss"), "mse");
+  EXPECT_EQ(resolved.root().child("train").require<int64_t>("epochs"), 3);
+  EXPECT_EQ(copy.dump().find("batch_size"), std::string::npos) << copy.dump();
+}
+
 TEST(Config, InvalidYamlAndNonMappingFilesAreRejected) {
   expect_error([] { Config::parse("a: [1, 2", "bad.yaml"); }, {"bad.yaml", "not valid YAML"});
   expect_error([] { Config::parse("- 1\n- 2\n", "list.yaml"); }, {"list.yaml", "a YAML mapping at the top level"});

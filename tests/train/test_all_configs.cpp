@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "mno/data/gen/generate.h"
-#include "mno/train/saved_run.h"
+#include "mno/run/evaluate_run.h"
+#include "mno/run/training.h"
 #include "mno/train/trainer.h"
 #include "train/train_test_support.h"
 
@@ -69,11 +70,11 @@ TEST_P(EveryConfig, TrainsTwoStepsAndEvaluates) {
   if (!steady && fs::path(path).stem().string().rfind("oformer", 0) == 0)
     config.apply_override(fmt::format("model.steps={}", kFrames - 10));
   data::testing::TempDir runs;
-  auto trainer = Trainer::start(config, runs.file("run"));
+  auto trainer = run::start_training(config, runs.file("run"));
   const TrainOutcome outcome = trainer->run({false});
   EXPECT_EQ(outcome.state.step, 2);
   trainer.reset();
-  const RunEvaluation e = evaluate_run(runs.file("run"), "", "", false);
+  const run::RunEvaluation e = run::evaluate_run(runs.file("run"), "", "", false);
   EXPECT_EQ(e.evaluation.samples, 2u);
   EXPECT_TRUE(std::isfinite(e.evaluation.standard.result().rl2)) << path;
 }

@@ -42,7 +42,7 @@ void add_bench_command(CLI::App& app, Action& action) {
           write_text_atomically(*json, report.json);
           log::info("wrote {}", *json);
         }
-        return;
+        return 0;
       }
       const auto rows = bench::run_scan_bench(*opts);
       const auto machine = bench::machine_info();
@@ -51,6 +51,7 @@ void add_bench_command(CLI::App& app, Action& action) {
         write_text_atomically(*json, bench::scan_bench_json(rows, machine, command));
         log::info("wrote {}", *json);
       }
+      return 0;
     };
   });
 
@@ -67,6 +68,7 @@ void add_bench_command(CLI::App& app, Action& action) {
                            : fmt::format("mno bench data --samples {} --resolution {}", data_opts->samples, data_opts->resolution);
       const auto rows = bench::run_data_bench(*data_opts);
       fmt::print("{}", bench::data_bench_markdown(rows, bench::machine_info(), command));
+      return 0;
     };
   });
 
@@ -80,6 +82,7 @@ void add_bench_command(CLI::App& app, Action& action) {
       const std::string command =
           fmt::format("mno bench layer --device {}{}", layer_opts->device, layer_opts->quick ? " --quick" : "");
       fmt::print("{}", bench::layer_bench_markdown(bench::run_layer_bench(*layer_opts), *layer_opts, command));
+      return 0;
     };
   });
 
@@ -98,6 +101,7 @@ void add_bench_command(CLI::App& app, Action& action) {
                                               model_opts->quick ? " --quick" : "");
       const auto rows = bench::run_model_bench(*model_opts);
       fmt::print("{}", bench::model_bench_markdown(rows, *model_opts, bench::machine_info(), command));
+      return 0;
     };
   });
 }

@@ -19,10 +19,12 @@ void add_data_command(CLI::App& app, Action& action) {
   auto info_file = std::make_shared<std::string>();
   auto info_samples = std::make_shared<size_t>(0);
   info->add_option("file", *info_file, "HDF5 file")->required();
-  info->add_option("--samples", *info_samples, "scan only the first K samples for value ranges (0 = all)");
+  info->add_option("--samples", *info_samples, "scan only the first K samples for value ranges (0 = all)")
+      ->check(CLI::NonNegativeNumber);
   info->callback([&action, info_file, info_samples] {
     action = [info_file, info_samples] {
       fmt::print("{}", data::format_summary(data::summarise_pdebench(*info_file, *info_samples)));
+      return 0;
     };
   });
 
@@ -32,8 +34,8 @@ void add_data_command(CLI::App& app, Action& action) {
   auto frame = std::make_shared<long>(-1);
   auto out = std::make_shared<std::string>();
   plot->add_option("file", *file, "HDF5 file")->required();
-  plot->add_option("--sample", *sample, "sample index")->required();
-  plot->add_option("--frame", *frame, "frame index (time-dependent data; default: the last)");
+  plot->add_option("--sample", *sample, "sample index")->required()->check(CLI::NonNegativeNumber);
+  plot->add_option("--frame", *frame, "frame index (time-dependent data; default: the last)")->check(CLI::NonNegativeNumber);
   plot->add_option("--out", *out, "PNG file (default: FILE stem + _sample<I>[_frame<T>].png)");
   plot->callback([&action, file, sample, frame, out] {
     action = [file, sample, frame, out] {
@@ -44,6 +46,7 @@ void add_data_command(CLI::App& app, Action& action) {
                                              *frame >= 0 ? fmt::format("_frame{}", *frame) : "")).string();
       }
       log::info("wrote {}", eval::plot_pdebench_sample(*file, *sample, *frame, png));
+      return 0;
     };
   });
 }

@@ -1,17 +1,22 @@
 // mno demo — the embedded default job (make demo): MNO vs its attention twin on a small Darcy set.
 #include "mno/cli/commands.h"
-#include "mno/train/demo.h"
+#include "mno/run/demo.h"
 
 namespace mno::cli {
 
 void add_demo_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<train::DemoOptions>();
+  auto options = std::make_shared<run::DemoOptions>();
   auto* demo = app.add_subcommand(
       "demo", "The default job: generate a small Darcy set, train GT with Mamba and with Galerkin attention, "
               "evaluate both, write a report");
   demo->add_option("--out", options->out, "output directory (replaced if it holds an earlier demo)")->capture_default_str();
   demo->add_flag("--quick", options->quick, "a tiny version that finishes in seconds");
-  demo->callback([&action, options] { action = [options] { train::run_demo(*options); }; });
+  demo->callback([&action, options] {
+    action = [options] {
+      run::run_demo(*options);
+      return 0;
+    };
+  });
 }
 
 }  // namespace mno::cli

@@ -14,11 +14,14 @@ using namespace mno::data::gen;
 
 // Options every generator takes; --resolution is stored in the PDE's own parameters.
 void add_common(CLI::App* cmd, GenerateOptions& o, size_t& resolution) {
-  cmd->add_option("--samples", o.samples, "number of samples")->required();
-  cmd->add_option("--resolution", resolution, "cells per side")->capture_default_str();
-  cmd->add_option("--out", o.out, "output HDF5 file (written to a temporary name, renamed when complete)")->required();
-  cmd->add_option("--seed", o.seed, "sample i depends only on (seed, i)")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "solver threads (0 = all cores)")->capture_default_str();
+  // Ranges are checked on the text, before conversion: "-5" must not wrap around into a size_t.
+  cmd->add_option("--samples", o.samples, "number of samples")->required()->check(CLI::Range(1.0, 1e9));
+  cmd->add_option("--resolution", resolution, "cells per side")->capture_default_str()->check(CLI::Range(4.0, 4096.0));
+  cmd->add_option("--out", o.out, "output HDF5 file (written to a temporary name, renamed when complete; an existing "
+                  "one is refused)")->required();
+  cmd->add_flag("--overwrite", o.overwrite, "replace an existing --out file");
+  cmd->add_option("--seed", o.seed, "sample i depends only on (seed, i)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o.threads, "solver threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
 }
 
 void report(const char* pde, const GenerateOptions& o, const GenerateSummary& s) {
@@ -39,13 +42,14 @@ void add_generate_command(CLI::App& app, Action& action) {
   d->add_option("--beta", darcy->beta, "source term")->capture_default_str();
   d->add_option("--high", darcy->high, "coefficient above the field's mean")->capture_default_str();
   d->add_option("--low", darcy->low, "coefficient below the field's mean")->capture_default_str();
-  d->add_option("--bumps", darcy->bumps, "Gaussian bumps in the random field")->capture_default_str();
+  d->add_option("--bumps", darcy->bumps, "Gaussian bumps in the random field")->capture_default_str()->check(CLI::Range(1.0, 1e6));
   auto face_boundary = std::make_shared<bool>(false);
   d->add_flag("--face-boundary", *face_boundary, "u = 0 on the boundary face (2nd order) instead of PDEBench's ghost cell");
   d->callback([&action, darcy_opts, darcy, face_boundary] {
     action = [darcy_opts, darcy, face_boundary] {
       darcy->boundary = *face_boundary ? DarcyBoundary::face_zero : DarcyBoundary::ghost_zero;
       report("darcy", *darcy_opts, generate_darcy(*darcy_opts, *darcy));
+      return 0;
     };
   });
 
@@ -59,9 +63,12 @@ void add_generate_command(CLI::App& app, Action& action) {
   s->add_option("--inner-height", swe->inner_height, "water depth inside the dam")->capture_default_str();
   s->add_option("--outer-height", swe->outer_height, "water depth outside the dam")->capture_default_str();
   s->add_option("--final-time", swe->final_time, "end time")->capture_default_str();
-  s->add_option("--frames", swe->frames, "saved frames including t = 0")->capture_default_str();
+  s->add_option("--frames", swe->frames, "saved frames including t = 0")->capture_default_str()->check(CLI::Range(2.0, 1e6));
   s->callback([&action, swe_opts, swe] {
-    action = [swe_opts, swe] { report("swe", *swe_opts, generate_shallow_water(*swe_opts, *swe)); };
+    action = [swe_opts, swe] {
+      report("swe", *swe_opts, generate_shallow_water(*swe_opts, *swe));
+      return 0;
+    };
   });
 
   auto dr_opts = std::make_shared<GenerateOptions>();
@@ -72,9 +79,12 @@ void add_generate_command(CLI::App& app, Action& action) {
   r->add_option("--dv", dr->dv, "diffusion of v")->capture_default_str();
   r->add_option("--k", dr->k, "reaction constant")->capture_default_str();
   r->add_option("--final-time", dr->final_time, "end time")->capture_default_str();
-  r->add_option("--frames", dr->frames, "saved frames including t = 0")->capture_default_str();
+  r->add_option("--frames", dr->frames, "saved frames including t = 0")->capture_default_str()->check(CLI::Range(2.0, 1e6));
   r->callback([&action, dr_opts, dr] {
-    action = [dr_opts, dr] { report("diffreact", *dr_opts, generate_diffusion_reaction(*dr_opts, *dr)); };
+    action = [dr_opts, dr] {
+      report("diffreact", *dr_opts, generate_diffusion_reaction(*dr_opts, *dr));
+      return 0;
+    };
   });
 }
 

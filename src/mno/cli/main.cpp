@@ -1,4 +1,5 @@
 // mno — neural operators built on state-space models. See `mno --help`.
+#include <csignal>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 
 int main(int argc, char** argv) {
   mno::install_crash_report("mno");
+  // A file-size limit (ulimit -f) must be a write error we report, not a SIGXFSZ death.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"mno: the Mamba Neural Operator and the neural operators around it (C++/LibTorch)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fmt::format("mno 0.1.0 (LibTorch {})", mno::compat::torch_version()));
@@ -31,12 +34,20 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // A usage error: one line in mno's own form, then where to look; exit code 2 (README).
+    fmt::print(stderr, "error: {}\nRun with --help for usage.\n", e.what());
+    return mno::cli::kUsageError;
   }
   try {
     mno::set_threads(threads);
-    if (action) action();
+    return action ? action() : 0;
   } catch (const mno::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
@@ -48,5 +59,4 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }
-  return 0;
 }

@@ -32,6 +32,11 @@ void write_atomically(const std::string& path, const std::function<void(const st
   }
 }
 
+void check_may_write(const std::string& path, bool overwrite, const std::string& option) {
+  check(overwrite || !std::filesystem::exists(path),
+        "{} '{}' already exists; refusing to replace it (add --overwrite to replace it)", option, path);
+}
+
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -10,6 +10,11 @@ namespace mno {
 // On an exception the temporary file is removed and the exception propagates; `path` is untouched.
 void write_atomically(const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
 
+// The policy for files a user owns: an existing `path` is refused, naming it and `option`, unless
+// `overwrite` (then it is replaced atomically when the new one is complete). Called before any
+// work, so a refusal costs nothing.
+void check_may_write(const std::string& path, bool overwrite, const std::string& option);
+
 // Writes `text` to `path` atomically.
 void write_text_atomically(const std::string& path, const std::string& text);
 

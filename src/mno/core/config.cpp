@@ -1,5 +1,6 @@
 #include "mno/core/config.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,30 @@ std::string describe(const YAML::Node& node) {
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a mapping";
   return "nothing";
+}
+
+// Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// The candidate closest to `key` when it is close enough to be a typo of it ("" otherwise).
+std::string nearest(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(1, std::min<size_t>(3, key.size() / 3));  // the largest accepted
+  for (const auto& c : candidates) {
+    const size_t distance = edit_distance(key, c);
+    if (distance <= best_distance && c != key) best = c, best_distance = distance;
+  }
+  return best;
 }
 
 std::string join_keys(const YAML::Node& map) {
@@ -51,10 +76,21 @@ YAML::Node ConfigNode::value_of(const std::string& key) const {
   return node_[key];
 }
 
+void ConfigNode::throw_missing(const std::string& key, const std::string& what) const {
+  // A key present here that no reader asked for and that is one typo away from the missing one
+  // is the real mistake: name it first ("mixr" for "mixer"), not the absence it causes.
+  std::vector<std::string> present;
+  if (node_.IsMap())
+    for (const auto& kv : node_) present.push_back(kv.first.as<std::string>());
+  const std::string typo = nearest(key, present);
+  if (!typo.empty() && !asked_->count(typo))
+    throw Error(fmt::format("{}: unknown key '{}' (did you mean '{}'?)", source_, path_of(typo), key));
+  throw Error(fmt::format("{}: missing required {} '{}'", source_, what, path_of(key)));
+}
+
 template <typename T> T ConfigNode::require(const std::string& key) const {
   YAML::Node v = value_of(key);
-  if (!v.IsDefined() || v.IsNull())
-    throw Error(fmt::format("{}: missing required key '{}' ({} expected)", source_, path_of(key), type_name<T>()));
+  if (!v.IsDefined() || v.IsNull()) throw_missing(key, fmt::format("key ({} expected)", type_name<T>()));
   try {
     return v.as<T>();
   } catch (const YAML::Exception&) {
@@ -64,7 +100,15 @@ template <typename T> T ConfigNode::require(const std::string& key) const {
 
 template <typename T> T ConfigNode::get(const std::string& key, const T& fallback) const {
   YAML::Node v = value_of(key);
-  if (!v.IsDefined() || v.IsNull()) return fallback;
+  if (!v.IsDefined() || v.IsNull()) {
+    // Written into the tree, so that Config::dump() is the fully resolved config (a handle
+    // copy aliases the tree; this changes the value the config holds, not what it means).
+    if (node_.IsMap()) {
+      YAML::Node tree = node_;
+      tree[key] = fallback;
+    }
+    return fallback;
+  }
   return require<T>(key);
 }
 
@@ -90,8 +134,7 @@ template double ConfigNode::get_at_least<double>(const std::string&, const doubl
 
 ConfigNode ConfigNode::child(const std::string& key) const {
   YAML::Node v = value_of(key);
-  if (!v.IsDefined() || v.IsNull())
-    throw Error(fmt::format("{}: missing required section '{}'", source_, path_of(key)));
+  if (!v.IsDefined() || v.IsNull()) throw_missing(key, "section");
   if (!v.IsMap()) throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "a mapping", describe(v));
   return ConfigNode(v, path_of(key), source_);
 }
@@ -99,9 +142,13 @@ ConfigNode ConfigNode::child(const std::string& key) const {
 void ConfigNode::reject_unknown_keys() const {
   if (!node_.IsMap()) return;
   std::string unknown;
+  const std::vector<std::string> known_keys(asked_->begin(), asked_->end());
   for (const auto& kv : node_) {
     const auto key = kv.first.as<std::string>();
-    if (!asked_->count(key)) unknown += (unknown.empty() ? "'" : ", '") + path_of(key) + "'";
+    if (asked_->count(key)) continue;
+    unknown += (unknown.empty() ? "'" : ", '") + path_of(key) + "'";
+    const std::string guess = nearest(key, known_keys);
+    if (!guess.empty()) unknown += fmt::format(" (did you mean '{}'?)", guess);
   }
   if (unknown.empty()) return;
   std::string known;
@@ -191,6 +238,8 @@ void Config::apply_override(const std::string& assignment) {
 void Config::apply_overrides(const std::vector<std::string>& assignments) {
   for (const auto& a : assignments) apply_override(a);
 }
+
+Config Config::clone() const { return Config(YAML::Clone(root_), source_); }
 
 ConfigNode Config::root() const { return ConfigNode(root_, "", source_); }
 

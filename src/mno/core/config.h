@@ -21,7 +21,8 @@ class ConfigNode {
   bool has(const std::string& key) const;
   // Value of a required key.
   template <typename T> T require(const std::string& key) const;
-  // Value of an optional key, or `fallback` when absent.
+  // Value of an optional key, or `fallback` when absent (then written into the config, so that
+  // Config::dump() shows every default a reader filled in).
   template <typename T> T get(const std::string& key, const T& fallback) const;
   // An optional string that must be one of `allowed` (the error lists them).
   std::string get_choice(const std::string& key, const std::string& fallback,
@@ -40,6 +41,8 @@ class ConfigNode {
 
  private:
   YAML::Node value_of(const std::string& key) const;  // marks `key` as known
+  // The error for a missing key or section: a near-miss key present here is named instead.
+  [[noreturn]] void throw_missing(const std::string& key, const std::string& what) const;
   YAML::Node node_;
   std::string path_;
   std::string source_;
@@ -57,8 +60,13 @@ class Config {
   void apply_override(const std::string& assignment);
   void apply_overrides(const std::vector<std::string>& assignments);
 
+  // A deep copy: copies of a Config share one tree (and the defaults readers write into it).
+  Config clone() const;
+
   ConfigNode root() const;
-  std::string dump() const;  // the resolved configuration as YAML
+  // The configuration as YAML, overrides applied and, once the readers have run, every default
+  // they filled in: what a run directory saves as its config.yaml.
+  std::string dump() const;
 
  private:
   Config(YAML::Node root, std::string source);

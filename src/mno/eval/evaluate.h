@@ -1,5 +1,5 @@
 #pragma once
-// Runs a model over a split and measures it (reference/mno.md §7; docs/training.md): both metric
+// Runs a model over a split and measures it (docs/metrics.md; docs/training.md): both metric
 // modes at once, optionally keeping the first few samples (inputs, truth, prediction) for plots.
 // Predictions are de-normalised and the given frames pasted in front, so the metrics see the
 // full sequence in physical units, as the authors' and PDEBench's evaluations do.

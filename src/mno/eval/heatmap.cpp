@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <plplot.h>
 
@@ -20,8 +21,28 @@ void use_viridis() {
   plscmap1l(1, 8, position, red, green, blue, nullptr);
 }
 
-void draw_panel(const Heatmap& p, PLFLT left, PLFLT right) {
-  plvpor(left, right - 0.06, 0.12, 0.86);
+// The sheet's layout in pixels, so that labels keep their room at any panel count and grid size:
+// each panel slot holds the y tick labels, a square image, and the colour bar with its labels.
+struct Layout {
+  static constexpr int kSlotWidth = 470, kLeft = 62, kBarGap = 14, kBar = 18, kBarLabels = 78;
+  static constexpr int kBottom = 48, kPanelTitle = 34, kSheetTitle = 36;
+  int panels = 1;
+  bool titled = false;
+  int width() const { return kSlotWidth * panels; }
+  int image_side() const { return kSlotWidth - kLeft - kBarGap - kBar - kBarLabels; }
+  int height() const { return kBottom + image_side() + kPanelTitle + (titled ? kSheetTitle : 0); }
+};
+
+// Colour-bar tick labels with their exponent written out ("2.5e-03"): PLplot's shared "(x10⁻²)"
+// label sits outside the bar's box and is cut off at the page edge.
+void compact_label(PLINT, PLFLT value, char* label, PLINT length, PLPointer) {
+  std::snprintf(label, static_cast<size_t>(length), "%.3g", value);
+}
+
+void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
+  const double w = layout.width(), h = layout.height();
+  const double x0 = slot * Layout::kSlotWidth + Layout::kLeft, side = layout.image_side();
+  plvpor(x0 / w, (x0 + side) / w, Layout::kBottom / h, (Layout::kBottom + side) / h);
   plwind(p.x_min, p.x_max, p.y_min, p.y_max);
   plcol0(kPlplotBlack);
   plbox("bcnst", 0, 0, "bcnstv", 0, 0);
@@ -35,20 +56,23 @@ void draw_panel(const Heatmap& p, PLFLT left, PLFLT right) {
   plimage(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
           zmax, p.x_min, p.x_max, p.y_min, p.y_max);
   plbox("bcst", 0, 0, "bcst", 0, 0);
-  // Colour bar to the right of the panel.
+  // The colour bar right of the image, as tall as it; offsets and width are fractions of the
+  // viewport (the image), labels on its right with compact numbers.
   PLFLT bar_width, bar_height;
   PLINT label_opts[] = {PL_COLORBAR_LABEL_BOTTOM};
   const char* labels[] = {""};
-  PLINT axis_opts_count = 1;
-  const char* axis_opts[] = {"bcvtm"};
+  const char* axis_opts[] = {"bcvtmo"};
   PLFLT ticks[] = {0.0};
   PLINT sub_ticks[] = {0};
   PLINT n_values[] = {2};
   PLFLT range[] = {zmin, zmax};
   PLFLT* values[] = {range};
-  plcolorbar(&bar_width, &bar_height, PL_COLORBAR_IMAGE | PL_COLORBAR_BOUNDING_BOX, PL_POSITION_RIGHT, 0.02, 0.0,
-             0.04, 1.0, 0, kPlplotBlack, 1, 0.0, 0.0, 0, 0.0, 1, label_opts, labels, axis_opts_count, axis_opts, ticks, sub_ticks,
-             n_values, values);
+  plslabelfunc(compact_label, nullptr);
+  plcolorbar(&bar_width, &bar_height, PL_COLORBAR_IMAGE | PL_COLORBAR_BOUNDING_BOX,
+             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, Layout::kBarGap / side, 0.0,
+             Layout::kBar / side, 1.0, 0, kPlplotBlack, 1, 0.0, 0.0, 0, 0.0, 1, label_opts, labels, 1, axis_opts, ticks,
+             sub_ticks, n_values, values);
+  plslabelfunc(nullptr, nullptr);
 }
 
 }  // namespace
@@ -58,17 +82,17 @@ void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& pan
   for (const auto& p : panels)
     check(p.nx >= 1 && p.ny >= 1 && p.values.size() == p.nx * p.ny, "{}: panel '{}' has {} values for {}x{}", path, p.title,
           p.values.size(), p.nx, p.ny);
-  write_plplot_png(path, static_cast<int>(460 * panels.size()), 420, [&] {
+  const Layout layout{static_cast<int>(panels.size()), !title.empty()};
+  write_plplot_png(path, layout.width(), layout.height(), [&] {
     use_viridis();
     pladv(0);
-    const PLFLT width = 1.0 / static_cast<PLFLT>(panels.size());
-    for (size_t k = 0; k < panels.size(); ++k) draw_panel(panels[k], k * width + 0.07 * width, (k + 1) * width - 0.05 * width);
-    if (!title.empty()) {
+    plschr(0, 0.85);
+    for (size_t k = 0; k < panels.size(); ++k) draw_panel(panels[k], layout, static_cast<int>(k));
+    if (!title.empty()) {  // in its own band above the panel titles
       plvpor(0, 1, 0, 1);
       plwind(0, 1, 0, 1);
       plcol0(kPlplotBlack);
-      plschr(0, 0.9);
-      plptex(0.5, 0.95, 1, 0, 0.5, title.c_str());
+      plptex(0.5, 1.0 - 0.55 * Layout::kSheetTitle / layout.height(), 1, 0, 0.5, title.c_str());
     }
   });
 }

@@ -23,7 +23,7 @@
 //   the per-sample quantities are summed, crmse/frmse keep the sum of squares over samples
 //   (PDEBench's root-mean over the batch, taken over the whole set) and max_error the running max.
 //
-// paper — the authors' utils_pack/util_metrics.py (reference/mno.md §7): metrics per batch, then
+// paper — the authors' utils_pack/util_metrics.py (docs/metrics.md, "Paper mode"): metrics per batch, then
 //   the plain mean over batches (a short last batch weighs as much as a full one), over all T
 //   frames including the given ones. The authors' tensors are (B, S, C) for steady data and
 //   (B, S, T, C) otherwise (S = H·W); their metric_func treats a 3-D tensor as if its S axis were

@@ -1,5 +1,5 @@
 // The authors' metrics (utils_pack/util_metrics.py: metric_func, LpLoss.rel, eval_2d_time), batch
-// by batch, averaged over batches. Formulas and quirks: metrics.h, reference/mno.md §7.
+// by batch, averaged over batches. Formulas and quirks: metrics.h, docs/metrics.md.
 #include "mno/eval/metric_sinks.h"
 
 namespace mno::eval::detail {

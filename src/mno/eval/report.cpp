@@ -71,7 +71,133 @@ std::string along_time_csv(const Evaluation& e) {
   return csv;
 }
 
+// One plot of the report: the file written and the caption report.md gives it.
+struct Plot {
+  std::string file, caption;
+};
+
+void write_metrics_json(const std::string& path, const ReportInputs& in, const Evaluation& e) {
+  nlohmann::json j;
+  j["run"] = in.title;
+  j["model"] = in.model_line;
+  j["data"] = in.data_line;
+  j["samples"] = e.samples;
+  j["eval_seconds"] = e.seconds;
+  j["standard"] = to_json(e.standard.result());
+  j["paper"] = to_json(e.paper.result());
+  write_text_atomically(path, j.dump(2) + "\n");
+}
+
+// Input / truth / prediction / error of each kept sample at its last frame (and at its first
+// predicted frame when time-dependent), one PNG per sample, frame and channel.
+std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir) {
+  std::vector<Plot> plots;
+  const int64_t frames = e.truth.size(3), given = static_cast<int64_t>(e.standard.options().given_frames);
+  std::vector<int64_t> shown{frames - 1};
+  if (given > 0 && given < frames - 1) shown.insert(shown.begin(), given);
+  for (int64_t k = 0; k < e.truth.size(0); ++k) {
+    for (int64_t t : shown) {
+      for (int64_t c = 0; c < e.truth.size(4); ++c) {
+        const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
+        std::vector<Heatmap> panels;
+        if (given == 0) panels.push_back(panel("input", e.inputs[k].select(2, 0)));
+        else panels.push_back(panel(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
+        panels.push_back(panel("truth", truth));
+        panels.push_back(panel("prediction", pred));
+        panels.push_back(panel("error", pred - truth));
+        const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
+                                             : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
+        write_heatmaps_png(dir + "/" + name, panels,
+                           frames == 1 ? fmt::format("test sample {}", k)
+                                       : fmt::format("test sample {}, frame {}, channel {}", k, t, c));
+        plots.push_back({dir + "/" + name, name});
+      }
+    }
+  }
+  return plots;
+}
+
+// Radially averaged energy spectra at the last frame, averaged over the kept samples, first channel.
+Plot plot_spectrum(const Evaluation& e, const std::string& dir) {
+  const int64_t last = e.truth.size(3) - 1;
+  const std::vector<double> st = radial_energy_spectrum(e.truth.select(3, last).select(3, 0));
+  const std::vector<double> sp = radial_energy_spectrum(e.prediction.select(3, last).select(3, 0));
+  LinePlot spectra{"energy spectrum (last frame)", "wavenumber k", "energy", true, true, {}};
+  std::vector<double> k;
+  for (size_t i = 1; i < st.size(); ++i) k.push_back(static_cast<double>(i));  // k = 0 has no place on a log axis
+  spectra.series.push_back({"truth", k, std::vector<double>(st.begin() + 1, st.end())});
+  spectra.series.push_back({"prediction", k, std::vector<double>(sp.begin() + 1, sp.end())});
+  write_line_plot_png(dir + "/spectrum.png", spectra);
+  return {dir + "/spectrum.png", "spectrum"};
+}
+
+Plot plot_error_vs_time(const Evaluation& e, const std::string& dir) {
+  const auto standard_t = e.standard.along_time(), paper_t = e.paper.along_time();
+  LinePlot err{"error against time", "frame", "error", false, true, {}};
+  Series a{"nRMSE (standard)", {}, {}}, b{"RMSE (standard)", {}, {}}, c{"nRMSE (paper, 3-D branch)", {}, {}};
+  for (size_t t = 0; t < standard_t.size(); ++t) {
+    a.x.push_back(t), a.y.push_back(standard_t[t].nrmse);
+    b.x.push_back(t), b.y.push_back(standard_t[t].rmse);
+    c.x.push_back(t), c.y.push_back(paper_t[t].nrmse);
+  }
+  err.series = {a, b, c};
+  write_line_plot_png(dir + "/error_vs_time.png", err);
+  return {dir + "/error_vs_time.png", "error against time"};
+}
+
+// Loss and learning-rate curves from log.csv (none before an epoch has finished).
+std::vector<Plot> plot_training_curves(const std::string& log_csv, const std::string& dir) {
+  const Series loss = log_series(log_csv, "train_loss", "train loss"), test = log_series(log_csv, "test_nrmse", "test nRMSE");
+  if (loss.x.empty()) return {};
+  LinePlot curves{"training", "epoch", "value", false, true, {loss}};
+  if (!test.x.empty()) curves.series.push_back(test);
+  write_line_plot_png(dir + "/loss.png", curves);
+  const Series lr = log_series(log_csv, "lr", "learning rate (end of epoch)");
+  write_line_plot_png(dir + "/lr.png", {"learning rate", "epoch", "lr", false, true, {lr}});
+  return {{dir + "/loss.png", "loss"}, {dir + "/lr.png", "learning rate"}};
+}
+
+std::string report_markdown(const ReportInputs& in, const Evaluation& e, const std::vector<Plot>& plots) {
+  std::string md = fmt::format("# {}\n\n{}\n\n{}\n\nTest samples: {}; evaluation took {:.1f} s", in.title,
+                               in.model_line, in.data_line, e.samples, e.seconds);
+  if (in.train_seconds > 0) md += fmt::format("; training took {:.1f} s", in.train_seconds);
+  md += ".\n\n## Metrics\n\n`standard`: PDEBench's definitions over the predicted frames, per sample then averaged. "
+        "`paper`: the authors' computation (per-batch means, given frames included; for steady data their 3-D "
+        "branch makes RMSE a mean absolute error). Definitions: docs/metrics.md.\n\n"
+        "| metric | standard | paper |\n|---|---:|---:|\n";
+  const auto s = named_values(e.standard.result()), p = named_values(e.paper.result());
+  for (size_t i = 0; i < s.size(); ++i) md += fmt::format("| {} | {} | {} |\n", s[i].first, number(s[i].second), number(p[i].second));
+  md += "\n## Plots\n\n";
+  const std::filesystem::path here = std::filesystem::path(in.paths.report_md).parent_path();
+  for (const Plot& plot : plots)
+    md += fmt::format("![{}]({})\n", plot.caption, std::filesystem::path(plot.file).lexically_relative(here).string());
+  md += "\nFiles: `metrics.json` (both modes), `along_time.csv` (every metric per frame), `log.csv` (per epoch).\n";
+  return md;
+}
+
 }  // namespace
+
+ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
+  check(e.samples > 0, "{}: nothing was evaluated", in.title);
+  const ReportPaths& to = in.paths;
+  std::filesystem::create_directories(to.plots_dir);
+  write_metrics_json(to.metrics_json, in, e);
+  write_text_atomically(to.along_time_csv, along_time_csv(e));
+
+  std::vector<Plot> plots;
+  if (e.truth.defined()) {
+    plots = plot_samples(e, to.plots_dir);
+    plots.push_back(plot_spectrum(e, to.plots_dir));
+  }
+  if (e.standard.along_time().size() > 1) plots.push_back(plot_error_vs_time(e, to.plots_dir));
+  if (!in.log_csv.empty())
+    for (Plot& p : plot_training_curves(in.log_csv, to.plots_dir)) plots.push_back(std::move(p));
+  write_text_atomically(to.report_md, report_markdown(in, e, plots));
+
+  ReportFiles files{to.metrics_json, to.along_time_csv, to.report_md, {}};
+  for (const Plot& p : plots) files.plots.push_back(p.file);
+  return files;
+}
 
 std::string metrics_table_header() {
   return "| model | parameters | RMSE | nRMSE | RL2 | bRMSE | fRMSE low / mid / high | max error | paper RMSE | paper nRMSE | train s |\n"
@@ -84,109 +210,6 @@ std::string metrics_table_row(const std::string& name, int64_t parameters, const
                      number(s.rmse), number(s.nrmse), number(s.rl2), number(s.brmse), number(s.frmse_low),
                      number(s.frmse_mid), number(s.frmse_high), number(s.max_error), number(p.rmse), number(p.nrmse),
                      train_seconds);
-}
-
-ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
-  check(e.samples > 0, "{}: nothing was evaluated", in.run_dir);
-  ReportFiles files;
-  const std::string plots = in.run_dir + "/plots";
-  std::filesystem::create_directories(plots);
-
-  nlohmann::json j;
-  j["run"] = in.title;
-  j["model"] = in.model_line;
-  j["data"] = in.data_line;
-  j["samples"] = e.samples;
-  j["eval_seconds"] = e.seconds;
-  j["standard"] = to_json(e.standard.result());
-  j["paper"] = to_json(e.paper.result());
-  files.metrics_json = in.run_dir + "/metrics.json";
-  write_text_atomically(files.metrics_json, j.dump(2) + "\n");
-  files.along_time_csv = in.run_dir + "/along_time.csv";
-  write_text_atomically(files.along_time_csv, along_time_csv(e));
-
-  std::string md = fmt::format("# {}\n\n{}\n\n{}\n\nTest samples: {}; evaluation took {:.1f} s", in.title,
-                               in.model_line, in.data_line, e.samples, e.seconds);
-  if (in.train_seconds > 0) md += fmt::format("; training took {:.1f} s", in.train_seconds);
-  md += ".\n\n## Metrics\n\n`standard`: PDEBench's definitions over the predicted frames, per sample then averaged. "
-        "`paper`: the authors' computation (per-batch means, given frames included; for steady data their 3-D "
-        "branch makes RMSE a mean absolute error). Definitions: docs/metrics.md.\n\n"
-        "| metric | standard | paper |\n|---|---:|---:|\n";
-  const auto s = named_values(e.standard.result()), p = named_values(e.paper.result());
-  for (size_t i = 0; i < s.size(); ++i) md += fmt::format("| {} | {} | {} |\n", s[i].first, number(s[i].second), number(p[i].second));
-  md += "\n## Plots\n\n";
-
-  // Heatmaps: each kept sample at its last frame (and its first predicted frame when time-dependent).
-  if (e.truth.defined()) {
-    const int64_t frames = e.truth.size(3), given = static_cast<int64_t>(e.standard.options().given_frames);
-    std::vector<int64_t> shown{frames - 1};
-    if (given > 0 && given < frames - 1) shown.insert(shown.begin(), given);
-    for (int64_t k = 0; k < e.truth.size(0); ++k) {
-      for (int64_t t : shown) {
-        for (int64_t c = 0; c < e.truth.size(4); ++c) {
-          const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
-          std::vector<Heatmap> panels;
-          if (given == 0) panels.push_back(panel("input", e.inputs[k].select(2, 0)));
-          else panels.push_back(panel(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
-          panels.push_back(panel("truth", truth));
-          panels.push_back(panel("prediction", pred));
-          panels.push_back(panel("error", pred - truth));
-          const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
-                                               : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
-          write_heatmaps_png(plots + "/" + name, panels,
-                             frames == 1 ? fmt::format("test sample {}", k)
-                                         : fmt::format("test sample {}, frame {}, channel {}", k, t, c));
-          files.plots.push_back(plots + "/" + name);
-          md += fmt::format("![{}](plots/{})\n", name, name);
-        }
-      }
-    }
-    // Spectra at the last frame, averaged over the kept samples, first channel.
-    const torch::Tensor truth_last = e.truth.select(3, frames - 1).select(3, 0);
-    const torch::Tensor pred_last = e.prediction.select(3, frames - 1).select(3, 0);
-    const std::vector<double> st = radial_energy_spectrum(truth_last), sp = radial_energy_spectrum(pred_last);
-    LinePlot spectra{"energy spectrum (last frame)", "wavenumber k", "energy", true, true, {}};
-    std::vector<double> k;
-    for (size_t i = 0; i < st.size(); ++i) k.push_back(static_cast<double>(i));
-    spectra.series.push_back({"truth", std::vector<double>(k.begin() + 1, k.end()), std::vector<double>(st.begin() + 1, st.end())});
-    spectra.series.push_back({"prediction", std::vector<double>(k.begin() + 1, k.end()), std::vector<double>(sp.begin() + 1, sp.end())});
-    write_line_plot_png(plots + "/spectrum.png", spectra);
-    files.plots.push_back(plots + "/spectrum.png");
-    md += "![spectrum](plots/spectrum.png)\n";
-  }
-  // Error against time (time-dependent data).
-  const auto standard_t = e.standard.along_time(), paper_t = e.paper.along_time();
-  if (standard_t.size() > 1) {
-    LinePlot err{"error against time", "frame", "error", false, true, {}};
-    Series a{"nRMSE (standard)", {}, {}}, b{"RMSE (standard)", {}, {}}, c{"nRMSE (paper, 3-D branch)", {}, {}};
-    for (size_t t = 0; t < standard_t.size(); ++t) {
-      a.x.push_back(t), a.y.push_back(standard_t[t].nrmse);
-      b.x.push_back(t), b.y.push_back(standard_t[t].rmse);
-      c.x.push_back(t), c.y.push_back(paper_t[t].nrmse);
-    }
-    err.series = {a, b, c};
-    write_line_plot_png(plots + "/error_vs_time.png", err);
-    files.plots.push_back(plots + "/error_vs_time.png");
-    md += "![error against time](plots/error_vs_time.png)\n";
-  }
-  // Loss and learning-rate curves.
-  if (!in.log_csv.empty()) {
-    Series loss = log_series(in.log_csv, "train_loss", "train loss"), test = log_series(in.log_csv, "test_nrmse", "test nRMSE");
-    if (!loss.x.empty()) {
-      LinePlot curves{"training", "epoch", "value", false, true, {loss}};
-      if (!test.x.empty()) curves.series.push_back(test);
-      write_line_plot_png(plots + "/loss.png", curves);
-      Series lr = log_series(in.log_csv, "lr", "learning rate (end of epoch)");
-      write_line_plot_png(plots + "/lr.png", {"learning rate", "epoch", "lr", false, true, {lr}});
-      files.plots.push_back(plots + "/loss.png");
-      files.plots.push_back(plots + "/lr.png");
-      md += "![loss](plots/loss.png)\n![learning rate](plots/lr.png)\n";
-    }
-  }
-  md += "\nFiles: `metrics.json` (both modes), `along_time.csv` (every metric per frame), `log.csv` (per epoch).\n";
-  files.report_md = in.run_dir + "/report.md";
-  write_text_atomically(files.report_md, md);
-  return files;
 }
 
 }  // namespace mno::eval

@@ -9,14 +9,19 @@
 
 namespace mno::eval {
 
+// Where the report's files go (a run directory decides: run/run_paths.h).
+struct ReportPaths {
+  std::string metrics_json, along_time_csv, report_md;
+  std::string plots_dir;  // created when missing; report.md links the plots relative to itself
+};
+
 struct ReportInputs {
-  std::string run_dir;       // files are written here (plots/ must exist)
+  ReportPaths paths;
   std::string title;         // "darcy_gt_mamba"
   std::string model_line;    // what was evaluated: model, parameters, checkpoint
   std::string data_line;     // which data
   std::string log_csv;       // the run's log.csv ("" when there is none)
   double train_seconds = 0;  // total training time
-  int64_t parameters = 0;
 };
 
 struct ReportFiles {

@@ -1,7 +1,10 @@
 #include "mno/train/checkpoint.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -65,6 +68,16 @@ void move_optimizer_state(torch::optim::Optimizer& optimizer) {
       move_state<torch::optim::AdamWParamState>(kv.second.get(), device);
 }
 
+// The fault-injection suite (docs/reliability.md) kills runs while a checkpoint is being written:
+// MNO_FAULT_CHECKPOINT_DELAY_MS holds each finished temporary file that long before its rename.
+void fault_injection_pause() {
+  static const long ms = [] {
+    const char* v = std::getenv("MNO_FAULT_CHECKPOINT_DELAY_MS");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
 }  // namespace
 
 std::string parameter_signature(const torch::nn::Module& model) {
@@ -104,7 +117,13 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
     archive.write("best_metric", scalar(state.best_metric));
     archive.write("best_epoch", scalar(state.best_epoch));
     archive.write("log_csv", c10::IValue(state.log_csv));
-    archive.save_to(tmp);
+    try {
+      archive.save_to(tmp);
+    } catch (const c10::Error& e) {
+      throw Error(fmt::format("cannot write checkpoint '{}': {} (disk full or a file-size limit?); the previous "
+                              "checkpoint is kept", path, e.what_without_backtrace()));
+    }
+    fault_injection_pause();
   });
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Training losses (reference/mno.md §6): every host trains with MSE; relative L2 (mean over
+// Training losses (docs/training.md, `train.loss`): every host trains with MSE; relative L2 (mean over
 // samples of ‖p − y‖₂ / ‖y‖₂, the authors' LpLoss.rel) is offered as the alternative.
 #include <string>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Optimisers from config (train.optimizer; reference/mno.md §6): Adam or AdamW over the model's
+// Optimisers from config (train.optimizer; docs/training.md): Adam or AdamW over the model's
 // trainable parameters, optionally split into groups by parameter-name prefix, each with its own
 // lr and weight decay. OFormer's two Adams (encoder, decoder) with equal settings are one Adam
 // with two groups: Adam is element-wise, so the updates are identical.

@@ -1,5 +1,5 @@
 #pragma once
-// Learning-rate schedules, stepped once per optimiser step (reference/mno.md §6). Each is a pure
+// Learning-rate schedules, stepped once per optimiser step (docs/training.md, `train.schedule`). Each is a pure
 // function of the step, so a resumed run needs only the step count to continue exactly.
 //  - constant;
 //  - onecycle: PyTorch's OneCycleLR (two phases, cosine annealing by default): warm up from

@@ -10,7 +10,6 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/core/progress.h"
-#include "mno/core/remove_tree.h"
 #include "mno/core/seed.h"
 #include "mno/core/autocast.h"
 #include "mno/train/interrupt.h"
@@ -23,10 +22,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// An optional section: the node itself, or an empty mapping with the right path.
+// An optional section: the node itself, or an empty mapping added to the config, so that the
+// defaults its reader fills in are saved with the run (Config::dump()).
 ConfigNode section(const ConfigNode& parent, const std::string& key) {
-  if (parent.has(key)) return parent.child(key);
-  return ConfigNode(YAML::Node(YAML::NodeType::Map), parent.path_of(key), parent.source());
+  if (!parent.has(key)) {
+    YAML::Node tree = parent.yaml();
+    tree[key] = YAML::Node(YAML::NodeType::Map);
+  }
+  return parent.child(key);
 }
 
 double metric_by_name(const eval::Metrics& m, const std::string& name) {
@@ -39,18 +42,12 @@ double metric_by_name(const eval::Metrics& m, const std::string& name) {
 
 std::string log_header() { return "epoch,step,lr,train_loss,test_rmse,test_nrmse,test_rl2,seconds,samples_per_s\n"; }
 
-Trainer::Trainer(Config config, const std::string& default_name) : config_(std::move(config)) {
-  run_ = read_run_config(config_, default_name);
+Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files)
+    : config_(std::move(config)), run_(run), files_(std::move(files)), device_(device) {
   const ConfigNode root = config_.root();
   const ConfigNode train = root.child("train");
-  if (run_.train.device == "auto") run_.train.device = torch::cuda::is_available() ? "cuda" : "cpu";
-  if (run_.train.device == "cuda") {
-    check(torch::cuda::is_available(), "{}: train.device is cuda, but no CUDA device is available to this build "
-          "(Debian's LibTorch is CPU-only; see docs/gpu.md)", root.source());
-    device_ = torch::Device(torch::kCUDA, 0);
-  }
-  check(!run_.train.bf16 || device_.is_cuda(), "{}: train.bf16: bf16 autocast needs a CUDA device, and training runs on the cpu",
-        root.source());
+  check(!run_.train.bf16 || device_.is_cuda(), "{}: key 'train.bf16': bf16 autocast needs a CUDA device, and "
+        "training runs on the {}", root.source(), device_.str());
   seed_everything(run_.train.seed);  // before the model, so its initial weights follow the seed
   model_ = models::make_model(root.child("model"));
   model_->to(device_);
@@ -71,36 +68,27 @@ Trainer::Trainer(Config config, const std::string& default_name) : config_(std::
   schedule_ = make_schedule(section(train, "schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
 }
 
-std::unique_ptr<Trainer> Trainer::start(const Config& config, const std::string& run_dir) {
-  std::unique_ptr<Trainer> t(new Trainer(config, run_dir.empty() ? "" : std::filesystem::path(run_dir).filename().string()));
-  t->data_->fit_normalisers();
-  const std::string dir = run_dir.empty() ? "runs/" + t->run_.name : run_dir;
-  const bool existed = std::filesystem::exists(dir);
-  t->paths_ = create_run_dir(dir);
-  try {
-    t->data_->save_normalisers(t->paths_.normalisers());
-    t->state_.log_csv = log_header();
-    write_text_atomically(t->paths_.log(), t->state_.log_csv);
-    write_text_atomically(t->paths_.config(), t->config_.dump());
-  } catch (...) {
-    if (!existed) remove_tree_noexcept(dir);  // leave nothing half-made behind
-    throw;
+void Trainer::begin() {
+  data_->fit_normalisers();
+  data_->save_normalisers(files_.normalisers_dir);
+  state_.log_csv = log_header();
+  write_text_atomically(files_.log_csv, state_.log_csv);
+}
+
+void Trainer::restore() {
+  data_->load_normalisers(files_.normalisers_dir);
+  if (!std::filesystem::exists(files_.last_checkpoint)) {
+    // Stopped (kill -9, a crash) before its first checkpoint: the run starts again from step 0,
+    // which with the run's seed is exactly the run it would have been.
+    log::warn("{}: no checkpoint yet; training starts again from the first step", files_.run_dir);
+    state_.log_csv = log_header();
+    return;
   }
-  return t;
+  state_ = load_checkpoint(files_.last_checkpoint, *model_, &optimizer_->get()).state;
 }
 
-std::unique_ptr<Trainer> Trainer::resume(const std::string& run_dir) {
-  const RunPaths paths = open_run_dir(run_dir, "last");
-  std::unique_ptr<Trainer> t(new Trainer(Config::load_file(paths.config()), ""));
-  t->paths_ = paths;
-  t->data_->load_normalisers(paths.normalisers());
-  const LoadedCheckpoint loaded = load_checkpoint(paths.checkpoint("last"), *t->model_, &t->optimizer_->get());
-  t->state_ = loaded.state;
-  return t;
-}
-
-void Trainer::save(const std::string& which) {
-  save_checkpoint(paths_.checkpoint(which), *model_, &optimizer_->get(), state_, config_.dump());
+void Trainer::save(const std::string& checkpoint_path) {
+  save_checkpoint(checkpoint_path, *model_, &optimizer_->get(), state_, config_.dump());
 }
 
 TrainOutcome Trainer::run(const TrainOptions& options) {
@@ -111,7 +99,7 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
   lo.drop_last = run_.train.drop_last;
   lo.seed = run_.train.seed;
   const auto loader = data_->train_loader(lo);
-  log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", paths_.dir, model_->name(),
+  log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", files_.run_dir, model_->name(),
            device_.str(), data_->describe(), optimizer_->describe(), epochs_, steps_per_epoch_, total_steps_);
   log::info("schedule: {}", schedule_->describe());
   model_->train();
@@ -122,12 +110,12 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
     const bool completed = train_epoch(*loader, options, seconds);
     state_.seconds += seconds;
     if (!completed) {
-      save("last");
-      return {paths_, state_, true};
+      save(files_.last_checkpoint);
+      return {state_, true};
     }
     end_epoch(seconds, (state_.batch - first_batch) * run_.train.batch_size);
   }
-  return {paths_, state_, false};
+  return {state_, false};
 }
 
 bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options, double& seconds) {
@@ -158,12 +146,12 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
     }
     const double value = loss.item<double>();
     if (!std::isfinite(value)) {
-      const bool saved = std::filesystem::exists(paths_.checkpoint("last"));
+      const bool saved = std::filesystem::exists(files_.last_checkpoint);
       throw Error(fmt::format(
           "training stopped: the {} loss is {} at epoch {}, step {} (batch {} of the epoch); {}. Try a lower "
           "train.optimizer.lr or train.clip_grad_norm, and check the data (mno data info)",
           run_.train.loss, value, state_.epoch + 1, state_.step + 1, state_.batch + 1,
-          saved ? "the last good checkpoint is " + paths_.checkpoint("last") + " (resume with mno train --resume " + paths_.dir + ")"
+          saved ? "the last good checkpoint is " + files_.last_checkpoint + " (resume with mno train --resume " + files_.run_dir + ")"
                 : "no epoch had finished, so there is no checkpoint"));
     }
     loss.backward();
@@ -211,9 +199,9 @@ void Trainer::end_epoch(double epoch_seconds, int64_t epoch_samples) {
   state_.epoch = epoch;
   state_.batch = 0;
   state_.epoch_loss_sum = 0.0;
-  write_text_atomically(paths_.log(), state_.log_csv);
-  if (best) save("best");
-  save("last");
+  write_text_atomically(files_.log_csv, state_.log_csv);
+  if (best) save(files_.best_checkpoint);
+  save(files_.last_checkpoint);
 }
 
 }  // namespace mno::train

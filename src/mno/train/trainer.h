@@ -1,8 +1,9 @@
 #pragma once
-// `mno train` (DESIGN.md §1, docs/training.md): trains one model on one data set into a run
-// directory, evaluating on the test split every `train.eval_every` epochs, checkpointing every
-// epoch, and resuming exactly: on CPU a run stopped and resumed gives the same losses and
-// weights, bit for bit, as one never stopped (tests/train/test_resume.cpp).
+// The training loop (DESIGN.md §1, docs/training.md): trains one model on one data set,
+// evaluating on the test split every `train.eval_every` epochs, checkpointing every epoch, and
+// resuming exactly: on CPU a run stopped and resumed gives the same losses and weights, bit for
+// bit, as one never stopped (tests/train/test_trainer.cpp). Where its files live is decided by
+// the run directory (run/run_paths.h), which hands the trainer their paths.
 //
 // A NaN/Inf loss stops the run with an error before the step is taken, so the last checkpoint
 // holds the last good weights. Ctrl-C stops after the current step with a checkpoint.
@@ -17,7 +18,6 @@
 #include "mno/train/checkpoint.h"
 #include "mno/train/optimizer.h"
 #include "mno/train/run_config.h"
-#include "mno/train/run_dir.h"
 #include "mno/train/schedule.h"
 
 namespace mno::train {
@@ -27,36 +27,48 @@ struct TrainOptions {
   int64_t stop_after_steps = 0;  // > 0: stop (with a checkpoint, as Ctrl-C does) after this many steps in total
 };
 
+// The files a trainer writes.
+struct TrainFiles {
+  std::string run_dir;  // named in messages
+  std::string log_csv, last_checkpoint, best_checkpoint, normalisers_dir;
+};
+
 struct TrainOutcome {
-  RunPaths paths;
   TrainState state;
   bool interrupted = false;  // stopped by Ctrl-C or stop_after_steps; resume to continue
 };
 
 class Trainer {
  public:
-  // A new run: validates everything, then creates `run_dir` (default runs/<name>).
-  static std::unique_ptr<Trainer> start(const Config& config, const std::string& run_dir);
-  // Continues runs/<name> from checkpoints/last.pt.
-  static std::unique_ptr<Trainer> resume(const std::string& run_dir);
+  // Builds and checks everything `config` describes (model, data, optimiser, schedule) on
+  // `device`, writing nothing: a bad config is an error before any file exists.
+  Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files);
+
+  // A new run: fits the normalisers on the training split, writes them and the log header.
+  void begin();
+  // A stopped run: loads its normalisers and its last checkpoint (model, optimiser, position);
+  // without a checkpoint yet, it starts from the first step.
+  void restore();
 
   TrainOutcome run(const TrainOptions& options);
 
   models::NeuralOperatorImpl& model() { return *model_; }
   const data::TaskData& data() const { return *data_; }
   const RunConfig& run_config() const { return run_; }
-  const RunPaths& paths() const { return paths_; }
+  const TrainFiles& files() const { return files_; }
+  // The config as the trainer read it, with every default filled in (Config::dump()).
+  const Config& config() const { return config_; }
+  const TrainState& state() const { return state_; }
 
  private:
-  Trainer(Config config, const std::string& default_name);
   bool train_epoch(data::BatchLoader& loader, const TrainOptions& options, double& seconds);
   void end_epoch(double epoch_seconds, int64_t epoch_samples);
-  void save(const std::string& which);
+  void save(const std::string& checkpoint_path);
 
   Config config_;
   RunConfig run_;
-  RunPaths paths_;
-  torch::Device device_{torch::kCPU};
+  TrainFiles files_;
+  torch::Device device_;
   models::NeuralOperator model_;
   std::unique_ptr<data::TaskData> data_;
   std::unique_ptr<Optimizer> optimizer_;

@@ -17,6 +17,7 @@ namespace {
 void check_common(const GenerateOptions& o, size_t resolution, const char* pde) {
   check(o.samples >= 1, "generate {}: --samples must be at least 1, found {}", pde, o.samples);
   check(!o.out.empty(), "generate {}: --out is required", pde);
+  check_may_write(o.out, o.overwrite, "--out");
   check(resolution >= 4 && resolution <= 4096, "generate {}: --resolution must be in [4, 4096], found {}", pde, resolution);
   check(o.threads >= 0, "generate {}: --threads must be >= 0, found {}", pde, o.threads);
 }

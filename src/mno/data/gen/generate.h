@@ -17,6 +17,7 @@ struct GenerateOptions {
   std::string out;
   uint64_t seed = 0;
   int threads = 0;       // 0 = all cores
+  bool overwrite = false;  // replace an existing `out` (refused otherwise)
   bool progress = true;  // a progress bar (or periodic lines when not on a terminal)
 };
 

@@ -26,6 +26,7 @@ void add_info_command(CLI::App& app, Action& action) {
       config.apply_overrides(*overrides);
       const auto net = models::make_model(config.root().child("model"));
       fmt::print("{}", models::describe_model(*net));
+      return 0;
     };
   });
 }

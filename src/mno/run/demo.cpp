@@ -1,4 +1,4 @@
-#include "mno/train/demo.h"
+#include "mno/run/demo.h"
 
 #include <filesystem>
 #include <fstream>
@@ -8,10 +8,10 @@
 #include "mno/core/log.h"
 #include "mno/core/remove_tree.h"
 #include "mno/data/gen/generate.h"
-#include "mno/train/saved_run.h"
-#include "mno/train/trainer.h"
+#include "mno/run/evaluate_run.h"
+#include "mno/run/training.h"
 
-namespace mno::train {
+namespace mno::run {
 namespace {
 
 namespace fs = std::filesystem;
@@ -89,9 +89,8 @@ std::string run_demo(const DemoOptions& options) {
     const std::string name = "gt_" + mixer;
     log::info("mno demo: {}/4 training GT with the {} mixer ({} epochs)", step++, mixer, size.epochs);
     const Config config = Config::parse(demo_config(mixer, data_file, size.epochs), "mno demo (" + name + ")");
-    auto trainer = Trainer::start(config, options.out + "/" + name);
-    TrainOptions o;
-    const TrainOutcome outcome = trainer->run(o);
+    auto trainer = start_training(config, options.out + "/" + name);
+    const train::TrainOutcome outcome = trainer->run({});
     const double per_epoch = outcome.state.seconds / static_cast<double>(std::max<int64_t>(1, outcome.state.epoch));
     trainer.reset();
     const RunEvaluation e = evaluate_run(options.out + "/" + name, "", "", false);
@@ -127,4 +126,4 @@ std::string run_demo(const DemoOptions& options) {
   return report;
 }
 
-}  // namespace mno::train
+}  // namespace mno::run

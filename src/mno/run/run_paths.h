@@ -1,7 +1,7 @@
 #pragma once
-// A run directory (DESIGN.md §1): self-describing, so that a run can be resumed, evaluated or
-// used for prediction from it alone.
-//   config.yaml              the config the run was started with (overrides applied)
+// A run directory (DESIGN.md §1), the one place that knows the file names inside a run. It is
+// self-describing, so that a run can be resumed, evaluated or used for prediction from it alone.
+//   config.yaml              the fully resolved config the run was started with
 //   log.csv                  one row per epoch: epoch, step, lr, train loss, test metrics, time
 //   checkpoints/last.pt      written atomically at the end of every epoch and on Ctrl-C
 //   checkpoints/best.pt      the epoch with the lowest test metric (train.select_metric)
@@ -9,7 +9,10 @@
 //   metrics.json, along_time.csv, plots/*.png, report.md   the final evaluation (mno eval)
 #include <string>
 
-namespace mno::train {
+#include "mno/eval/report.h"
+#include "mno/train/trainer.h"
+
+namespace mno::run {
 
 struct RunPaths {
   std::string dir;
@@ -20,7 +23,13 @@ struct RunPaths {
   std::string normalisers() const { return dir + "/normalisers"; }
   std::string plots() const { return dir + "/plots"; }
   std::string metrics() const { return dir + "/metrics.json"; }
+  std::string along_time() const { return dir + "/along_time.csv"; }
   std::string report() const { return dir + "/report.md"; }
+  std::string lock() const { return dir + "/.lock"; }  // run/run_lock.h
+
+  // What the trainer writes, and where the evaluation report goes.
+  train::TrainFiles train_files() const;
+  eval::ReportPaths report_paths() const;
 };
 
 // Creates a new run directory with its sub-directories. An existing run (one with a config.yaml)
@@ -29,4 +38,8 @@ RunPaths create_run_dir(const std::string& dir);
 // An existing run directory: it must hold config.yaml (and `checkpoint` when not empty).
 RunPaths open_run_dir(const std::string& dir, const std::string& checkpoint = "");
 
-}  // namespace mno::train
+// Removes the temporary files (core/atomic_file.h) a killed process left in the run. Only the
+// holder of the run's lock may call it: then no other process is writing them.
+void remove_stale_temporaries(const RunPaths& run);
+
+}  // namespace mno::run

@@ -1,17 +1,23 @@
-#include "mno/train/run_dir.h"
+#include "mno/run/run_paths.h"
 
 #include <filesystem>
 #include <fstream>
 
 #include "mno/core/error.h"
 
-namespace mno::train {
+namespace mno::run {
 namespace fs = std::filesystem;
+
+train::TrainFiles RunPaths::train_files() const {
+  return {dir, log(), checkpoint("last"), checkpoint("best"), normalisers()};
+}
+
+eval::ReportPaths RunPaths::report_paths() const { return {metrics(), along_time(), report(), plots()}; }
 
 RunPaths create_run_dir(const std::string& dir) {
   RunPaths p{dir};
   check(!fs::exists(p.config()), "run directory '{}' already holds a run; continue it with `mno train --resume {}`, "
-        "or choose another name (name=... or --runs-dir)", dir, dir);
+        "choose another name (name=... or --runs-dir), or replace it with --overwrite", dir, dir);
   try {
     fs::create_directories(p.checkpoints());
     fs::create_directories(p.normalisers());
@@ -29,6 +35,14 @@ RunPaths create_run_dir(const std::string& dir) {
   return p;
 }
 
+void remove_stale_temporaries(const RunPaths& run) {
+  for (const std::string& dir : {run.dir, run.checkpoints(), run.normalisers(), run.plots()}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(entry.path(), ec);
+  }
+}
+
 RunPaths open_run_dir(const std::string& dir, const std::string& checkpoint) {
   RunPaths p{dir};
   check(fs::is_directory(dir), "run directory '{}' does not exist", dir);
@@ -39,4 +53,4 @@ RunPaths open_run_dir(const std::string& dir, const std::string& checkpoint) {
   return p;
 }
 
-}  // namespace mno::train
+}  // namespace mno::run

@@ -1,0 +1,30 @@
+// mno eval RUN_DIR [--data FILE] [--checkpoint last|best]
+#include <fmt/format.h>
+
+#include "mno/cli/commands.h"
+#include "mno/core/log.h"
+#include "mno/run/evaluate_run.h"
+
+namespace mno::cli {
+
+void add_eval_command(CLI::App& app, Action& action) {
+  struct Args {
+    std::string run, data, checkpoint;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("eval", "Evaluate a run on its test split: metrics.json, along_time.csv, plots, report.md");
+  cmd->add_option("run", args->run, "run directory")->required();
+  cmd->add_option("--data", args->data, "evaluate on the test split of this PDEBench file instead of the run's");
+  cmd->add_option("--checkpoint", args->checkpoint, "last or best (default: the run's train.report_checkpoint)")
+      ->check(CLI::IsMember({"last", "best"}));
+  cmd->callback([&action, args] {
+    action = [args] {
+      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data);
+      fmt::print("{}{}", eval::metrics_table_header(), eval::metrics_table_row(args->run, e.parameters, e.evaluation, e.train_seconds));
+      log::info("report: {}", e.files.report_md);
+      return 0;
+    };
+  });
+}
+
+}  // namespace mno::cli

@@ -1,0 +1,31 @@
+#include "mno/run/evaluate_run.h"
+
+#include "mno/run/run_lock.h"
+#include "mno/run/saved_run.h"
+
+namespace mno::run {
+
+RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
+                           bool progress) {
+  SavedRun r = load_saved_run(run_dir, checkpoint, data_file);
+  const RunLock lock(r.paths);  // the report is written into the run: one writer at a time
+  const auto loader = r.data->test_loader(static_cast<size_t>(r.run.train.eval_batch_size));
+  eval::EvalOptions o;
+  o.keep_samples = static_cast<size_t>(r.run.train.plot_samples);
+  o.progress = progress;
+  RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o), {}};
+  out.parameters = models::count_model_parameters(*r.model).trainable;
+  out.train_seconds = r.state.seconds;
+  eval::ReportInputs in;
+  in.paths = r.paths.report_paths();
+  in.title = r.run.name;
+  in.model_line = fmt::format("Model: `{}` with {} trainable parameters, checkpoint `{}` (epoch {}, step {}).",
+                              r.model->name(), out.parameters, r.checkpoint, r.state.epoch, r.state.step);
+  in.data_line = "Data: " + r.data->describe() + ".";
+  in.log_csv = r.state.log_csv;
+  in.train_seconds = r.state.seconds;
+  out.files = eval::write_report(in, out.evaluation);
+  return out;
+}
+
+}  // namespace mno::run

@@ -1,0 +1,23 @@
+#pragma once
+// `mno eval`: a run's model measured on the test split of its data (or of another file), with
+// metrics.json, along_time.csv, plots/ and report.md written into the run directory.
+#include <cstdint>
+#include <string>
+
+#include "mno/eval/evaluate.h"
+#include "mno/eval/report.h"
+
+namespace mno::run {
+
+struct RunEvaluation {
+  eval::Evaluation evaluation;
+  eval::ReportFiles files;
+  int64_t parameters = 0;
+  double train_seconds = 0.0;
+};
+
+// checkpoint "": the run's train.report_checkpoint; data_file "": the run's data.file.
+RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint = "",
+                           const std::string& data_file = "", bool progress = true);
+
+}  // namespace mno::run

@@ -1,0 +1,36 @@
+#include "mno/run/saved_run.h"
+
+#include <filesystem>
+
+#include "mno/core/error.h"
+#include "mno/core/log.h"
+#include "mno/run/device.h"
+
+namespace mno::run {
+
+train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths) {
+  return train::read_run_config(config, std::filesystem::path(paths.dir).lexically_normal().filename().string());
+}
+
+SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
+                        const std::string& device) {
+  SavedRun r;
+  r.paths = open_run_dir(run_dir);
+  const Config config = Config::load_file(r.paths.config());
+  r.run = read_saved_run_config(config, r.paths);
+  r.checkpoint = checkpoint.empty() ? r.run.train.report_checkpoint : checkpoint;
+  check(r.checkpoint == "last" || r.checkpoint == "best", "checkpoint: expected last or best, found '{}'", r.checkpoint);
+  if (r.checkpoint == "best" && !std::filesystem::exists(r.paths.checkpoint("best"))) {
+    log::warn("{}: no best checkpoint (no evaluation has finished yet); using the last one", run_dir);
+    r.checkpoint = "last";
+  }
+  open_run_dir(run_dir, r.checkpoint);
+  r.model = models::make_model(config.root().child("model"));
+  r.model->to(resolve_device(device.empty() ? "auto" : device, "--device"));
+  r.data = std::make_unique<data::TaskData>(r.run.data, r.model->in_channels(), r.model->out_channels(), data_file);
+  r.data->load_normalisers(r.paths.normalisers());
+  r.state = train::load_checkpoint(r.paths.checkpoint(r.checkpoint), *r.model, nullptr).state;
+  return r;
+}
+
+}  // namespace mno::run

@@ -1,0 +1,33 @@
+#pragma once
+// A finished (or stopped) run loaded from its directory alone, for `mno eval` and `mno predict`:
+// its config, the model with a checkpoint's weights, its data with the fitted normalisers.
+#include <memory>
+#include <string>
+
+#include "mno/core/config.h"
+#include "mno/data/task_data.h"
+#include "mno/models/neural_operator.h"
+#include "mno/run/run_paths.h"
+#include "mno/train/checkpoint.h"
+#include "mno/train/run_config.h"
+
+namespace mno::run {
+
+struct SavedRun {
+  RunPaths paths;
+  train::RunConfig run;
+  std::string checkpoint;  // "last" or "best"
+  models::NeuralOperator model;
+  std::unique_ptr<data::TaskData> data;
+  train::TrainState state;
+};
+
+// checkpoint "": the run's train.report_checkpoint. data_file "": the run's data.file.
+// device "": auto (resolve_device), whatever device the run was trained on.
+SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint = "",
+                        const std::string& data_file = "", const std::string& device = "");
+
+// The run's config as saved, with the name of its directory when it has none of its own.
+train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths);
+
+}  // namespace mno::run

@@ -1,0 +1,57 @@
+#pragma once
+// `mno train`: a trainer set up in a run directory — a new one made from a config, or a stopped
+// one continued from its directory alone — and the whole command (train, then evaluate).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mno/core/config.h"
+#include "mno/run/evaluate_run.h"
+#include "mno/run/run_lock.h"
+#include "mno/run/run_paths.h"
+#include "mno/train/trainer.h"
+
+namespace mno::run {
+
+// A trainer with its run directory's lock, held for as long as it lives.
+struct TrainingRun {
+  RunLock lock;
+  std::unique_ptr<train::Trainer> trainer;
+
+  train::Trainer* operator->() const { return trainer.get(); }
+  void reset() {
+    trainer.reset();
+    lock = RunLock();
+  }
+};
+
+// A new run in `dir`: checks the whole config first (nothing is written for a bad one), then
+// creates the directory, writes config.yaml — the config with every default filled in — and the
+// normalisers fitted on the training split. An existing run in `dir` is refused unless
+// `overwrite`; it is then replaced only once the new run's first files are written.
+TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false);
+// Continues the run in `dir` from checkpoints/last.pt with the run's own config.yaml.
+TrainingRun resume_training(const std::string& dir);
+
+struct TrainRequest {
+  std::string config_path;             // a new run from this config ...
+  std::vector<std::string> overrides;  // ... with these key=value overrides
+  std::string out;                     // its directory ("" = <runs_dir>/<name>)
+  std::string runs_dir = "runs";
+  bool overwrite = false;              // replace an existing run at `out`
+  std::string resume;                  // or: continue this run directory
+  bool evaluate = true;                // evaluate and report when training finishes
+  train::TrainOptions options;
+};
+
+struct TrainResult {
+  std::string run_dir;
+  train::TrainOutcome outcome;
+  std::optional<RunEvaluation> evaluation;  // when finished and request.evaluate
+};
+
+TrainResult train_run(const TrainRequest& request);
+
+}  // namespace mno::run
