@@ -21,7 +21,7 @@ class ModelsParameterCount : public ::testing::TestWithParam<CountCase> {};
 TEST_P(ModelsParameterCount, EqualsReferenceTable) {
   const auto& c = GetParam();
   const auto model = build_model(c.config, c.overrides);
-  const auto counts = models::count_model_parameters(*model);
+  const auto counts = nn::count_parameters(*model);
   EXPECT_EQ(counts.trainable, c.trainable) << c.config;
   EXPECT_EQ(counts.frozen, c.frozen) << c.config;
 }
@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
 // changed is exactly the GT Mamba model.
 TEST(ModelsMixerSwap, GalerkinConfigWithMambaMixerIsGtMamba) {
   const auto swapped = build_model("darcy/gt_galerkin.yaml", {"model.mixer.type=mamba"});
-  EXPECT_EQ(models::count_model_parameters(*swapped).trainable, 4854177);
+  EXPECT_EQ(nn::count_parameters(*swapped).trainable, 4854177);
   EXPECT_NE(models::describe_model(*swapped).find("SelectiveScan2d"), std::string::npos);
 }
 

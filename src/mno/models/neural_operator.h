@@ -19,6 +19,7 @@
 
 #include "mno/core/config.h"
 #include "mno/nn/mixer.h"
+#include "mno/nn/parameter_counts.h"
 
 namespace mno::models {
 
@@ -54,11 +55,6 @@ using ModelFactory = std::function<NeuralOperator(const ConfigNode& node)>;
 NeuralOperator make_model(const ConfigNode& node);
 void register_model(const std::string& name, ModelFactory factory);
 std::vector<std::string> model_names();
-
-struct ParameterCounts {
-  int64_t trainable = 0, frozen = 0;
-};
-ParameterCounts count_model_parameters(const torch::nn::Module& module);
 
 // `mno info model`: the summary, then "trainable parameters: N" (and frozen ones, if any).
 std::string describe_model(const NeuralOperatorImpl& model);

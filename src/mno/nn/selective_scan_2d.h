@@ -16,25 +16,10 @@
 
 #include <torch/torch.h>
 
-#include "mno/core/config.h"
 #include "mno/nn/mixer.h"
-#include "mno/nn/s6_init.h"
+#include "mno/nn/s6_options.h"
 
 namespace mno::nn {
-
-struct S6MixerOptions {
-  int64_t d_model = 0;
-  int64_t d_state = 16;   // N
-  double expand = 2.0;    // E = expand · d_model
-  int64_t dt_rank = 0;    // R; 0 = auto = ceil(d_model / 16)
-  int64_t directions = 2; // K: 2 or 4
-  DtInit dt;
-
-  // Keys: d_state, expand, dt_rank (integer or "auto"), dt_min, dt_max, dt_init_floor.
-  static S6MixerOptions from_config(const ConfigNode& node, int64_t d_model, int64_t directions);
-  int64_t d_inner() const;
-  int64_t rank() const { return dt_rank > 0 ? dt_rank : auto_dt_rank(d_model); }
-};
 
 // What SS2D and Cross SS2D share: every parameter but the context projection, and the scan core.
 class SelectiveScan2dBase : public TokenMixerImpl {

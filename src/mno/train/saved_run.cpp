@@ -47,7 +47,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   o.keep_samples = static_cast<size_t>(r.run.train.plot_samples);
   o.progress = progress;
   RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o), {}};
-  out.parameters = models::count_model_parameters(*r.model).trainable;
+  out.parameters = nn::count_parameters(*r.model).trainable;
   out.train_seconds = r.state.seconds;
   eval::ReportInputs in;
   in.run_dir = r.paths.dir;
