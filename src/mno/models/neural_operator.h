@@ -3,7 +3,7 @@
 // node {name: gt|oformer|gnot|fno, mixer: {...}, <the model's keys>} (docs/models.md).
 //
 // One calling convention for all of them, on a 2-D grid of L = H·W points in row-major order
-// (reference/mno.md §1.6):
+// (docs/models.md, "Calling convention"):
 //   features [B, L, in_channels]  the input function's values at the points (no coordinates)
 //   pos      [B, L, 2]            the points' coordinates
 //   grid     H × W                (0 × 0: a square grid, H = W = √L)

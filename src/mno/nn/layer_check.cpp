@@ -12,7 +12,7 @@
 namespace mno::nn {
 namespace {
 
-// The authors' SS2D / Cross SS2D parameter counts for d_model 64, 96, 128, 256 (reference §6).
+// The authors' SS2D / Cross SS2D parameter counts for d_model 64, 96, 128, 256 (docs/layers.md).
 struct ExpectedCount {
   int64_t d_model, self, cross;
 };

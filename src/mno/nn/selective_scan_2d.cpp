@@ -33,7 +33,7 @@ void SelectiveScan2dBase::check_tokens(const torch::Tensor& x, const char* name)
 
 std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
   const int64_t E = options_.d_inner();
-  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves (§1.3)
+  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves
   return {xz.narrow(2, 0, E).transpose(1, 2).contiguous(), xz.narrow(2, E, E)};
 }
 
@@ -96,7 +96,7 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
   auto [u, z] = project_input(x);
-  auto [r, unused_gate] = project_input(context);  // the context's gate half is discarded (§1.5)
+  auto [r, unused_gate] = project_input(context);  // the context's gate half is discarded
   const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
   return scan_and_output(u, x_dbl, z, grid);
 }

@@ -1,11 +1,11 @@
 #pragma once
-// The authors' S6 token mixers (reference/mno.md §1.2–1.6): SelectiveScan2d (SS2D, "self") and
+// The authors' S6 token mixers (docs/layers.md): SelectiveScan2d (SS2D, "self") and
 // CrossSelectiveScan2d (Cross SS2D), with K = 2 (forward + reversed raster) or K = 4 (row,
 // column and both reversed) directions.
 //
 // Forward (self), x: [B, L, D]:
-//   xz = SiLU(in_proj(x)); x_s, z = split(xz)                    (SiLU on both halves, §1.3)
-//   x_dbl[k] = x_proj_weight[k] · x_s      (+ ref_proj_weight[k] · r_s for cross, §1.5)
+//   xz = SiLU(in_proj(x)); x_s, z = split(xz)                    (SiLU on both halves)
+//   x_dbl[k] = x_proj_weight[k] · x_s      (+ ref_proj_weight[k] · r_s for cross)
 //   Δ[k] = dt_projs_weight[k] · x_dbl[k][:R];  B[k], C[k] = the next N, N rows
 //   y = selective_scan(x_s, Δ, -exp(A_logs), B, C, Ds, dt_projs_bias, directions K, softplus)
 //   out = out_proj(LayerNorm(y) ⊙ z)
