@@ -1,4 +1,4 @@
-// Trainable parameter counts of every host × mixer × dataset equal reference/mno.md §6, which
+// Trainable parameter counts of every host × mixer × dataset equal the authors' counts (docs/models.md), which
 // were confirmed by instantiating the authors' own PyTorch models.
 #include <gtest/gtest.h>
 
@@ -28,7 +28,7 @@ TEST_P(ModelsParameterCount, EqualsReferenceTable) {
 
 const std::vector<std::string> kC4{"model.mixer.type=mamba4"};
 
-// reference/mno.md §6, row by row; OFormer's frozen Gaussian Fourier matrix is 256 / 128 values.
+// docs/models.md, row by row; OFormer's frozen Gaussian Fourier matrix is 256 / 128 values.
 INSTANTIATE_TEST_SUITE_P(
     ReferenceSection6, ModelsParameterCount,
     ::testing::Values(

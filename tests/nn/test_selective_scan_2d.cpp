@@ -1,5 +1,5 @@
 // The S6 layers: parameter counts, initialisation, equality with the authors' composition
-// (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — reference/mno.md §1.3–1.6).
+// (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — docs/layers.md).
 #include <gtest/gtest.h>
 
 #include "mno/nn/mamba_block.h"
