@@ -76,7 +76,7 @@ ModelBenchRow measure(const std::string& path, const ModelBenchOptions& o, const
   row.config = path;
   const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
   row.model = model->name() + (mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
-  row.parameters = models::count_model_parameters(*model).trainable;
+  row.parameters = nn::count_parameters(*model).trainable;
   row.forward_ms = median(f);
   row.forward_backward_ms = median(fb);
   row.train_step_ms = median(step);

@@ -10,6 +10,8 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev
   libhdf5-dev             # PDEBench HDF5 files (data/)
+  liblzf-dev              # h5py's LZF filter in PDEBench's diffusion-reaction file (data/)
+  libbackward-cpp-dev     # call stacks in crash reports (core/)
   nlohmann-json3-dev      # metrics.json and run files (train/, eval/)
   libeigen3-dev           # sparse direct solves in the Darcy generator (data/gen/)
   libplplot-dev plplot-driver-cairo  # PNG heatmaps (mno data plot)

@@ -1,11 +1,10 @@
 #pragma once
-// Helpers for the data tests. Deliberately free of <torch/torch.h> (unlike support/testing.h):
-// the data layer builds without LibTorch and its tests should compile as quickly.
+// Helpers for the data tests: fixture paths and temporary directories (error checks come from
+// support/testing.h, shared by every test).
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <unistd.h>
 
@@ -13,23 +12,11 @@
 
 #include "mno/core/error.h"
 #include "mno/core/remove_tree.h"
+#include "support/testing.h"
 
 namespace mno::data::testing {
 
-inline void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> parts) {
-  try {
-    fn();
-  } catch (const mno::Error& e) {
-    const std::string message = e.what();
-    for (const auto& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << "message: " << message << "\nmissing: " << part;
-    return;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected mno::Error, got another exception: " << e.what();
-    return;
-  }
-  ADD_FAILURE() << "expected mno::Error, nothing was thrown";
-}
+using mno::testing::expect_error;
 
 inline std::string fixture(const std::string& name) {
   const char* root = std::getenv("MNO_SOURCE_DIR");

@@ -123,12 +123,6 @@ TEST(ModelsErrors, MarchingOutputMustBeAMultipleOfSteps) {
                {"model.out_channels", "multiple of steps = 91", "90"});
 }
 
-TEST(ModelsErrors, FeaturesWithTheWrongChannelCount) {
-  const auto model = build_model("darcy/gnot_linear.yaml");
-  expect_error([&] { model->forward(torch::zeros({1, 64, 3}), torch::zeros({1, 64, 2})); },
-               {"gnot", "'features'", "[batch, L, 1]", "[1, 64, 3]"});
-}
-
 TEST(ModelsInfo, DescribeEndsWithTheParameterCounts) {
   const auto text = models::describe_model(*build_model("darcy/oformer_galerkin.yaml"));
   EXPECT_NE(text.find("trainable parameters: 2556321\n"), std::string::npos) << text;

@@ -1,4 +1,4 @@
-// Trainable parameter counts of every host × mixer × dataset equal reference/mno.md §6, which
+// Trainable parameter counts of every host × mixer × dataset equal the authors' counts (docs/models.md), which
 // were confirmed by instantiating the authors' own PyTorch models.
 #include <gtest/gtest.h>
 
@@ -21,14 +21,14 @@ class ModelsParameterCount : public ::testing::TestWithParam<CountCase> {};
 TEST_P(ModelsParameterCount, EqualsReferenceTable) {
   const auto& c = GetParam();
   const auto model = build_model(c.config, c.overrides);
-  const auto counts = models::count_model_parameters(*model);
+  const auto counts = nn::count_parameters(*model);
   EXPECT_EQ(counts.trainable, c.trainable) << c.config;
   EXPECT_EQ(counts.frozen, c.frozen) << c.config;
 }
 
 const std::vector<std::string> kC4{"model.mixer.type=mamba4"};
 
-// reference/mno.md §6, row by row; OFormer's frozen Gaussian Fourier matrix is 256 / 128 values.
+// docs/models.md, row by row; OFormer's frozen Gaussian Fourier matrix is 256 / 128 values.
 INSTANTIATE_TEST_SUITE_P(
     ReferenceSection6, ModelsParameterCount,
     ::testing::Values(
@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
 // changed is exactly the GT Mamba model.
 TEST(ModelsMixerSwap, GalerkinConfigWithMambaMixerIsGtMamba) {
   const auto swapped = build_model("darcy/gt_galerkin.yaml", {"model.mixer.type=mamba"});
-  EXPECT_EQ(models::count_model_parameters(*swapped).trainable, 4854177);
+  EXPECT_EQ(nn::count_parameters(*swapped).trainable, 4854177);
   EXPECT_NE(models::describe_model(*swapped).find("SelectiveScan2d"), std::string::npos);
 }
 

@@ -51,7 +51,7 @@ TEST(AttentionLinear, MatchesGnotNormalisedFormula) {
   const auto x = torch::randn({1, 5, 4});
   torch::NoGradGuard no_grad;
   const auto y = attention.forward(x);
-  // One token at a time, straight from reference/mno.md §2.1.
+  // One token at a time, straight from the formula in docs/models.md (`linear`).
   const auto q = attention.query->forward(x).view({5, 2, 2}), k = attention.key->forward(x).view({5, 2, 2});
   const auto v = attention.value->forward(x).view({5, 2, 2});
   auto heads = torch::zeros({5, 2, 2});

@@ -4,6 +4,7 @@
 
 #include "mno/nn/feed_forward.h"
 #include "mno/nn/mixer.h"
+#include "mno/nn/parameter_counts.h"
 #include "mno/nn/rotary.h"
 #include "mno/nn/spectral_conv.h"
 #include "support/testing.h"
@@ -43,7 +44,7 @@ TEST(OperatorPiecesSpectralConv, DropsFrequenciesAboveTheModes) {
 TEST(OperatorPiecesFeedForward, GegluIsGeluOfFirstHalfTimesSecond) {
   torch::manual_seed(2);
   nn::FeedForward ffn(4, 3, nn::FeedForwardKind::geglu);
-  EXPECT_EQ(nn::count_parameters(*ffn), (4 * 6 + 6) + (3 * 4 + 4));
+  EXPECT_EQ(nn::count_parameters(*ffn).trainable, (4 * 6 + 6) + (3 * 4 + 4));
   const auto x = torch::randn({2, 4});
   const auto params = ffn->named_parameters();
   const auto h = torch::matmul(x, params["fc1.weight"].t()) + params["fc1.bias"];
@@ -55,7 +56,7 @@ TEST(OperatorPiecesFeedForward, GegluIsGeluOfFirstHalfTimesSecond) {
 
 TEST(OperatorPiecesFourierFeatures, FrozenAndSinCos) {
   nn::GaussianFourierFeatures gff(2, 5, 8.0);
-  EXPECT_EQ(nn::count_parameters(*gff), 0);
+  EXPECT_EQ(nn::count_parameters(*gff).trainable, 0);
   EXPECT_FALSE(gff->B.requires_grad());
   const auto y = gff->forward(torch::rand({3, 2}));
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{3, 10}));

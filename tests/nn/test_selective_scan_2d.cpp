@@ -1,8 +1,9 @@
 // The S6 layers: parameter counts, initialisation, equality with the authors' composition
-// (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — reference/mno.md §1.3–1.6).
+// (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — docs/layers.md).
 #include <gtest/gtest.h>
 
 #include "mno/nn/mamba_block.h"
+#include "mno/nn/parameter_counts.h"
 #include "mno/nn/selective_scan_2d.h"
 #include "mno/nn/ss2d_authors.h"
 #include "mno/ops/selective_scan/selective_scan.h"
@@ -27,8 +28,8 @@ TEST(SelectiveScan2d, ParameterCountsEqualTheAuthors) {
   const std::vector<std::array<int64_t, 3>> expected = {
       {64, 39680, 48896}, {96, 79488, 94080}, {128, 132608, 153088}, {256, 478208, 527360}};
   for (const auto& [d, self, cross] : expected) {
-    EXPECT_EQ(nn::count_parameters(SelectiveScan2dImpl(s6(d))), self) << "SS2D d_model " << d;
-    EXPECT_EQ(nn::count_parameters(CrossSelectiveScan2dImpl(s6(d))), cross) << "Cross SS2D d_model " << d;
+    EXPECT_EQ(nn::count_parameters(SelectiveScan2dImpl(s6(d))).trainable, self) << "SS2D d_model " << d;
+    EXPECT_EQ(nn::count_parameters(CrossSelectiveScan2dImpl(s6(d))).trainable, cross) << "Cross SS2D d_model " << d;
   }
 }
 
@@ -91,7 +92,7 @@ TEST(CrossSelectiveScan2d, ContextChangesTheOutputOnlyThroughSelection) {
 TEST(MambaBlock, MatchesItsDefinition) {
   torch::manual_seed(5);
   nn::MambaBlockOptions o;
-  o.d_model = 12;
+  o.s6.d_model = 12;
   nn::MambaBlockImpl m(o);
   m.to(torch::kDouble);
   const int64_t E = 24, R = 1, N = 16, L = 9;

@@ -9,10 +9,11 @@ cd "$(dirname "$0")/../.."
 DEST=${1:-.device-debs}
 # Headers, .so links, pkg-config and CMake files of what CMakeLists.txt finds besides Torch.
 DEV=(libyaml-cpp-dev libcli11-dev libfmt-dev libgtest-dev libhdf5-dev libeigen3-dev nlohmann-json3-dev
-     libplplot-dev pkgconf pkgconf-bin libpkgconf3)
+     libplplot-dev liblzf-dev libbackward-cpp-dev pkgconf pkgconf-bin libpkgconf3)
 # Run-time libraries with everything they depend on (PLplot's cairo driver pulls in cairo, pango,
-# glib, fontconfig, X11 client libraries; HDF5 pulls in libsz/libaec and libcurl).
-RUNTIME=(libyaml-cpp0.7 libfmt9 libhdf5-103-1 libplplot17 libplplotcxx15 plplot-driver-cairo libplplot-data
+# glib, fontconfig, X11 client libraries; HDF5 pulls in libsz/libaec and libcurl). backward-cpp is
+# header-only in the mode mno uses: nothing to carry at run time.
+RUNTIME=(libyaml-cpp0.7 libfmt9 libhdf5-103-1 liblzf1 libplplot17 libplplotcxx15 plplot-driver-cairo libplplot-data
          fonts-dejavu-core fontconfig-config)
 # Base system, package tools, and fonts/utilities that the closure names but nothing here loads.
 SKIP='^(libc6|libgcc-s1|libstdc\+\+6|gcc-[0-9]+-base|dpkg|debconf|cdebconf|install-info|tar|lsb-base|sysvinit-utils|readline-common|libreadline8|libtinfo6|libnewt0.52|libslang2|libtextwrap1|libdebian-installer4|x11-common|xfonts-.*|ttf-.*|fonts-(croscore|freefont-.*|liberation.*|texgyre|urw-base35)|fontconfig)$'

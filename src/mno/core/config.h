@@ -1,5 +1,5 @@
 #pragma once
-// YAML configuration with `a.b=c` overrides (DESIGN.md §1, §6).
+// YAML configuration with `a.b=c` overrides (DESIGN.md §1).
 //
 // Every reader asks a ConfigNode for the keys it knows, with or without a default; when it is done
 // it calls reject_unknown_keys(), so a typo ("d_stat: 16") is an error naming the key, the file and

@@ -1,6 +1,6 @@
 #pragma once
 // The only place where LibTorch 1.13 (Debian, CPU) and 2.x (the GPU machine) differ for us
-// (reference/libtorch.md §1). Everything else includes this instead of guessing versions.
+// (docs/libtorch.md). Everything else includes this instead of guessing versions.
 #include <string>
 #include <vector>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Normalisers fitted on training data (reference/mno.md §5.4), invertible and saved with a run:
+// Normalisers fitted on training data (docs/data.md, "Layouts"), invertible and saved with a run:
 //  - per-point Gaussian: mean and std over the sample axis at every grid point and channel
 //    (OFormer Darcy);
 //  - scalar Gaussian: one mean and std over everything (OFormer SW/DR);

@@ -1,5 +1,5 @@
 #pragma once
-// The three PDEBench layouts MNO uses (reference/pdebench.md, reference/mno.md §5.1):
+// The three PDEBench layouts MNO uses (docs/data.md, "Layouts"):
 //  - Darcy: flat datasets  nu [n,X,Y], tensor [n,1,X,Y], x-coordinate [X], y-coordinate [Y];
 //    β in the root attribute "beta" or in the file name ("…_beta1.0_…").
 //  - shallow water (2D_rdb_NA_NA.h5) and diffusion-reaction (2D_diff-react_NA_NA.h5): one group

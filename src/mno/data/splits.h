@@ -1,5 +1,5 @@
 #pragma once
-// Train/test splits of a PDEBench file (reference/pdebench.md "Splits", reference/mno.md §5.1–5.2).
+// Train/test splits of a PDEBench file (docs/training.md, `data:` key `split`).
 //  - pdebench: test = the first 10% of a Darcy file, the last 10% of the groups of a
 //    time-dependent file; train = the rest.
 //  - authors (MNO): Darcy train [1000, 10000), test [0, 1000) (OFormer's indices; 9000/1000 for

@@ -1,6 +1,6 @@
 #pragma once
 // Turns samples of a PDEBench file into (input, target) tensors for training
-// (reference/mno.md §5.2–5.3), channels last:
+// (docs/data.md, "Layouts"), channels last:
 //  - steady (Darcy): x = a [B,H,W,1] → y = u [B,H,W,1];
 //  - time-dependent (SW2D, DR2D): x = frames [0, 10) → y = frames [10, 101), each flattened to
 //    channels interleaved time-major (u0, v0, u1, v1, …) as GT and OFormer do: [B,H,W,frames·C].

@@ -1,5 +1,5 @@
 #pragma once
-// What a model sees of a PDEBench file (reference/mno.md §5): the train and test splits as
+// What a model sees of a PDEBench file (docs/training.md, `data:`): the train and test splits as
 // batch loaders, the grid positions, the fitted normalisers, and the conversions between
 //  - loader batches   x [B,H,W,Cin], y [B,H,W,Cout] (physical units, channels time-major),
 //  - model tensors    features [B,L,Cin] and outputs [B,L,Cout] (normalised where configured),
@@ -47,7 +47,7 @@ class TaskData {
   // `in_channels`/`out_channels` are the model's: a file that does not fit them is an error.
   TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override = "");
 
-  // Fits the configured normalisers on the training split (train.cpp) ...
+  // Fits the configured normalisers on the training split (the trainer) ...
   void fit_normalisers();
   // ... or loads/saves them in a run directory (eval, predict, resume).
   void save_normalisers(const std::string& dir) const;

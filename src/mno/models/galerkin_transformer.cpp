@@ -1,6 +1,6 @@
-// The Galerkin Transformer as the MNO authors run it (reference/mno.md §3): Linear([f, pos] → D),
+// The Galerkin Transformer as the MNO authors run it (docs/models.md, `gt`): Linear([f, pos] → D),
 // encoder layers x ← x + mixer(x, pos); x ← x + FFN(x) with no LayerNorms and a ReLU FFN, then the
-// spectral regressor. The MNO variant (§3.4) is `mixer: {type: mamba}` (or mamba4).
+// spectral regressor. The MNO variant is `mixer: {type: mamba}` (or mamba4).
 #include "mno/core/error.h"
 #include "mno/models/builtin_models.h"
 #include "mno/models/host_mixer.h"
@@ -13,11 +13,11 @@ namespace {
 
 struct GtOptions {
   int64_t width = 256, layers = 6, ffn_dim = 256;
-  double residual_dropout = 0.0;  // the authors' encoder forces 0.1 for softmax (§3.3); set in that config
+  double residual_dropout = 0.0;  // the authors' encoder forces 0.1 for softmax; set in that config
   int64_t freq_dim = 32, modes = 12, spectral_layers = 2, regressor_hidden = 128;
 };
 
-// One regressor layer: SiLU(SpectralConv2d(x) + Linear(x)) on the H × W grid (§3.2).
+// One regressor layer: SiLU(SpectralConv2d(x) + Linear(x)) on the H × W grid.
 class SpectralLayerImpl : public torch::nn::Module {
  public:
   SpectralLayerImpl(int64_t channels, int64_t modes) {
@@ -45,7 +45,7 @@ class GalerkinTransformerImpl : public NeuralOperatorImpl {
       : NeuralOperatorImpl("gt", in, out), options_(o) {
     embed = register_module("embed", torch::nn::Linear(in + 2, o.width));
     // GT's softmax attention: 4 heads, LayerNorm on q and k (eps 1e-7), positions concatenated,
-    // xavier(0.01) + 0.01·I init (§3.3). galerkin/fourier defaults are already GT's.
+    // xavier(0.01) + 0.01·I init. galerkin/fourier defaults are already GT's.
     const MixerDefaults defaults{
         {"softmax", YAML::Load("{heads: 4, qk_norm: true, norm_eps: 1.0e-7, pos_dim: 2, init: gt}")}};
     for (int64_t i = 0; i < o.layers; ++i) {

@@ -1,6 +1,6 @@
-// GNOT (reference/mno.md §2): trunk (query coordinates) and branch (input function) MLPs, blocks
+// GNOT (docs/models.md, `gnot`): trunk (query coordinates) and branch (input function) MLPs, blocks
 // of cross mixer -> gated expert FFN -> self mixer -> gated expert FFN with post-MoE LayerNorms,
-// and an output MLP. The MNO variant (MambaGNOT, §2.3) is `mixer: {type: mamba}`: the cross mixer
+// and an output MLP. The MNO variant (MambaGNOT) is `mixer: {type: mamba}`: the cross mixer
 // becomes Cross SS2D with the branch stream as context.
 #include <cmath>
 
@@ -65,7 +65,7 @@ class GnotBlockImpl : public torch::nn::Module {
     register_module("norms", norms);
     cross = register_module("cross_mixer", make_host_mixer(node, "mixer", defaults, o.width, nn::MixerRole::cross));
     // One gate network per block, shared by both expert FFNs: g = softmax(gatenet(pos)). With one
-    // expert g ≡ 1 and the gate gets zero gradient, as in GNOT (§2.1).
+    // expert g ≡ 1 and the gate gets zero gradient, as in GNOT.
     gate = register_module("gate", torch::nn::Sequential(torch::nn::Linear(2, hidden), torch::nn::GELU(),
                                                          torch::nn::Linear(hidden, hidden), torch::nn::GELU(),
                                                          torch::nn::Linear(hidden, o.experts)));
@@ -103,7 +103,7 @@ class GnotImpl : public NeuralOperatorImpl {
 
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& grid) override {
     const auto g = check_inputs(features, pos, grid);
-    // Trunk: (coordinates, u_p = 0); branch: (coordinates, input function) — §2.1 step 1–2.
+    // Trunk: (coordinates, u_p = 0); branch: (coordinates, input function).
     auto x = trunk->forward(torch::cat({pos, torch::zeros_like(pos.narrow(-1, 0, 1))}, -1));
     const auto z = branch->forward(torch::cat({pos, features}, -1));
     for (const auto& block : *blocks) x = block->as<GnotBlockImpl>()->forward(x, z, pos, g);

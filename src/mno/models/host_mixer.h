@@ -1,8 +1,8 @@
 #pragma once
 // How a host builds its token mixers from its `mixer` config node. A host knows how the authors
-// configured each attention type inside it (heads, head size, per-layer rotary scales, ...,
-// reference/mno.md §2–4), so it fills those keys in as defaults *under* the user's: the config
-// names only the type (`mixer: {type: softmax}`), and swapping attention for Mamba stays one line.
+// configured each attention type inside it (heads, head size, per-layer rotary scales, ...;
+// docs/models.md, "How a host fills in its mixers"), so it fills those keys in as defaults
+// *under* the user's: the config names only the type (`mixer: {type: softmax}`), and swapping attention for Mamba stays one line.
 // Keys the user sets win; unknown keys are still errors.
 #include <map>
 #include <string>

@@ -4,7 +4,6 @@
 #include <mutex>
 
 #include "mno/core/error.h"
-#include "mno/core/torch_compat.h"
 #include "mno/models/builtin_models.h"
 #include "mno/models/neural_operator.h"
 
@@ -58,41 +57,12 @@ NeuralOperator make_model(const ConfigNode& node) {
   return model;
 }
 
-ParameterCounts count_model_parameters(const torch::nn::Module& module) {
-  ParameterCounts counts;
-  for (const auto& p : module.parameters()) (p.requires_grad() ? counts.trainable : counts.frozen) += p.numel();
-  return counts;
-}
-
 std::string describe_model(const NeuralOperatorImpl& model) {
-  const auto counts = count_model_parameters(model);
+  const auto counts = nn::count_parameters(model);
   std::string text = model.summary();
   text += fmt::format("trainable parameters: {}\n", counts.trainable);
   if (counts.frozen) text += fmt::format("frozen parameters: {}\n", counts.frozen);
   return text;
-}
-
-TokenGrid NeuralOperatorImpl::check_inputs(const torch::Tensor& features, const torch::Tensor& pos,
-                                           const TokenGrid& grid) const {
-  if (!features.defined() || features.dim() != 3 || features.size(2) != in_channels_)
-    throw mismatch_error(fmt::format("{}: input 'features'", name_), fmt::format("[batch, L, {}]", in_channels_),
-                         compat::shape_str(features));
-  if (!pos.defined() || pos.dim() != 3 || pos.size(0) != features.size(0) || pos.size(1) != features.size(1) ||
-      pos.size(2) != 2)
-    throw mismatch_error(fmt::format("{}: input 'pos'", name_),
-                         compat::shape_str({features.size(0), features.size(1), 2}), compat::shape_str(pos));
-  const int64_t L = features.size(1);
-  TokenGrid g = grid;
-  if (g.height == 0 && g.width == 0) {
-    g.height = g.width = static_cast<int64_t>(std::llround(std::sqrt(double(L))));
-    if (g.height * g.width != L)
-      throw Error(fmt::format("{}: the grid was not given and L = {} points is not a square; pass height × width",
-                              name_, L));
-  }
-  if (g.height * g.width != L)
-    throw mismatch_error(fmt::format("{}: grid", name_), fmt::format("height × width = L = {}", L),
-                         fmt::format("{} × {}", g.height, g.width));
-  return g;
 }
 
 }  // namespace mno::models

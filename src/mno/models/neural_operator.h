@@ -3,7 +3,7 @@
 // node {name: gt|oformer|gnot|fno, mixer: {...}, <the model's keys>} (docs/models.md).
 //
 // One calling convention for all of them, on a 2-D grid of L = H·W points in row-major order
-// (reference/mno.md §1.6):
+// (docs/models.md, "Calling convention"):
 //   features [B, L, in_channels]  the input function's values at the points (no coordinates)
 //   pos      [B, L, 2]            the points' coordinates
 //   grid     H × W                (0 × 0: a square grid, H = W = √L)
@@ -19,6 +19,7 @@
 
 #include "mno/core/config.h"
 #include "mno/nn/mixer.h"
+#include "mno/nn/parameter_counts.h"
 
 namespace mno::models {
 
@@ -54,11 +55,6 @@ using ModelFactory = std::function<NeuralOperator(const ConfigNode& node)>;
 NeuralOperator make_model(const ConfigNode& node);
 void register_model(const std::string& name, ModelFactory factory);
 std::vector<std::string> model_names();
-
-struct ParameterCounts {
-  int64_t trainable = 0, frozen = 0;
-};
-ParameterCounts count_model_parameters(const torch::nn::Module& module);
 
 // `mno info model`: the summary, then "trainable parameters: N" (and frozen ones, if any).
 std::string describe_model(const NeuralOperatorImpl& model);

@@ -1,8 +1,8 @@
-// OFormer as the MNO authors run it (reference/mno.md §4): an encoder of mixer + GeGLU FFN layers
+// OFormer as the MNO authors run it (docs/models.md, `oformer`): an encoder of mixer + GeGLU FFN layers
 // over [f, pos], a point-wise decoder whose Fourier-feature query embedding cross-mixes with the
 // encoder latent, then either
-//   steady (Darcy, §4.2): an MLP head on [q, pos];
-//   marching (SW2D/DR2D, §4.1): `steps` latent steps h ← h + MLP([LN(h), pos]), each decoded.
+//   steady (Darcy): an MLP head on [q, pos];
+//   marching (SW2D/DR2D): `steps` latent steps h ← h + MLP([LN(h), pos]), each decoded.
 // The MNO variant is `mixer: {type: mamba}`: SS2D in the encoder, Cross SS2D in the decoder.
 #include <vector>
 
@@ -28,7 +28,7 @@ struct OformerOptions {
   double fourier_scale = 0.5, decoder_rotary_scale = 16;
   int64_t steps = 91, march_width = 128;
 
-  // The authors' settings of each variant (§4.1, §4.2).
+  // The authors' settings of each variant.
   static OformerOptions defaults(bool marching) {
     OformerOptions o;
     o.marching = marching;
@@ -58,7 +58,7 @@ MixerDefaults oformer_defaults(int64_t width, int64_t heads, int64_t head_dim, d
   YAML::Node softmax = YAML::Clone(galerkin);
   softmax["qkv_bias"] = false;
   if (cross) softmax["init"] = "orthogonal";
-  else softmax.remove("rotary_scale");  // OFormer's self softmax attention has no positions (§4.1)
+  else softmax.remove("rotary_scale");  // OFormer's self softmax attention has no positions
   return {{"rotary_galerkin", galerkin}, {"softmax", softmax}};
 }
 
@@ -157,7 +157,7 @@ class OformerImpl : public NeuralOperatorImpl {
 
  private:
   // The authors' two layer patterns: galerkin and mamba normalise the stream itself
-  // (x ← LN(x); x ← f(x) + x), softmax is pre-norm (x ← f(LN(x)) + x) (§4.1).
+  // (x ← LN(x); x ← f(x) + x), softmax is pre-norm (x ← f(LN(x)) + x).
   torch::Tensor encode(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& g) {
     auto x = input_dropout->forward(embed->forward(torch::cat({features, pos}, -1)));
     for (size_t i = 0; i < encoder_mixers->size(); ++i) {

@@ -1,6 +1,6 @@
 #pragma once
 // What every attention mixer shares: head splitting, input checks, the config-key helpers and
-// the authors' initialisations (reference/mno.md §3.3 for GT, §4 for OFormer).
+// the authors' initialisations (docs/models.md, `softmax` key `init`).
 #include <cstdint>
 #include <string>
 
@@ -40,7 +40,7 @@ void orthogonal_heads_(torch::Tensor weight, int64_t heads, int64_t head_dim, do
 
 namespace mno::nn {
 
-// One LayerNorm(d) per head, applied to [B, H, L, d] (GT's per-head norms, reference/mno.md §3.3):
+// One LayerNorm(d) per head, applied to [B, H, L, d] (GT's per-head norms, docs/models.md):
 // the affine parameters are stored as [H, d] so all heads are normalised in one call.
 class PerHeadLayerNormImpl : public torch::nn::Module {
  public:

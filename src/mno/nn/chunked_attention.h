@@ -13,7 +13,7 @@ struct ChunkedAttentionOptions {
   double scale = 1.0;
   // Query rows per block; 0 = as many as keep one block's scores near 32 M elements.
   int64_t chunk = 0;
-  // The GT code's dropout on the probabilities (p, always in training mode; reference/mno.md §3.3).
+  // The GT code's dropout on the probabilities (p, always in training mode; docs/models.md, `softmax`).
   // 0 = off. When on, the blocks are differentiated by autograd (their probabilities are kept).
   double always_on_dropout = 0.0;
 };

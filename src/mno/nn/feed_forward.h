@@ -1,7 +1,7 @@
 #pragma once
 // Position-wise feed-forward networks and Gaussian Fourier features shared by the hosts:
-//   relu / gelu: Linear(d→h) – act – Linear(h→d)        (GT uses ReLU, §3.2; GNOT GELU, §2.1)
-//   geglu:       Linear(d→2h); GELU(first half) ⊙ second half; Linear(h→d)   (OFormer, §4)
+//   relu / gelu: Linear(d→h) – act – Linear(h→d)        (GT uses ReLU; GNOT GELU)
+//   geglu:       Linear(d→2h); GELU(first half) ⊙ second half; Linear(h→d)   (OFormer)
 #include <cstdint>
 #include <string>
 
@@ -26,7 +26,7 @@ class FeedForwardImpl : public torch::nn::Module {
 TORCH_MODULE(FeedForward);
 
 // x [.., in] -> [sin(2π·x·B), cos(2π·x·B)] [.., 2m] with a fixed B ~ N(0, 1)·scale of shape
-// [in, m], kept as a frozen parameter as OFormer does (it is saved, never trained; §4).
+// [in, m], kept as a frozen parameter as OFormer does (it is saved, never trained).
 class GaussianFourierFeaturesImpl : public torch::nn::Module {
  public:
   GaussianFourierFeaturesImpl(int64_t in, int64_t m, double scale);

@@ -1,5 +1,5 @@
 #pragma once
-// The Galerkin Transformer's linear attentions (reference/mno.md §3.3), self only (GT is
+// The Galerkin Transformer's linear attentions (docs/models.md, `galerkin`, `fourier`), self only (GT is
 // encoder-only):
 //   galerkin: per-head LayerNorm on K and V;  out = Q · (Kᵀ V / L)
 //   fourier:  per-head LayerNorm on Q and K;  out = (Q Kᵀ / L) · V, computed as Q · (Kᵀ V / L)
@@ -25,7 +25,7 @@ struct GalerkinAttentionOptions {
   double norm_eps = 1e-5;        // GT's script: 1e-5 for galerkin, 1e-7 for fourier
   double init_gain = 0.01;       // xavier_uniform gain on Q, K, V
   double diagonal_weight = 0.01; // + this · I on Q, K, V
-  // [quirk, §3.3] functional dropout p = 0.5 on Kᵀ V / L, on even in eval mode (galerkin only).
+  // [paper-code quirk, docs/models.md] functional dropout p = 0.5 on Kᵀ V / L, on even in eval mode (galerkin only).
   bool always_on_dropout = false;
 
   // Keys: heads, pos_dim, norm_eps, init_gain, diagonal_weight (+ always_on_dropout for galerkin).

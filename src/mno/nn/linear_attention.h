@@ -1,5 +1,5 @@
 #pragma once
-// GNOT's normalised linear attention (reference/mno.md §2.1), self and cross. Per head:
+// GNOT's normalised linear attention (docs/models.md, `linear`), self and cross. Per head:
 //   q̂ = softmax_features(q), k̂ = softmax_features(k)
 //   out = q̂ (k̂ᵀ v) / (q̂ · Σ_tokens k̂) + q̂        (q̂ is added back inside, as GNOT does)
 // then heads are concatenated and projected by Linear(D, D). q comes from x; k and v from x (self)

@@ -5,19 +5,12 @@
 #include "mno/core/error.h"
 #include "mno/core/torch_compat.h"
 #include "mno/ops/selective_scan/selective_scan.h"
-#include "mno/nn/selective_scan_2d.h"
 
 namespace mno::nn {
 
 MambaBlockOptions MambaBlockOptions::from_config(const ConfigNode& node, int64_t d_model) {
-  // The keys S6 mixers share are read (and checked) once, by S6MixerOptions.
-  const S6MixerOptions s6 = S6MixerOptions::from_config(node, d_model, 1);
   MambaBlockOptions o;
-  o.d_model = d_model;
-  o.d_state = s6.d_state;
-  o.expand = s6.expand;
-  o.dt_rank = s6.dt_rank;
-  o.dt = s6.dt;
+  o.s6 = S6MixerOptions::from_config(node, d_model, 1);
   o.d_conv = node.get<int64_t>("d_conv", o.d_conv);
   o.conv_bias = node.get<bool>("conv_bias", o.conv_bias);
   o.bias = node.get<bool>("bias", o.bias);
@@ -27,12 +20,11 @@ MambaBlockOptions MambaBlockOptions::from_config(const ConfigNode& node, int64_t
   return o;
 }
 
-int64_t MambaBlockOptions::d_inner() const { return static_cast<int64_t>(std::llround(expand * d_model)); }
-
 MambaBlockImpl::MambaBlockImpl(const MambaBlockOptions& o) : options_(o) {
-  check(o.d_model >= 1, "MambaBlock: expected d_model >= 1, found {}", o.d_model);
-  const int64_t E = o.d_inner(), R = o.rank(), N = o.d_state;
-  in_proj = register_module("in_proj", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, 2 * E).bias(o.bias)));
+  const S6MixerOptions& s6 = o.s6;
+  check(s6.d_model >= 1, "MambaBlock: expected d_model >= 1, found {}", s6.d_model);
+  const int64_t E = s6.d_inner(), R = s6.rank(), N = s6.d_state;
+  in_proj = register_module("in_proj", torch::nn::Linear(torch::nn::LinearOptions(s6.d_model, 2 * E).bias(o.bias)));
   conv1d = register_module("conv1d", torch::nn::Conv1d(torch::nn::Conv1dOptions(E, E, o.d_conv)
                                                            .groups(E)
                                                            .padding(o.d_conv - 1)
@@ -42,19 +34,20 @@ MambaBlockImpl::MambaBlockImpl(const MambaBlockOptions& o) : options_(o) {
   {
     torch::NoGradGuard no_grad;
     dt_proj->weight.copy_(uniform({E, R}, 1.0 / std::sqrt(double(R))));
-    dt_proj->bias.copy_(inverse_softplus_dt_bias({E}, o.dt));
+    dt_proj->bias.copy_(inverse_softplus_dt_bias({E}, s6.dt));
   }
   A_log = register_parameter("A_log", s4d_real_a_log(E, N));
   D = register_parameter("D", torch::ones({E}));
-  out_proj = register_module("out_proj", torch::nn::Linear(torch::nn::LinearOptions(E, o.d_model).bias(o.bias)));
+  out_proj = register_module("out_proj", torch::nn::Linear(torch::nn::LinearOptions(E, s6.d_model).bias(o.bias)));
 }
 
 torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor&,
                                       const TokenGrid&) {
-  if (!x.defined() || x.dim() != 3 || x.size(2) != options_.d_model)
-    throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", options_.d_model), compat::shape_str(x));
+  const S6MixerOptions& s6 = options_.s6;
+  if (!x.defined() || x.dim() != 3 || x.size(2) != s6.d_model)
+    throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", s6.d_model), compat::shape_str(x));
   check(!context.defined(), "MambaBlock is a self mixer: it takes no context");
-  const int64_t L = x.size(1), E = options_.d_inner(), R = options_.rank(), N = options_.d_state;
+  const int64_t L = x.size(1), E = s6.d_inner(), R = s6.rank(), N = s6.d_state;
   const auto xz = in_proj->forward(x).transpose(1, 2);  // [B, 2E, L]
   auto u = conv1d->forward(xz.narrow(1, 0, E)).narrow(2, 0, L);  // causal: keep the first L outputs
   u = torch::silu(u).contiguous();
@@ -71,8 +64,9 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
 }
 
 std::string MambaBlockImpl::describe() const {
-  return fmt::format("MambaBlock(d_model {}, d_inner {}, d_state {}, d_conv {}, dt_rank {})", options_.d_model,
-                     options_.d_inner(), options_.d_state, options_.d_conv, options_.rank());
+  const S6MixerOptions& s6 = options_.s6;
+  return fmt::format("MambaBlock(d_model {}, d_inner {}, d_state {}, d_conv {}, dt_rank {})", s6.d_model, s6.d_inner(),
+                     s6.d_state, options_.d_conv, s6.rank());
 }
 
 }  // namespace mno::nn

@@ -9,24 +9,18 @@
 
 #include "mno/core/config.h"
 #include "mno/nn/mixer.h"
-#include "mno/nn/s6_init.h"
+#include "mno/nn/s6_options.h"
 
 namespace mno::nn {
 
 struct MambaBlockOptions {
-  int64_t d_model = 0;
-  int64_t d_state = 16;
+  S6MixerOptions s6;  // d_model, d_state, expand, dt_rank, Δ init (directions unused: one direction)
   int64_t d_conv = 4;
-  double expand = 2.0;
-  int64_t dt_rank = 0;  // 0 = auto
   bool conv_bias = true;
-  bool bias = false;    // in_proj / out_proj bias
-  DtInit dt;
+  bool bias = false;  // in_proj / out_proj bias
 
-  // Keys: d_state, d_conv, expand, dt_rank (integer or "auto"), conv_bias, bias, dt_min, dt_max, dt_init_floor.
+  // Keys: those of S6MixerOptions, plus d_conv, conv_bias, bias.
   static MambaBlockOptions from_config(const ConfigNode& node, int64_t d_model);
-  int64_t d_inner() const;
-  int64_t rank() const { return dt_rank > 0 ? dt_rank : auto_dt_rank(d_model); }
 };
 
 class MambaBlockImpl : public TokenMixerImpl {

@@ -12,14 +12,9 @@
 #include <torch/torch.h>
 
 #include "mno/core/config.h"
+#include "mno/nn/token_grid.h"
 
 namespace mno::nn {
-
-// The 2-D grid the L tokens are a row-major raster of (height·width = L). 0×0 = not given; mixers
-// that need it (4-direction scans) then require L to be a perfect square, as the authors do.
-struct TokenGrid {
-  int64_t height = 0, width = 0;
-};
 
 class TokenMixerImpl : public torch::nn::Module {
  public:
@@ -45,8 +40,5 @@ void register_mixer(const std::string& type, MixerFactory self, MixerFactory cro
 
 // Every registered type, sorted.
 std::vector<std::string> mixer_types();
-
-// Trainable parameter count of a module.
-int64_t count_parameters(const torch::nn::Module& module);
 
 }  // namespace mno::nn

@@ -111,11 +111,4 @@ TokenMixer make_mixer(const ConfigNode& node, int64_t d_model, MixerRole role) {
   return mixer;
 }
 
-int64_t count_parameters(const torch::nn::Module& module) {
-  int64_t n = 0;
-  for (const auto& p : module.parameters())
-    if (p.requires_grad()) n += p.numel();
-  return n;
-}
-
 }  // namespace mno::nn

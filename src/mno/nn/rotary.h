@@ -1,5 +1,5 @@
 #pragma once
-// OFormer's 2-D rotary position embedding (reference/mno.md §4): the first half of each head's
+// OFormer's 2-D rotary position embedding (docs/models.md, `rotary_galerkin`): the first half of each head's
 // features is rotated by the x coordinate, the second half by y, with frequencies
 // 1/10000^(2i/(d/2)) and coordinates scaled by scale/min_freq.
 #include <torch/torch.h>

@@ -1,5 +1,5 @@
 #pragma once
-// OFormer's Galerkin-type linear attention (reference/mno.md §4), self and cross:
+// OFormer's Galerkin-type linear attention (docs/models.md, `rotary_galerkin`), self and cross:
 //   q, k, v = bias-free projections to H heads of d_h;
 //   k, v normalised per token over their d_h features (InstanceNorm1d on the ((b·h), n, d_h)
 //   layout, affine off, eps 1e-5);

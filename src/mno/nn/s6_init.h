@@ -1,5 +1,5 @@
 #pragma once
-// Initialisations shared by every S6 layer (reference/mno.md §1.2, seed 001): S4D-real A, the
+// Initialisations shared by every S6 layer (docs/layers.md): S4D-real A, the
 // inverse-softplus Δ bias, and PyTorch's default Linear bound. Kept in one place so SS2D, Cross
 // SS2D and the Mamba block cannot drift apart.
 #include <cstdint>

@@ -8,44 +8,6 @@
 
 namespace mno::nn {
 
-namespace {
-
-int64_t read_dt_rank(const ConfigNode& node) {
-  if (!node.has("dt_rank")) return 0;
-  const auto text = node.require<std::string>("dt_rank");
-  if (text == "auto") return 0;
-  try {
-    size_t used = 0;
-    const long long v = std::stoll(text, &used);
-    if (used == text.size() && v > 0) return v;
-  } catch (const std::exception&) {
-  }
-  throw mismatch_error(fmt::format("{}: key '{}'", node.source(), node.path_of("dt_rank")), "a positive integer or \"auto\"",
-                       "'" + text + "'");
-}
-
-}  // namespace
-
-S6MixerOptions S6MixerOptions::from_config(const ConfigNode& node, int64_t d_model, int64_t directions) {
-  S6MixerOptions o;
-  o.d_model = d_model;
-  o.directions = directions;
-  o.d_state = node.get<int64_t>("d_state", o.d_state);
-  o.expand = node.get<double>("expand", o.expand);
-  o.dt_rank = read_dt_rank(node);
-  o.dt.dt_min = node.get<double>("dt_min", o.dt.dt_min);
-  o.dt.dt_max = node.get<double>("dt_max", o.dt.dt_max);
-  o.dt.dt_init_floor = node.get<double>("dt_init_floor", o.dt.dt_init_floor);
-  const auto where = [&](const char* key) { return fmt::format("{}: key '{}'", node.source(), node.path_of(key)); };
-  if (o.d_state < 1 || o.d_state > 256) throw mismatch_error(where("d_state"), "1..256", std::to_string(o.d_state));
-  if (!(o.expand > 0)) throw mismatch_error(where("expand"), "a positive number", fmt::format("{}", o.expand));
-  if (!(o.dt.dt_min > 0 && o.dt.dt_min <= o.dt.dt_max))
-    throw mismatch_error(where("dt_min"), "0 < dt_min <= dt_max", fmt::format("dt_min {}, dt_max {}", o.dt.dt_min, o.dt.dt_max));
-  return o;
-}
-
-int64_t S6MixerOptions::d_inner() const { return static_cast<int64_t>(std::llround(expand * d_model)); }
-
 SelectiveScan2dBase::SelectiveScan2dBase(const S6MixerOptions& o) : options_(o) {
   check(o.d_model >= 1, "SelectiveScan2d: expected d_model >= 1, found {}", o.d_model);
   check(o.directions == 2 || o.directions == 4, "SelectiveScan2d: expected directions 2 or 4, found {}", o.directions);
@@ -71,7 +33,7 @@ void SelectiveScan2dBase::check_tokens(const torch::Tensor& x, const char* name)
 
 std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
   const int64_t E = options_.d_inner();
-  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves (§1.3)
+  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves
   return {xz.narrow(2, 0, E).transpose(1, 2).contiguous(), xz.narrow(2, E, E)};
 }
 
@@ -93,18 +55,9 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
   scan.directions = K;
   scan.delta_softplus = true;
   if (K == 4) {
-    int64_t h = grid.height, w = grid.width;
-    if (h == 0 && w == 0) {  // the authors' rule: a square grid
-      h = w = static_cast<int64_t>(std::llround(std::sqrt(double(L))));
-      if (h * w != L)
-        throw Error(fmt::format("SelectiveScan2d with 4 directions: the token grid was not given and L = {} is not a "
-                                "perfect square; pass the grid (height × width = L)", L));
-    }
-    if (h * w != L)
-      throw mismatch_error("SelectiveScan2d with 4 directions: token grid", fmt::format("height × width = L = {}", L),
-                           fmt::format("{} × {} = {}", h, w, h * w));
-    scan.height = h;
-    scan.width = w;
+    const TokenGrid g = resolve_token_grid(grid, L, "SelectiveScan2d with 4 directions");
+    scan.height = g.height;
+    scan.width = g.width;
   }
   const auto A = -torch::exp(A_logs.to(torch::kFloat));
   auto y = ops::selective_scan(u, delta, A, Bs, Cs, Ds, dt_projs_bias.reshape({K * E}), {}, scan).y;
@@ -143,7 +96,7 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
   auto [u, z] = project_input(x);
-  auto [r, unused_gate] = project_input(context);  // the context's gate half is discarded (§1.5)
+  auto [r, unused_gate] = project_input(context);  // the context's gate half is discarded
   const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
   return scan_and_output(u, x_dbl, z, grid);
 }

@@ -1,11 +1,11 @@
 #pragma once
-// The authors' S6 token mixers (reference/mno.md §1.2–1.6): SelectiveScan2d (SS2D, "self") and
+// The authors' S6 token mixers (docs/layers.md): SelectiveScan2d (SS2D, "self") and
 // CrossSelectiveScan2d (Cross SS2D), with K = 2 (forward + reversed raster) or K = 4 (row,
 // column and both reversed) directions.
 //
 // Forward (self), x: [B, L, D]:
-//   xz = SiLU(in_proj(x)); x_s, z = split(xz)                    (SiLU on both halves, §1.3)
-//   x_dbl[k] = x_proj_weight[k] · x_s      (+ ref_proj_weight[k] · r_s for cross, §1.5)
+//   xz = SiLU(in_proj(x)); x_s, z = split(xz)                    (SiLU on both halves)
+//   x_dbl[k] = x_proj_weight[k] · x_s      (+ ref_proj_weight[k] · r_s for cross)
 //   Δ[k] = dt_projs_weight[k] · x_dbl[k][:R];  B[k], C[k] = the next N, N rows
 //   y = selective_scan(x_s, Δ, -exp(A_logs), B, C, Ds, dt_projs_bias, directions K, softplus)
 //   out = out_proj(LayerNorm(y) ⊙ z)
@@ -16,25 +16,10 @@
 
 #include <torch/torch.h>
 
-#include "mno/core/config.h"
 #include "mno/nn/mixer.h"
-#include "mno/nn/s6_init.h"
+#include "mno/nn/s6_options.h"
 
 namespace mno::nn {
-
-struct S6MixerOptions {
-  int64_t d_model = 0;
-  int64_t d_state = 16;   // N
-  double expand = 2.0;    // E = expand · d_model
-  int64_t dt_rank = 0;    // R; 0 = auto = ceil(d_model / 16)
-  int64_t directions = 2; // K: 2 or 4
-  DtInit dt;
-
-  // Keys: d_state, expand, dt_rank (integer or "auto"), dt_min, dt_max, dt_init_floor.
-  static S6MixerOptions from_config(const ConfigNode& node, int64_t d_model, int64_t directions);
-  int64_t d_inner() const;
-  int64_t rank() const { return dt_rank > 0 ? dt_rank : auto_dt_rank(d_model); }
-};
 
 // What SS2D and Cross SS2D share: every parameter but the context projection, and the scan core.
 class SelectiveScan2dBase : public TokenMixerImpl {

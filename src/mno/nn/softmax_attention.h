@@ -2,10 +2,10 @@
 // Scaled dot-product (softmax) attention, self and cross, computed in query blocks
 // (chunked_attention.h). One class covers the three hosts' "standard" attentions; their
 // differences are keys, set per host by the model (docs/models.md):
-//   GNOT (§2.2):    8 heads, q/k/v with bias, output projection.
-//   GT (§3.3):      per-head LayerNorm on q and k (qk_norm), positions concatenated (pos_dim 2),
+//   GNOT:    8 heads, q/k/v with bias, output projection.
+//   GT:      per-head LayerNorm on q and k (qk_norm), positions concatenated (pos_dim 2),
 //                   xavier(0.01) + 0.01·I init (init: gt).
-//   OFormer (§4.1): no q/k/v bias; cross form with 2-D rotary on q and k (rotary_scale) and
+//   OFormer: no q/k/v bias; cross form with 2-D rotary on q and k (rotary_scale) and
 //                   orthogonal init; output projection off when one head spans d_model.
 #include <cstdint>
 #include <string>
@@ -33,7 +33,7 @@ struct SoftmaxAttentionOptions {
   bool out_proj = true;       // Linear(H·(d_h + pos_dim) → D); false needs that width to equal D
   std::string init = "default";  // default | gt | orthogonal
   int64_t chunk = 0;          // query rows per block, 0 = automatic
-  bool always_on_dropout = false;  // [quirk, §3.3] dropout p = 0.5 on the probabilities, always
+  bool always_on_dropout = false;  // [quirk] dropout p = 0.5 on the probabilities, always
 
   // Keys: heads, head_dim, qkv_bias, qk_norm, norm_eps, pos_dim, rotary_scale, min_freq, out_proj,
   // init, chunk, always_on_dropout.

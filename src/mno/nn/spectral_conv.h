@@ -1,5 +1,5 @@
 #pragma once
-// 2-D spectral convolution (Li et al.'s FNO layer; the GT regressor's SpectralConv2d, §3.2):
+// 2-D spectral convolution (Li et al.'s FNO layer; the GT regressor's SpectralConv2d):
 // rfft2 of x [B, C_in, H, W]; the lowest modes1 × modes2 frequencies of the two corner blocks
 // (rows [0, m1) and [H − m1, H), columns [0, m2)) are mixed over channels by their own complex
 // weights; everything else is zeroed; irfft2 back to H × W.
@@ -15,7 +15,7 @@ namespace mno::nn {
 struct SpectralConv2dOptions {
   int64_t in = 0, out = 0, modes1 = 12, modes2 = 12;
   std::string norm = "ortho";  // torch.fft norm: "ortho" (GT) or "backward" (FNO)
-  // "gt": xavier_normal with gain √(in+out)/(in·out) (GT §3.2);
+  // "gt": xavier_normal with gain √(in+out)/(in·out) (GT);
   // "fno": Uniform[0, 1)/(in·out) for real and imaginary parts (FNO / PDEBench).
   std::string init = "gt";
 };

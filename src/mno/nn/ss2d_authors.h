@@ -1,5 +1,5 @@
 #pragma once
-// The authors' SS2D / Cross SS2D forward (reference/mno.md §1.3–1.6), step by step as their
+// The authors' SS2D / Cross SS2D forward (docs/layers.md), step by step as their
 // PyTorch code runs it: explicit flipped/transposed copies of the scan input stacked per
 // direction, einsum projections, one scan with directions = 1 on all K·E channels, each
 // direction's output un-permuted and summed, LayerNorm, gate, out_proj. The same parameters as

@@ -1,5 +1,7 @@
 #include "mno/run/evaluate_run.h"
 
+#include "mno/nn/parameter_counts.h"
+
 #include "mno/run/run_lock.h"
 #include "mno/run/saved_run.h"
 
@@ -14,7 +16,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   o.keep_samples = static_cast<size_t>(r.run.train.plot_samples);
   o.progress = progress;
   RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o), {}};
-  out.parameters = models::count_model_parameters(*r.model).trainable;
+  out.parameters = nn::count_parameters(*r.model).trainable;
   out.train_seconds = r.state.seconds;
   eval::ReportInputs in;
   in.paths = r.paths.report_paths();
