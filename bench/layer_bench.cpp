@@ -1,7 +1,5 @@
 #include "bench/layer_bench.h"
 
-#include <algorithm>
-#include <chrono>
 #include <functional>
 
 #include <fmt/format.h>
@@ -9,6 +7,7 @@
 
 #include "bench/machine.h"
 #include "bench/memory.h"
+#include "bench/timing.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/core/torch_compat.h"
@@ -17,24 +16,6 @@
 
 namespace mno::bench {
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double time_ms(const std::function<void()>& fn, bool cuda, int repeats) {
-  fn();  // warm-up
-  std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    if (cuda) torch::cuda::synchronize();
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    if (cuda) torch::cuda::synchronize();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return median(ms);
-}
 
 int64_t peak_of(const std::function<void()>& fn, const torch::Device& device) {
   PeakMemory peak(device);
@@ -50,7 +31,7 @@ std::vector<LayerBenchRow> run_layer_bench(const LayerBenchOptions& options) {
         options.device);
   check(options.device == "cpu" || torch::cuda::is_available(), "bench layer: --device cuda, but CUDA is not available here");
   const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  const bool cuda = device.is_cuda();
+  const Clock clock = wall_clock(device.is_cuda());
   struct Case { int64_t d; double fwd, fwdbwd, mb; };
   const std::vector<Case> cases = options.quick ? std::vector<Case>{{96, 0, 0, 0}}
                                                 : std::vector<Case>{{96, 1.41, 6.56, 463}, {256, 3.40, 12.1, 1206}};
@@ -85,10 +66,10 @@ std::vector<LayerBenchRow> run_layer_bench(const LayerBenchOptions& options) {
     LayerBenchRow r;
     r.d_model = c.d, r.batch = batch, r.length = L;
     r.paper_fwd_ms = c.fwd, r.paper_fwdbwd_ms = c.fwdbwd, r.paper_mb = c.mb;
-    r.fused_fwd_ms = time_ms(forward_only(fused), cuda, repeats);
-    r.authors_fwd_ms = time_ms(forward_only(authors), cuda, repeats);
-    r.fused_fwdbwd_ms = time_ms(forward_backward(fused), cuda, repeats);
-    r.authors_fwdbwd_ms = time_ms(forward_backward(authors), cuda, repeats);
+    r.fused_fwd_ms = median_ms(forward_only(fused), 1, repeats, clock);
+    r.authors_fwd_ms = median_ms(forward_only(authors), 1, repeats, clock);
+    r.fused_fwdbwd_ms = median_ms(forward_backward(fused), 1, repeats, clock);
+    r.authors_fwdbwd_ms = median_ms(forward_backward(authors), 1, repeats, clock);
     r.fused_peak_bytes = peak_of(forward_backward(fused), device);
     r.authors_peak_bytes = peak_of(forward_backward(authors), device);
     rows.push_back(r);
@@ -106,7 +87,7 @@ std::string layer_bench_markdown(const std::vector<LayerBenchRow>& rows, const L
       "`{}` — {}, {}LibTorch {}, {}. SS2D (K 2, N 16, expand 2), fp32; median of {} after a warm-up; peak memory: "
       "growth over parameters and inputs during one forward+backward ({}). \"authors\" = their composition "
       "(flip, stack, einsum, unfused directions-1 scan on all channels, flip back, add) with our kernel, in this run; "
-      "\"paper code\" = the authors' PyTorch + mamba_ssm on an H100 (issue 4).\n\n",
+      "\"paper code\" = the authors' PyTorch + mamba_ssm on an H100 (docs/gpu.md).\n\n",
       command, device_name(device), device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads),
       machine.torch_version, machine.date, options.quick ? 1 : options.repeats,
       device.is_cuda() ? "CUDA caching allocator, allocated bytes" : "VmHWM − VmRSS at start");

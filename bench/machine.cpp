@@ -6,7 +6,7 @@
 #include <ATen/Parallel.h>
 
 #include "mno/core/torch_compat.h"
-#include "mno/ops/selective_scan/kernel.h"
+#include "mno/ops/selective_scan/cpu_isa.h"
 
 namespace mno::bench {
 
@@ -21,7 +21,7 @@ MachineInfo machine_info() {
   }
   if (m.cpu.empty()) m.cpu = "unknown CPU";
   m.threads = at::get_num_threads();
-  m.scan_isa = ops::scan_kernel::instruction_set();
+  m.scan_isa = ops::scan_cpu_isa();
   m.torch_version = compat::torch_version();
   const std::time_t now = std::time(nullptr);
   char buf[16];

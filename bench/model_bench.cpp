@@ -1,35 +1,18 @@
 #include "bench/model_bench.h"
 
-#include <algorithm>
-#include <chrono>
-#include <functional>
-
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "bench/memory.h"
+#include "bench/timing.h"
 #include "mno/core/config.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/models/neural_operator.h"
+#include "mno/nn/parameter_counts.h"
 
 namespace mno::bench {
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// Wall time of fn, waiting for the device to finish.
-double time_ms(const std::function<void()>& fn, bool cuda) {
-  if (cuda) torch::cuda::synchronize();
-  const auto t0 = std::chrono::steady_clock::now();
-  fn();
-  if (cuda) torch::cuda::synchronize();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 ModelBenchRow measure(const std::string& path, const ModelBenchOptions& o, const torch::Device& device) {
   const Config config = Config::load_file(path);
@@ -60,26 +43,20 @@ ModelBenchRow measure(const std::string& path, const ModelBenchOptions& o, const
     optimiser.step();
   };
   const bool cuda = device.is_cuda();
-  forward_backward();  // warm-up
-  std::vector<double> f, fb, step;
-  for (int i = 0; i < o.repeats; ++i) {
-    f.push_back(time_ms(forward, cuda));
-    fb.push_back(time_ms(forward_backward, cuda));
-    step.push_back(time_ms(train_step, cuda));
-  }
+  const Clock clock = wall_clock(cuda);
+  ModelBenchRow row;
+  row.forward_ms = median_ms(forward, 1, o.repeats, clock);
+  row.forward_backward_ms = median_ms(forward_backward, 1, o.repeats, clock);
+  row.train_step_ms = median_ms(train_step, 1, o.repeats, clock);
   PeakMemory peak(device);
   peak.start();
   train_step();
   const int64_t peak_bytes = cuda ? peak.peak_bytes() : peak.growth_bytes();
-  ModelBenchRow row;
   row.peak_bytes = peak_bytes;
   row.config = path;
   const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
   row.model = model->name() + (mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
   row.parameters = nn::count_parameters(*model).trainable;
-  row.forward_ms = median(f);
-  row.forward_backward_ms = median(fb);
-  row.train_step_ms = median(step);
   return row;
 }
 
@@ -93,26 +70,24 @@ std::vector<std::string> default_model_bench_configs(const std::string& source_d
   return paths;
 }
 
-std::vector<ModelBenchRow> run_model_bench(const ModelBenchOptions& options) {
-  ModelBenchOptions o = options;
+ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
+  ModelBenchReport report{options, {}};
+  ModelBenchOptions& o = report.options;
   if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
   check(o.device == "cpu" || o.device == "cuda", "bench model: --device must be cpu or cuda, found '{}'", o.device);
   check(o.device == "cpu" || torch::cuda::is_available(), "bench model: --device cuda, but CUDA is not available here");
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   const auto configs = o.configs.empty() ? default_model_bench_configs(".") : o.configs;
   Progress progress("bench model", static_cast<int64_t>(configs.size()));
-  std::vector<ModelBenchRow> rows;
   for (const auto& path : configs) {
-    rows.push_back(measure(path, o, device));
+    report.rows.push_back(measure(path, o, device));
     progress.advance(1);
   }
-  return rows;
+  return report;
 }
 
-std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const ModelBenchOptions& options,
-                                 const MachineInfo& machine, const std::string& command) {
-  ModelBenchOptions o = options;
-  if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
+std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command) {
+  const ModelBenchOptions& o = report.options;
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   std::string s = fmt::format("`{}` — {}, {}LibTorch {}, {}; batch {}, {} × {}, fp32, median of {}; peak memory of "
                               "one AdamW step: {}\n\n",
@@ -123,7 +98,7 @@ std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const M
                                                : "growth of the peak resident set");
   s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms | peak memory |\n";
   s += "|---|---|---:|---:|---:|---:|---:|\n";
-  for (const auto& r : rows)
+  for (const auto& r : report.rows)
     s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {} |\n", r.config, r.model, r.parameters, r.forward_ms,
                      r.forward_backward_ms, r.train_step_ms, format_megabytes(r.peak_bytes));
   return s;

@@ -1,7 +1,7 @@
 #pragma once
 // `mno bench model`: forward, forward+backward and a full training step (AdamW + MSE) per batch
 // and its peak memory for whole models at the paper's shapes (batch 8, 64 × 64), each host with attention and with
-// Mamba side by side in one run (issue 6). Medians of `repeats` runs after one warm-up.
+// Mamba side by side in one run (docs/performance.md). Medians of `repeats` runs after one warm-up.
 #include <string>
 #include <vector>
 
@@ -27,9 +27,13 @@ struct ModelBenchRow {
   int64_t peak_bytes = -1;
 };
 
+struct ModelBenchReport {
+  ModelBenchOptions options;  // as run: --quick's batch, side and repeats in place
+  std::vector<ModelBenchRow> rows;
+};
+
 std::vector<std::string> default_model_bench_configs(const std::string& source_dir);
-std::vector<ModelBenchRow> run_model_bench(const ModelBenchOptions& options);
-std::string model_bench_markdown(const std::vector<ModelBenchRow>& rows, const ModelBenchOptions& options,
-                                 const MachineInfo& machine, const std::string& command);
+ModelBenchReport run_model_bench(const ModelBenchOptions& options);
+std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command);
 
 }  // namespace mno::bench

@@ -1,12 +1,12 @@
 #include "bench/scan_bench.h"
 
-#include <algorithm>
-#include <chrono>
 #include <functional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "bench/timing.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/ops/selective_scan/selective_scan.h"
@@ -40,18 +40,6 @@ using ScanFn = std::function<ops::ScanResult(const torch::Tensor&, const torch::
                                              const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
                                              const torch::Tensor&, const torch::Tensor&, const ops::ScanOptions&)>;
 
-double time_ms(const std::function<void()>& fn) {
-  const auto t0 = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 ScanTiming measure(const Inputs& in, const ScanFn& scan, int warmups, int repeats, Progress& progress) {
   auto leaf = [](const torch::Tensor& t) { return t.defined() ? t.detach().requires_grad_(true) : t; };
   auto forward = [&] {
@@ -64,17 +52,9 @@ ScanTiming measure(const Inputs& in, const ScanFn& scan, int warmups, int repeat
     auto y = scan(u, delta, A, B, C, D, bias, z, in.options).y;
     y.backward(torch::ones_like(y));
   };
-  for (int i = 0; i < warmups; ++i) {
-    forward();
-    forward_backward();
-  }
-  std::vector<double> f, fb;
-  for (int i = 0; i < repeats; ++i) {
-    f.push_back(time_ms(forward));
-    fb.push_back(time_ms(forward_backward));
-    progress.advance(1);
-  }
-  return {median(f), median(fb)};
+  const Clock clock = wall_clock();
+  const double f = median_ms(forward, warmups, repeats, clock);
+  return {f, median_ms(forward_backward, warmups, repeats, clock, [&] { progress.advance(1); })};
 }
 
 }  // namespace
@@ -141,22 +121,19 @@ std::string scan_bench_markdown(const std::vector<ScanBenchRow>& rows, const Mac
 }
 
 std::string scan_bench_json(const std::vector<ScanBenchRow>& rows, const MachineInfo& m, const std::string& command) {
-  std::string out = fmt::format(
-      "{{\n  \"command\": \"{}\",\n  \"cpu\": \"{}\",\n  \"threads\": {},\n  \"kernel\": \"{}\",\n  \"torch\": \"{}\",\n"
-      "  \"date\": \"{}\",\n  \"rows\": [\n",
-      command, m.cpu, m.threads, m.scan_isa, m.torch_version, m.date);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
+  nlohmann::ordered_json json = {{"command", command}, {"cpu", m.cpu},          {"threads", m.threads},
+                                 {"kernel", m.scan_isa}, {"torch", m.torch_version}, {"date", m.date}};
+  json["rows"] = nlohmann::ordered_json::array();
+  for (const auto& r : rows) {
     const auto& s = r.shape;
-    out += fmt::format(
-        "    {{\"shape\": \"{}\", \"batch\": {}, \"channels\": {}, \"groups\": {}, \"length\": {}, \"state\": {}, "
-        "\"directions\": {}, \"gate\": {}, \"state_updates\": {}, \"fused_forward_ms\": {:.4f}, "
-        "\"fused_forward_backward_ms\": {:.4f}, \"composed_forward_ms\": {:.4f}, \"composed_forward_backward_ms\": {:.4f}}}{}\n",
-        s.name, s.batch, s.channels, s.groups, s.length, s.state, s.directions, s.gate ? "true" : "false", s.updates(),
-        r.fused.forward_ms, r.fused.forward_backward_ms, r.composed.forward_ms, r.composed.forward_backward_ms,
-        i + 1 < rows.size() ? "," : "");
+    json["rows"].push_back({{"shape", s.name}, {"batch", s.batch}, {"channels", s.channels}, {"groups", s.groups},
+                            {"length", s.length}, {"state", s.state}, {"directions", s.directions}, {"gate", s.gate},
+                            {"state_updates", s.updates()}, {"fused_forward_ms", r.fused.forward_ms},
+                            {"fused_forward_backward_ms", r.fused.forward_backward_ms},
+                            {"composed_forward_ms", r.composed.forward_ms},
+                            {"composed_forward_backward_ms", r.composed.forward_backward_ms}});
   }
-  return out + "  ]\n}\n";
+  return json.dump(2) + "\n";
 }
 
 }  // namespace mno::bench

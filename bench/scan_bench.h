@@ -36,7 +36,7 @@ struct ScanBenchOptions {
   std::string dtype;         // CUDA: "fp32" or "bf16" only; empty: both
 };
 
-// The shapes of the issue: MNO-GNOT (batch 2, C 384, G 2, L 4096, N 16, directions 2) and a
+// The benchmark's shapes (docs/performance.md): MNO-GNOT (batch 2, C 384, G 2, L 4096, N 16, directions 2) and a
 // standard-Mamba block of the same size (batch 1, C 768, G 1, L 4096, N 16, gate z).
 std::vector<ScanShape> default_scan_shapes(bool quick);
 

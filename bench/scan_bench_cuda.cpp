@@ -1,22 +1,23 @@
 #include "bench/scan_bench_cuda.h"
 
 #include <algorithm>
-#include <ctime>
+#include <functional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench/timing.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/core/torch_compat.h"
-#include "mno/ops/selective_scan/cuda.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 
 #ifdef MNO_WITH_CUDA
 #include <cuda_runtime_api.h>
 
-#include "mno/ops/selective_scan/cuda/launch.h"
+#include "bench/cuda/probe.h"
 #endif
 
 namespace mno::bench {
@@ -35,7 +36,7 @@ struct Case {
   std::string name;  // (a)..(d)
   int64_t batch, channels, groups, length, state, directions;
   torch::Dtype dtype;
-  double anchor_fwd_ms, anchor_bwd_ms;  // mamba_ssm on an H100, fp32, directions 1 at these C (issue 4); 0 = none
+  double anchor_fwd_ms, anchor_bwd_ms;  // mamba_ssm on an H100, fp32, directions 1 at these C (docs/gpu.md); 0 = none
 };
 
 struct Result {
@@ -62,22 +63,8 @@ std::vector<Case> cases(bool quick, const std::string& only, const std::string& 
   return out;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-template <typename F> double time_ms(F&& f, int warmups, int repeats) {
-  for (int i = 0; i < warmups; ++i) f();
-  ops::scan_cuda::EventTimer timer;
-  std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    timer.start();
-    f();
-    ms.push_back(timer.stop_ms());
-  }
-  return median(ms);
-}
+// Warm-ups before each timed series: the first calls pay for allocator growth and module loading.
+constexpr int kWarmups = 3;
 
 Result measure(const Case& c, int repeats) {
   torch::manual_seed(0);
@@ -106,8 +93,9 @@ Result measure(const Case& c, int repeats) {
     y.backward(gy);
   };
   Result r{c, 0, 0, 0, 0, 0};
-  r.fwd_ms = time_ms(forward, 3, repeats);
-  r.fwdbwd_ms = time_ms(forward_backward, 3, repeats);
+  cuda::EventClock clock;
+  r.fwd_ms = median_ms(forward, kWarmups, repeats, std::ref(clock));
+  r.fwdbwd_ms = median_ms(forward_backward, kWarmups, repeats, std::ref(clock));
   // Minimum traffic: every input read once, every output written once (saved states not counted).
   const double s = c.dtype == torch::kFloat ? 4 : 2;
   const double bel = double(c.batch) * E * c.length, bcl = double(c.batch) * c.channels * c.length;
@@ -120,21 +108,14 @@ Result measure(const Case& c, int repeats) {
   return r;
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", std::gmtime(&now));
-  return buf;
-}
-
 }  // namespace
 
 CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string& command) {
   if (!torch::cuda::is_available()) throw Error("bench scan --device cuda: no CUDA device is visible");
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
-  const double copy_bw = ops::scan_cuda::measure_copy_bandwidth(int64_t(1) << 30, 10);
-  const double exp_rate = ops::scan_cuda::measure_exp2_rate(10);
+  const double copy_bw = cuda::measure_copy_bandwidth(int64_t(1) << 30, 10);
+  const double exp_rate = cuda::measure_exp2_rate(10);
   const auto list = cases(o.quick, o.only, o.dtype);
   check(!list.empty(), "bench scan: no case matches --only '{}' and --dtype '{}'", o.only, o.dtype);
   Progress progress("bench scan (cuda)", static_cast<int64_t>(list.size()));
@@ -146,22 +127,22 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
   }
   progress.finish();
 
+  const std::string date = machine_info().date;
   CudaScanReport rep;
   rep.markdown = fmt::format(
-      "Selective scan, CUDA (softplus, delta_bias, D, input-dependent B/C, no z; N 16; CUDA events, median of {} after 3 "
+      "Selective scan, CUDA (softplus, delta_bias, D, input-dependent B/C, no z; N 16; CUDA events, median of {} after {} "
       "warm-ups, whole op incl. autograd).\n`{}` — {}, LibTorch {}, {}. Measured in this run: D2D copy {:.2f} TB/s "
       "(read + write), exp2f {:.2f} T/s. Floor = max(min bytes ÷ copy, B·C·L·N exps ÷ exp2f rate) (×2 exps for fwd+bwd). "
-      "Anchor: mamba_ssm, H100, fp32, directions 1 at the same C (issue 4).\n\n",
-      repeats, command, prop.name, compat::torch_version(), today(), copy_bw / 1e12, exp_rate / 1e12);
+      "Anchor: mamba_ssm, H100, fp32, directions 1 at the same C (docs/gpu.md).\n\n",
+      repeats, kWarmups, command, prop.name, compat::torch_version(), date, copy_bw / 1e12, exp_rate / 1e12);
   rep.markdown +=
       "| shape | dtype | batch×C×L, G, K | fwd ms | fwd GB/s | fwd % floor | fwd+bwd ms | fwd+bwd GB/s | fwd+bwd % floor | "
       "anchor fwd ms | anchor fwd+bwd ms | fwd × anchor | fwd+bwd × anchor |\n";
   rep.markdown += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  rep.json = fmt::format("{{\n  \"command\": \"{}\",\n  \"device\": \"{}\",\n  \"torch\": \"{}\",\n  \"date\": \"{}\",\n"
-                         "  \"copy_bytes_per_s\": {:.4e},\n  \"exp2_per_s\": {:.4e},\n  \"rows\": [\n",
-                         command, prop.name, compat::torch_version(), today(), copy_bw, exp_rate);
-  for (size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
+  nlohmann::ordered_json json = {{"command", command}, {"device", prop.name}, {"torch", compat::torch_version()},
+                                 {"date", date}, {"copy_bytes_per_s", copy_bw}, {"exp2_per_s", exp_rate}};
+  json["rows"] = nlohmann::ordered_json::array();
+  for (const auto& r : results) {
     const auto& c = r.c;
     const double floor_f = std::max(r.fwd_bytes / copy_bw, r.exps / exp_rate) * 1e3;
     const double floor_fb = std::max(r.fwdbwd_bytes / copy_bw, 2 * r.exps / exp_rate) * 1e3;
@@ -175,15 +156,13 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
                                 r.fwd_bytes / r.fwd_ms / 1e6, 100 * floor_f / r.fwd_ms, r.fwdbwd_ms,
                                 r.fwdbwd_bytes / r.fwdbwd_ms / 1e6, 100 * floor_fb / r.fwdbwd_ms, anchor(c.anchor_fwd_ms),
                                 anchor(anchor_fb), ratio(c.anchor_fwd_ms, r.fwd_ms), ratio(anchor_fb, r.fwdbwd_ms));
-    rep.json += fmt::format(
-        "    {{\"shape\": \"{}\", \"dtype\": \"{}\", \"batch\": {}, \"channels\": {}, \"groups\": {}, \"length\": {}, "
-        "\"state\": {}, \"directions\": {}, \"forward_ms\": {:.5f}, \"forward_backward_ms\": {:.5f}, "
-        "\"forward_min_bytes\": {:.0f}, \"forward_backward_min_bytes\": {:.0f}, \"exps\": {:.0f}, "
-        "\"forward_floor_ms\": {:.5f}, \"forward_backward_floor_ms\": {:.5f}}}{}\n",
-        c.name, dt, c.batch, c.channels, c.groups, c.length, c.state, c.directions, r.fwd_ms, r.fwdbwd_ms, r.fwd_bytes,
-        r.fwdbwd_bytes, r.exps, floor_f, floor_fb, i + 1 < results.size() ? "," : "");
+    json["rows"].push_back({{"shape", c.name}, {"dtype", dt}, {"batch", c.batch}, {"channels", c.channels},
+                            {"groups", c.groups}, {"length", c.length}, {"state", c.state}, {"directions", c.directions},
+                            {"forward_ms", r.fwd_ms}, {"forward_backward_ms", r.fwdbwd_ms}, {"forward_min_bytes", r.fwd_bytes},
+                            {"forward_backward_min_bytes", r.fwdbwd_bytes}, {"exps", r.exps}, {"forward_floor_ms", floor_f},
+                            {"forward_backward_floor_ms", floor_fb}});
   }
-  rep.json += "  ]\n}\n";
+  rep.json = json.dump(2) + "\n";
   return rep;
 }
 

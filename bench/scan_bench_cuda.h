@@ -1,5 +1,5 @@
 #pragma once
-// `mno bench scan --device cuda`: the CUDA selective scan at the shapes (MNO-GNOT, MNO-GT,
+// `mno bench scan --device cuda`: the CUDA selective scan at the benchmark's shapes (docs/gpu.md: MNO-GNOT, MNO-GT,
 // a long MNO sequence, standard Mamba; fp32 and bf16; MNO shapes with the fused two directions
 // and with one direction on all channels, as the authors call the anchor kernel), timed with CUDA
 // events, against the binding floor measured in the same run: max(bytes ÷ D2D copy bandwidth,

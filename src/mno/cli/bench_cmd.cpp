@@ -1,11 +1,12 @@
 // mno bench scan [--device cpu|cuda] [--json FILE] [--repeats N] [--composed-repeats N] [--no-composed] [--quick]
+// mno bench data [--samples N] [--resolution N] [--dir DIR] [--quick]
 // mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
 #include <fmt/format.h>
 
+#include "bench/data_bench.h"
 #include "bench/layer_bench.h"
 #include "bench/model_bench.h"
-#include "bench/data_bench.h"
 #include "bench/scan_bench.h"
 #include "bench/scan_bench_cuda.h"
 #include "mno/cli/commands.h"
@@ -13,11 +14,18 @@
 #include "mno/core/log.h"
 
 namespace mno::cli {
+namespace {
 
-void add_bench_command(CLI::App& app, Action& action) {
-  auto* bench = app.add_subcommand("bench", "Benchmarks (tables in Markdown on stdout, JSON on request)");
-  bench->require_subcommand(1);
-  auto* scan = bench->add_subcommand("scan", "The selective scan: fused kernel vs the same maths composed from LibTorch ops");
+// Prints the table; writes the JSON too when --json named a file.
+void report(const std::string& markdown, const std::string& json, const std::string& json_path) {
+  fmt::print("{}", markdown);
+  if (json_path.empty()) return;
+  write_text_atomically(json_path, json);
+  log::info("wrote {}", json_path);
+}
+
+void add_scan_table(CLI::App& bench, Action& action) {
+  auto* scan = bench.add_subcommand("scan", "The selective scan: fused kernel vs the same maths composed from LibTorch ops");
   auto opts = std::make_shared<bench::ScanBenchOptions>();
   auto json = std::make_shared<std::string>();
   auto composed = std::make_shared<bool>(false);
@@ -36,74 +44,81 @@ void add_bench_command(CLI::App& app, Action& action) {
       const std::string command = fmt::format("mno bench scan --device {}{}{}", opts->device, opts->quick ? " --quick" : "",
                                               opts->composed ? "" : " --no-composed");
       if (opts->device == "cuda") {
-        const auto report = bench::run_scan_bench_cuda(*opts, command);
-        fmt::print("{}", report.markdown);
-        if (!json->empty()) {
-          write_text_atomically(*json, report.json);
-          log::info("wrote {}", *json);
-        }
+        const auto cuda = bench::run_scan_bench_cuda(*opts, command);
+        report(cuda.markdown, cuda.json, *json);
         return 0;
       }
       const auto rows = bench::run_scan_bench(*opts);
       const auto machine = bench::machine_info();
-      fmt::print("{}", bench::scan_bench_markdown(rows, machine, command));
-      if (!json->empty()) {
-        write_text_atomically(*json, bench::scan_bench_json(rows, machine, command));
-        log::info("wrote {}", *json);
-      }
+      report(bench::scan_bench_markdown(rows, machine, command),
+             json->empty() ? std::string() : bench::scan_bench_json(rows, machine, command), *json);
       return 0;
     };
   });
+}
 
-  auto* data = bench->add_subcommand("data", "PDE data: generation samples/s per PDE and strided read MB/s");
-  auto data_opts = std::make_shared<bench::DataBenchOptions>();
-  data->add_option("--samples", data_opts->samples, "samples per PDE")->capture_default_str()->check(CLI::PositiveNumber);
-  data->add_option("--resolution", data_opts->resolution, "grid side")->capture_default_str()->check(CLI::Range(4, 4096));
-  data->add_option("--dir", data_opts->directory, "where the temporary files go (default: the system temp directory)");
-  data->add_flag("--quick", data_opts->quick, "2 samples at 32 × 32: a smoke run");
-  data->callback([&action, data_opts] {
-    action = [data_opts] {
-      const std::string command =
-          data_opts->quick ? "mno bench data --quick"
-                           : fmt::format("mno bench data --samples {} --resolution {}", data_opts->samples, data_opts->resolution);
-      const auto rows = bench::run_data_bench(*data_opts);
+void add_data_table(CLI::App& bench, Action& action) {
+  auto* data = bench.add_subcommand("data", "PDE data: generation samples/s per PDE and strided read MB/s");
+  auto opts = std::make_shared<bench::DataBenchOptions>();
+  data->add_option("--samples", opts->samples, "samples per PDE")->capture_default_str()->check(CLI::PositiveNumber);
+  data->add_option("--resolution", opts->resolution, "grid side")->capture_default_str()->check(CLI::Range(4, 4096));
+  data->add_option("--dir", opts->directory, "where the temporary files go (default: the system temp directory)");
+  data->add_flag("--quick", opts->quick, "2 samples at 32 × 32: a smoke run");
+  data->callback([&action, opts] {
+    action = [opts] {
+      const std::string command = opts->quick ? "mno bench data --quick"
+                                              : fmt::format("mno bench data --samples {} --resolution {}", opts->samples,
+                                                            opts->resolution);
+      const auto rows = bench::run_data_bench(*opts);
       fmt::print("{}", bench::data_bench_markdown(rows, bench::machine_info(), command));
       return 0;
     };
   });
+}
 
-  auto* layer = bench->add_subcommand("layer", "The SS2D layer: fused vs the authors' composition, time and peak memory");
-  auto layer_opts = std::make_shared<bench::LayerBenchOptions>();
-  layer->add_option("--device", layer_opts->device, "cpu or cuda")->capture_default_str();
-  layer->add_option("--repeats", layer_opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
-  layer->add_flag("--quick", layer_opts->quick, "D 96, batch 1, 16 × 16, one run: a smoke test");
-  layer->callback([&action, layer_opts] {
-    action = [layer_opts] {
-      const std::string command =
-          fmt::format("mno bench layer --device {}{}", layer_opts->device, layer_opts->quick ? " --quick" : "");
-      fmt::print("{}", bench::layer_bench_markdown(bench::run_layer_bench(*layer_opts), *layer_opts, command));
+void add_layer_table(CLI::App& bench, Action& action) {
+  auto* layer = bench.add_subcommand("layer", "The SS2D layer: fused vs the authors' composition, time and peak memory");
+  auto opts = std::make_shared<bench::LayerBenchOptions>();
+  layer->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  layer->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  layer->add_flag("--quick", opts->quick, "D 96, batch 1, 16 × 16, one run: a smoke test");
+  layer->callback([&action, opts] {
+    action = [opts] {
+      const std::string command = fmt::format("mno bench layer --device {}{}", opts->device, opts->quick ? " --quick" : "");
+      fmt::print("{}", bench::layer_bench_markdown(bench::run_layer_bench(*opts), *opts, command));
       return 0;
     };
   });
+}
 
-  auto* model = bench->add_subcommand("model", "Whole models: forward, forward+backward and an AdamW step, side by side");
-  auto model_opts = std::make_shared<bench::ModelBenchOptions>();
-  model->add_option("configs", model_opts->configs,
+void add_model_table(CLI::App& bench, Action& action) {
+  auto* model = bench.add_subcommand("model", "Whole models: forward, forward+backward and an AdamW step, side by side");
+  auto opts = std::make_shared<bench::ModelBenchOptions>();
+  model->add_option("configs", opts->configs,
                     "model configs (default: configs/darcy/{gnot,gt,oformer}_{attention,softmax,mamba}.yaml)");
-  model->add_option("--device", model_opts->device, "cpu or cuda")->capture_default_str();
-  model->add_option("--batch", model_opts->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  model->add_option("--side", model_opts->side, "grid side (L = side²)")->capture_default_str()->check(CLI::PositiveNumber);
-  model->add_option("--repeats", model_opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
-  model->add_flag("--quick", model_opts->quick, "batch 1, 16 × 16, one run: a smoke test");
-  model->callback([&action, model_opts] {
-    action = [model_opts] {
-      const std::string command = fmt::format("mno bench model --device {}{}", model_opts->device,
-                                              model_opts->quick ? " --quick" : "");
-      const auto rows = bench::run_model_bench(*model_opts);
-      fmt::print("{}", bench::model_bench_markdown(rows, *model_opts, bench::machine_info(), command));
+  model->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  model->add_option("--batch", opts->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_option("--side", opts->side, "grid side (L = side²)")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  model->add_flag("--quick", opts->quick, "batch 1, 16 × 16, one run: a smoke test");
+  model->callback([&action, opts] {
+    action = [opts] {
+      const std::string command = fmt::format("mno bench model --device {}{}", opts->device, opts->quick ? " --quick" : "");
+      fmt::print("{}", bench::model_bench_markdown(bench::run_model_bench(*opts), bench::machine_info(), command));
       return 0;
     };
   });
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Action& action) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks (tables in Markdown on stdout, JSON on request)");
+  bench->require_subcommand(1);
+  add_scan_table(*bench, action);
+  add_data_table(*bench, action);
+  add_layer_table(*bench, action);
+  add_model_table(*bench, action);
 }
 
 }  // namespace mno::cli

@@ -111,7 +111,7 @@ template <typename T> Grads run_backward(const ScanShape& s, const Prepared& in,
   io.dout = ptr<T>(g); io.y_pre = ptr<T>(ypre);
   io.du = mut<T>(r.du); io.ddelta = mut<T>(r.ddelta); io.dA = mut<T>(r.dA); io.dB = mut<T>(r.dB); io.dC = mut<T>(r.dC);
   io.dD = mut<T>(r.dD); io.ddelta_bias = mut<T>(r.ddelta_bias); io.dz = mut<T>(r.dz);
-  K::backward<T>(in.problem<T>(s, o), io, aten_parallel_for(), at::get_num_threads());
+  K::backward<T>(in.problem<T>(s, o), io, aten_parallel_for());
   r.dA = r.dA.narrow(1, 0, s.N).contiguous();
   r.dB = from_kernel_layout(r.dB, s.N);
   r.dC = from_kernel_layout(r.dC, s.N);

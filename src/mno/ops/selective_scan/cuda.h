@@ -1,7 +1,7 @@
 #pragma once
 // The CUDA path of the selective scan, on tensors: prepares the raw-pointer launchers'
 // arrays (cuda/launch.h) and allocates outputs. Compiled only where LibTorch has CUDA
-// (MNO_WITH_CUDA); elsewhere available() is false and the other functions throw.
+// (MNO_WITH_CUDA); elsewhere built() is false and the other functions throw.
 #include <torch/torch.h>
 
 #include "mno/ops/selective_scan/selective_scan.h"

@@ -1,7 +1,8 @@
 #pragma once
 // The CPU selective-scan kernel on raw pointers (no LibTorch here: the same inputs a CUDA launcher
 // gets). cpu.cpp prepares these arrays from tensors; kernel.inc implements them once, compiled per
-// instruction set (kernel_generic.cpp, kernel_avx2.cpp) and chosen at run time (cpu_dispatch.cpp).
+// instruction set (kernel_generic.cpp, kernel_avx2.cpp) and chosen at run time (cpu_dispatch.cpp,
+// cpu_isa.h).
 //
 // Layouts (all contiguous, T = float or double; the state width N is padded to Npad, a multiple
 // of the SIMD width, with zeros — a padded state stays 0 and adds nothing):
@@ -53,12 +54,11 @@ template <typename T> struct BackwardIO {
 using ParallelFor = std::function<void(int64_t n, const std::function<void(int64_t, int64_t)>& body)>;
 
 template <typename T> void forward(const Problem<T>& p, const ForwardOut<T>& out, const ParallelFor& pfor, int threads);
-template <typename T> void backward(const Problem<T>& p, const BackwardIO<T>& io, const ParallelFor& pfor, int threads);
+// Backward splits its work by the shape alone, never by the thread count, so that gradients are
+// bitwise the same on any machine.
+template <typename T> void backward(const Problem<T>& p, const BackwardIO<T>& io, const ParallelFor& pfor);
 
 // SIMD width in elements of T (the padding unit of Npad).
 template <typename T> constexpr int64_t simd_width() { return 32 / sizeof(T); }
-
-// Which instruction set the dispatcher picked: "avx2+fma" or "generic".
-const char* instruction_set();
 
 }  // namespace mno::ops::scan_kernel

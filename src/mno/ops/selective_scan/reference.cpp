@@ -1,4 +1,4 @@
-// The oracle (selective_scan.h): the maths of reference/mno.md §1.7 written plainly with LibTorch
+// The oracle (selective_scan.h): the maths of docs/scan.md written plainly with LibTorch
 // ops, one direction at a time with explicit index maps, the state loop sequential over L.
 #include "mno/ops/selective_scan/selective_scan.h"
 

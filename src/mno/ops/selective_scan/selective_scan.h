@@ -1,5 +1,5 @@
 #pragma once
-// The selective scan (S6) — the op at the heart of Mamba and of MNO (reference/mno.md §1.7).
+// The selective scan (S6) — the op at the heart of Mamba and of MNO (docs/scan.md).
 //
 // Contract: selective_scan(u, delta, A, B, C, D?, delta_bias?, z?, options) -> y
 //

@@ -265,8 +265,6 @@ template <typename T> __global__ void finish_backward_kernel(int64_t n, const fl
     du[i] = from_f<T>(acc[i]);
 }
 
-int grid_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + 255) / 256, 8192)); }
-
 template <typename T, bool VarB, bool VarC, int S>
 void launch(const Problem& p, const BackwardIO& io, float* du_acc, bool aligned) {
   constexpr int kPad = StageDims<S>::kPad;
@@ -278,8 +276,7 @@ void launch(const Problem& p, const BackwardIO& io, float* du_acc, bool aligned)
   auto kernel = scan_backward_kernel<T, VarB, VarC, S>;
   check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "raising the backward kernel's shared-memory limit");
-  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
-  kernel<<<grid, static_cast<unsigned>(cpb * p.N), smem, static_cast<cudaStream_t>(p.stream)>>>(p, io, tiling, walk, du_acc,
+  kernel<<<scan_grid(p, tiling), static_cast<unsigned>(cpb * p.N), smem, static_cast<cudaStream_t>(p.stream)>>>(p, io, tiling, walk, du_acc,
                                                                                                  aligned);
   check_cuda(cudaGetLastError(), "launching the backward kernel");
 }
@@ -289,7 +286,7 @@ template <typename T> void launch_backward(const Problem& p, const BackwardIO& i
   BackwardIO io = io_in;
   const int64_t n = p.batch * p.E * p.L;
   if (p.z) {
-    gate_backward_kernel<T><<<grid_for(n), 256, 0, stream>>>(n, static_cast<const T*>(io.dout), static_cast<const T*>(p.z),
+    gate_backward_kernel<T><<<elementwise_blocks(n), 256, 0, stream>>>(n, static_cast<const T*>(io.dout), static_cast<const T*>(p.z),
                                                                io.y_pre, io.g, static_cast<T*>(io.dz));
     check_cuda(cudaGetLastError(), "launching the gate backward");
   } else {
@@ -309,7 +306,7 @@ template <typename T> void launch_backward(const Problem& p, const BackwardIO& i
     launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, io, du_acc, aligned);
   });
   if (du_acc && du_acc != io.du) {
-    finish_backward_kernel<T><<<grid_for(n), 256, 0, stream>>>(n, du_acc, static_cast<T*>(io.du));
+    finish_backward_kernel<T><<<elementwise_blocks(n), 256, 0, stream>>>(n, du_acc, static_cast<T*>(io.du));
     check_cuda(cudaGetLastError(), "launching the backward's finishing kernel");
   }
 }

@@ -233,6 +233,13 @@ template <typename F> void with_variant(const Problem& p, F&& f) {
 
 Tiling make_tiling(const Problem& p, int cpb);
 
+// The grid of a scan kernel: blocks (tile, direction, batch row).
+dim3 scan_grid(const Problem& p, const Tiling& tiling);
+
+// Blocks of 256 threads for an elementwise kernel over n elements: one element per thread up to
+// 8192 blocks, beyond which its grid-stride loop covers the rest.
+int elementwise_blocks(int64_t n);
+
 // The first element of the B (or C) group that channel c reads in batch row b (variable B/C).
 template <typename T> __device__ __forceinline__ const T* group_base(const void* m, int64_t groups, int64_t C, int64_t b, int64_t c,
                                                                     int N, int L) {

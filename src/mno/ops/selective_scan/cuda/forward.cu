@@ -183,8 +183,7 @@ template <typename T, bool VarB, bool VarC, int S> void launch(const Problem& p,
   auto kernel = scan_forward_kernel<T, VarB, VarC, S>;
   check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "raising the forward kernel's shared-memory limit");
-  const dim3 grid(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
-  kernel<<<grid, static_cast<unsigned>(cpb * H), smem, static_cast<cudaStream_t>(p.stream)>>>(p, out, tiling, walk, acc,
+  kernel<<<scan_grid(p, tiling), static_cast<unsigned>(cpb * H), smem, static_cast<cudaStream_t>(p.stream)>>>(p, out, tiling, walk, acc,
                                                                                                  aligned);
   check_cuda(cudaGetLastError(), "launching the forward kernel");
 }
@@ -204,8 +203,7 @@ template <typename T> void launch_forward(const Problem& p, const ForwardOut& ou
                        vector_aligned<float>({acc});
   with_variant(p, [&](auto vb, auto vc, auto s) { launch<T, decltype(vb)::value, decltype(vc)::value, decltype(s)::value>(p, out, acc, aligned); });
   if (finish) {
-    const int blocks = static_cast<int>(std::min<int64_t>((count + 255) / 256, 8192));
-    finish_forward_kernel<T><<<blocks, 256, 0, stream>>>(count, acc, static_cast<const T*>(p.z), static_cast<T*>(out.y));
+    finish_forward_kernel<T><<<elementwise_blocks(count), 256, 0, stream>>>(count, acc, static_cast<const T*>(p.z), static_cast<T*>(out.y));
     check_cuda(cudaGetLastError(), "launching the forward's finishing kernel");
   }
 }

@@ -71,18 +71,4 @@ inline int64_t saved_chunks(int64_t L, int64_t N) { return (L + save_interval(N)
 void forward(const Problem& p, const ForwardOut& out);
 void backward(const Problem& p, const BackwardIO& io);
 
-// Measurements for the benchmark's floors, on the current device (blocking).
-double measure_copy_bandwidth(int64_t bytes, int repeats);  // bytes read + written per second (D2D copy)
-double measure_exp2_rate(int repeats);                      // exp2f evaluations per second
-
-// CUDA-event timing of a region on the default stream: median over `repeats` after `warmups`.
-struct EventTimer {
-  EventTimer();
-  ~EventTimer();
-  void start();
-  float stop_ms();  // synchronises
-  void* begin_ = nullptr;
-  void* end_ = nullptr;
-};
-
 }  // namespace mno::ops::scan_cuda

@@ -21,6 +21,12 @@ Tiling make_tiling(const Problem& p, int cpb) {
   return t;
 }
 
+dim3 scan_grid(const Problem& p, const Tiling& tiling) {
+  return dim3(static_cast<unsigned>(tiling.blocks()), static_cast<unsigned>(p.K), static_cast<unsigned>(p.batch));
+}
+
+int elementwise_blocks(int64_t n) { return static_cast<int>(std::min<int64_t>((n + 255) / 256, 8192)); }
+
 int channels_per_block(const Problem& p, int states_per_thread, int target_threads) {
   const int segment = make_tiling(p, 1).segment;
   const int64_t threads_per_channel = (p.N + states_per_thread - 1) / states_per_thread;
