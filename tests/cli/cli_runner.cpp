@@ -20,13 +20,6 @@ std::string source_dir() {
   return root ? root : MNO_TEST_SOURCE_DIR;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 MnoProcess::MnoProcess(const std::vector<std::string>& args, const CliOptions& options) {
   char name[] = "/tmp/mno-cli-output-XXXXXX";
   const int out = mkstemp(name);
@@ -94,7 +87,7 @@ CliResult MnoProcess::wait() {
   CliResult r;
   if (WIFEXITED(status_)) r.exit_code = WEXITSTATUS(status_);
   else if (WIFSIGNALED(status_)) r.exit_code = 128 + WTERMSIG(status_);
-  r.output = read_file(output_file_);
+  r.output = read_text(output_file_);
   return r;
 }
 

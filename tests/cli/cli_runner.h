@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/testing.h"
+
 namespace mno::cli::testing {
 
 struct CliResult {
@@ -45,7 +47,6 @@ CliResult run_mno(const std::vector<std::string>& args, const CliOptions& option
 // The repository root (MNO_SOURCE_DIR, set by CTest, or the compile-time source path).
 std::string source_dir();
 
-// The whole contents of a file ("" when it cannot be read).
-std::string read_file(const std::string& path);
+using mno::testing::read_text;
 
 }  // namespace mno::cli::testing

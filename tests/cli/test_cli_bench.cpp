@@ -14,7 +14,7 @@ TEST(CliBench, ScanQuickPrintsATableAndItsJson) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(r.has("mno bench scan --device cpu --quick")) << r.output;
   EXPECT_TRUE(r.has("|---")) << r.output;
-  EXPECT_NE(read_file(dir.file("scan.json")).find("\"rows\""), std::string::npos);
+  EXPECT_NE(read_text(dir.file("scan.json")).find("\"rows\""), std::string::npos);
 }
 
 TEST(CliBench, ModelQuickHasARowPerConfig) {

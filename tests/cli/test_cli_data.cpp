@@ -11,7 +11,7 @@ namespace {
 
 using data::testing::TempDir;
 
-bool is_png(const std::string& path) { return read_file(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0; }
+bool is_png(const std::string& path) { return read_text(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0; }
 
 TEST(CliData, GeneratedDarcyIsReadBackAsDarcy) {
   TempDir dir;

@@ -19,15 +19,8 @@ namespace fs = std::filesystem;
 using data::testing::TempDir;
 
 // The tiny GT of the train/ tests as a config file on a generated 8 x 8 Darcy set.
-std::string tiny_config(const TempDir& dir, const std::string& extra = "") {
-  const std::string data_file = train::testing::make_darcy(dir.path(), 24, 8);
-  const std::string path = dir.file("tiny.yaml");
-  std::ofstream(path) << "model: {name: gt, width: 16, layers: 1, ffn_dim: 16, freq_dim: 8, modes: 2, "
-                         "spectral_layers: 1, regressor_hidden: 16, mixer: {type: mamba}}\n"
-                      << "data: {file: " << data_file << ", stride: 1}\n"
-                      << "train: {device: cpu, seed: 5, epochs: 3, batch_size: 4, plot_samples: 1}\n"
-                      << extra;
-  return path;
+std::string tiny_config(const TempDir& dir) {
+  return train::testing::write_tiny_gt_config(dir.path(), train::testing::make_darcy(dir.path(), 24, 8));
 }
 
 std::vector<std::string> temporaries(const std::string& dir) {
@@ -55,15 +48,15 @@ TEST(CliOverwrite, GenerateRefusesAnExistingFileUnlessOverwrite) {
   TempDir dir;
   const std::string file = dir.file("keep.h5");
   ASSERT_EQ(run_mno({"generate", "darcy", "--samples", "2", "--resolution", "8", "--out", file}).exit_code, 0);
-  const std::string before = read_file(file);
+  const std::string before = read_text(file);
   const CliResult refused = run_mno({"generate", "swe", "--samples", "1", "--resolution", "8", "--frames", "3",
                                      "--final-time", "0.1", "--out", file});
   expect_error_line(refused, 1, {"--out '" + file + "' already exists", "--overwrite"});
-  EXPECT_EQ(read_file(file), before);
+  EXPECT_TRUE(read_text(file) == before);
   const CliResult replaced = run_mno({"generate", "swe", "--samples", "1", "--resolution", "8", "--frames", "3",
                                       "--final-time", "0.1", "--out", file, "--overwrite"});
   EXPECT_EQ(replaced.exit_code, 0) << replaced.output;
-  EXPECT_NE(read_file(file), before);
+  EXPECT_TRUE(read_text(file) != before);
 }
 
 TEST(CliOverwrite, PredictAndTrainRefuseExistingOutputsUnlessOverwrite) {
@@ -75,14 +68,14 @@ TEST(CliOverwrite, PredictAndTrainRefuseExistingOutputsUnlessOverwrite) {
   expect_error_line(again, 1, {"already holds a run", "--overwrite"});
   const CliResult replaced = run_mno({"train", "-c", config, "--out", run, "train.epochs=2", "--no-eval", "--overwrite"});
   EXPECT_EQ(replaced.exit_code, 0) << replaced.output;
-  EXPECT_NE(read_file(run + "/config.yaml").find("epochs: 2"), std::string::npos);
+  EXPECT_NE(read_text(run + "/config.yaml").find("epochs: 2"), std::string::npos);
   EXPECT_FALSE(fs::exists(run + ".replaced." + std::to_string(getpid())));
 
   const std::string pred = dir.file("pred.h5");
   std::ofstream(pred) << "mine";
   const CliResult p = run_mno({"predict", run, "--input", dir.file("darcy.h5"), "--out", pred});
   expect_error_line(p, 1, {"--out '" + pred + "' already exists"});
-  EXPECT_EQ(read_file(pred), "mine");
+  EXPECT_EQ(read_text(pred), "mine");
   EXPECT_EQ(run_mno({"predict", run, "--input", dir.file("darcy.h5"), "--out", pred, "--overwrite"}).exit_code, 0);
 }
 
@@ -92,13 +85,13 @@ TEST(CliDiskFull, GenerateFailsCleanlyAndKeepsTheOldFile) {
   TempDir dir;
   const std::string file = dir.file("d.h5");
   ASSERT_EQ(run_mno({"generate", "darcy", "--samples", "1", "--resolution", "8", "--out", file}).exit_code, 0);
-  const std::string before = read_file(file);
+  const std::string before = read_text(file);
   CliOptions limited;
   limited.file_size_limit = 64 * 1024;
   const CliResult r = run_mno({"generate", "darcy", "--samples", "20", "--resolution", "64", "--out", file, "--overwrite"},
                               limited);
   expect_error_line(r, 1, {file});
-  EXPECT_EQ(read_file(file), before);
+  EXPECT_TRUE(read_text(file) == before);
   EXPECT_EQ(temporaries(dir.path()), std::vector<std::string>{});
 }
 
@@ -112,7 +105,7 @@ TEST(CliDiskFull, PredictFailsCleanlyAndKeepsTheOldFile) {
   limited.file_size_limit = 4 * 1024;
   const CliResult r = run_mno({"predict", run, "--input", dir.file("darcy.h5"), "--out", pred, "--overwrite"}, limited);
   expect_error_line(r, 1, {pred});
-  EXPECT_EQ(read_file(pred), "mine");
+  EXPECT_EQ(read_text(pred), "mine");
   EXPECT_EQ(temporaries(dir.path()), std::vector<std::string>{});
 }
 
@@ -121,16 +114,31 @@ TEST(CliDiskFull, ACheckpointThatCannotBeWrittenKeepsThePreviousOne) {
   const std::string run = dir.file("run");
   const CliResult first = run_mno({"train", "-c", tiny_config(dir), "--out", run, "--stop-after-steps", "5", "--no-eval"});
   ASSERT_EQ(first.exit_code, 130) << first.output;
-  const std::string before = read_file(run + "/checkpoints/last.pt");
+  const std::string before = read_text(run + "/checkpoints/last.pt");
   ASSERT_GT(before.size(), 16u * 1024);
   CliOptions limited;
   limited.file_size_limit = 8 * 1024;  // log.csv fits, a checkpoint does not
   const CliResult r = run_mno({"train", "--resume", run, "--no-eval"}, limited);
   expect_error_line(r, 1, {"cannot write checkpoint", "the previous checkpoint is kept"});
-  EXPECT_EQ(read_file(run + "/checkpoints/last.pt"), before);
+  EXPECT_TRUE(read_text(run + "/checkpoints/last.pt") == before);
   EXPECT_EQ(temporaries(run), std::vector<std::string>{});
   EXPECT_FALSE(fs::exists(run + "/.lock"));
   EXPECT_EQ(run_mno({"train", "--resume", run, "--no-eval"}).exit_code, 0);  // and it resumes once there is room
+}
+
+TEST(CliDiskFull, AReportThatCannotBeWrittenKeepsThePreviousPlots) {
+  TempDir dir;
+  const std::string run = dir.file("run");
+  ASSERT_EQ(run_mno({"train", "-c", tiny_config(dir), "--out", run, "train.epochs=1"}).exit_code, 0);
+  const std::string plot = read_text(run + "/plots/sample0.png");
+  ASSERT_GT(plot.size(), 8u * 1024);
+  CliOptions limited;
+  limited.file_size_limit = 8 * 1024;  // metrics.json and along_time.csv fit, a heatmap does not
+  const CliResult r = run_mno({"eval", run}, limited);
+  expect_error_line(r, 1, {"sample0.png", "not written completely"});
+  EXPECT_TRUE(read_text(run + "/plots/sample0.png") == plot);
+  EXPECT_EQ(temporaries(run), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(run + "/.lock"));
 }
 
 TEST(CliDiskFull, AnUnwritableDirectoryIsNamed) {
@@ -179,7 +187,7 @@ TEST(CliUsageErrors, EverySubcommandHasHelp) {
 
 TEST(CliConfigErrors, AMisspeltKeyIsNamedFirstWithTheNearestKnownOne) {
   TempDir dir;
-  const std::string good = read_file(source_dir() + "/configs/darcy/gt_mamba.yaml");
+  const std::string good = read_text(source_dir() + "/configs/darcy/gt_mamba.yaml");
   std::string bad = good;
   bad.replace(bad.find("mixer:"), 6, "mixr:");
   const std::string path = dir.file("typo.yaml");
@@ -214,7 +222,7 @@ TEST(CliRunErrors, MissingAndHalfWrittenRunsAreNamed) {
   expect_error_line(run_mno({"eval", dir.file("nowhere")}), 1, {"nowhere", "does not exist"});
   const std::string run = dir.file("run");
   ASSERT_EQ(run_mno({"train", "-c", tiny_config(dir), "--out", run, "train.epochs=1", "--no-eval"}).exit_code, 0);
-  const std::string whole = read_file(run + "/checkpoints/last.pt");
+  const std::string whole = read_text(run + "/checkpoints/last.pt");
   std::ofstream(run + "/checkpoints/last.pt", std::ios::trunc | std::ios::binary) << whole.substr(0, whole.size() / 2);
   expect_error_line(run_mno({"eval", run, "--checkpoint", "last"}), 1, {"last.pt", "not an mno checkpoint"});
 }
@@ -225,14 +233,11 @@ TEST(CliDataErrors, EmptyTruncatedAndNanFilesAreNamed) {
   TempDir dir;
   std::ofstream(dir.file("empty.h5")).flush();
   expect_error_line(run_mno({"data", "info", dir.file("empty.h5")}), 1, {"empty.h5"});
-  const std::string good = read_file(source_dir() + "/tests/fixtures/pdebench_darcy.h5");
+  const std::string good = read_text(source_dir() + "/tests/fixtures/pdebench_darcy.h5");
   std::ofstream(dir.file("cut.h5"), std::ios::binary) << good.substr(0, good.size() / 3);
   expect_error_line(run_mno({"data", "info", dir.file("cut.h5")}), 1, {"cut.h5"});
-  const std::string config = tiny_config(dir);
-  expect_error_line(run_mno({"train", "-c", config, "data.file=" + source_dir() + "/tests/fixtures/bad_nan.h5",
-                             "--out", dir.file("run")}),
-                    1, {"bad_nan.h5", "NaN"});
-  EXPECT_FALSE(fs::exists(dir.file("run")));
+  expect_error_line(run_mno({"data", "info", source_dir() + "/tests/fixtures/bad_nan.h5"}), 1,
+                    {"bad_nan.h5", "dataset 'nu'", "non-finite value nan in sample 0"});
 }
 
 }  // namespace

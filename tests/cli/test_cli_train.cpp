@@ -10,39 +10,12 @@
 #include "cli/cli_runner.h"
 #include "data/data_test_support.h"
 #include "mno/data/pdebench_reader.h"
+#include "train/train_test_support.h"
 
 namespace mno::cli::testing {
 namespace {
 
 using data::testing::TempDir;
-
-// A tiny GT config as a user would write it: no `name:` (the run is named after its directory).
-std::string write_tiny_config(const TempDir& dir, const std::string& data_file) {
-  const std::string path = dir.file("tiny.yaml");
-  std::ofstream(path) << R"(model:
-  name: gt
-  in_channels: 1
-  out_channels: 1
-  width: 16
-  layers: 1
-  ffn_dim: 16
-  freq_dim: 8
-  modes: 2
-  spectral_layers: 1
-  regressor_hidden: 16
-  mixer: {type: mamba}
-data: {file: )" << data_file << R"(, stride: 1}
-train:
-  device: cpu
-  seed: 5
-  epochs: 3
-  batch_size: 4
-  plot_samples: 1
-  optimizer: {type: adam, lr: 3.0e-3}
-  schedule: {type: onecycle, max_lr: 3.0e-3, div_factor: 100, final_div_factor: 100, pct_start: 0.3}
-)";
-  return path;
-}
 
 std::string generate_darcy(const TempDir& dir) {
   const std::string file = dir.file("darcy.h5");
@@ -58,12 +31,12 @@ TEST(CliTrain, QuickDemoThenEvalAndPredictOnItsRuns) {
   ASSERT_EQ(d.exit_code, 0) << d.output;
   EXPECT_TRUE(d.has("| GT + Mamba (MNO) |")) << d.output;
   EXPECT_TRUE(d.has("| GT + Galerkin attention |")) << d.output;
-  EXPECT_NE(read_file(demo + "/report.md").find("| GT + Mamba (MNO) |"), std::string::npos);
+  EXPECT_NE(read_text(demo + "/report.md").find("| GT + Mamba (MNO) |"), std::string::npos);
 
   const CliResult e = run_mno({"eval", demo + "/gt_mamba", "--checkpoint", "best"});
   ASSERT_EQ(e.exit_code, 0) << e.output;
   EXPECT_TRUE(e.has("| " + demo + "/gt_mamba | ")) << e.output;
-  const auto metrics = nlohmann::json::parse(read_file(demo + "/gt_mamba/metrics.json"));
+  const auto metrics = nlohmann::json::parse(read_text(demo + "/gt_mamba/metrics.json"));
   EXPECT_TRUE(std::isfinite(metrics["standard"]["nrmse"].get<double>()));
   EXPECT_NE(metrics["model"].get<std::string>().find("checkpoint `best`"), std::string::npos) << metrics.dump();
 
@@ -76,7 +49,7 @@ TEST(CliTrain, QuickDemoThenEvalAndPredictOnItsRuns) {
 
 TEST(CliTrain, AStoppedRunResumesFromItsDirectoryAlone) {
   TempDir dir;
-  const std::string config = write_tiny_config(dir, generate_darcy(dir));
+  const std::string config = train::testing::write_tiny_gt_config(dir.path(), generate_darcy(dir));
   const std::string run = dir.file("run");
   const CliResult stopped = run_mno({"--threads", "1", "train", "-c", config, "--out", run, "--stop-after-steps", "7"});
   EXPECT_EQ(stopped.exit_code, 130) << stopped.output;
@@ -85,7 +58,7 @@ TEST(CliTrain, AStoppedRunResumesFromItsDirectoryAlone) {
   const CliResult resumed = run_mno({"--threads", "1", "train", "--resume", run});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_TRUE(resumed.has("| " + run + " | ")) << resumed.output;
-  const std::string log = read_file(run + "/log.csv");
+  const std::string log = read_text(run + "/log.csv");
   EXPECT_NE(log.find("\n3,15,"), std::string::npos) << log;  // epoch 3 ends at step 15: 22 samples / batch 4
 }
 

@@ -8,6 +8,7 @@
 // random points; tools/fault-injection.sh runs many more.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -27,7 +28,6 @@ namespace mno::cli::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using data::testing::TempDir;
 
 struct Host {
@@ -50,10 +50,10 @@ long env_number(const char* name, long fallback) {
   return v ? std::strtol(v, nullptr, 10) : fallback;
 }
 
-std::string write_config(const TempDir& dir, const Host& host, const std::string& data_file) {
+std::string write_config(const TempDir& dir, const Host& host, const std::string& data_file, long epochs) {
   const std::string path = dir.file(std::string(host.name) + ".yaml");
   std::ofstream(path) << "model: " << host.model << "\ndata: {file: " << data_file << ", stride: 1}\n"
-                      << "train:\n  device: cpu\n  seed: 7\n  epochs: 12\n  batch_size: 4\n  eval_every: 4\n"
+                      << "train:\n  device: cpu\n  seed: 7\n  epochs: " << epochs << "\n  batch_size: 4\n  eval_every: 4\n"
                          "  optimizer: {type: adam, lr: 1.0e-3}\n";
   return path;
 }
@@ -78,6 +78,13 @@ std::string log_without_times(const std::string& csv) {
   return out;
 }
 
+// Epochs a run has finished: the rows of its log.csv.
+long finished_epochs(const std::string& run) {
+  const std::string log = read_text(run + "/log.csv");
+  const long lines = static_cast<long>(std::count(log.begin(), log.end(), '\n'));
+  return std::max(0L, lines - 1);
+}
+
 bool has_temporary_checkpoint(const std::string& run) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(run + "/checkpoints", ec))
@@ -95,18 +102,19 @@ class FaultInjection : public ::testing::TestWithParam<Host> {};
 
 TEST_P(FaultInjection, InterruptedRunsResumeToTheUninterruptedWeights) {
   const Host host = GetParam();
+  const long rounds = env_number("MNO_FAULT_ROUNDS", 3);
+  const long epochs = 6 + 2 * rounds;  // room for every interruption before the end
   TempDir dir;
-  const std::string config = write_config(dir, host, train::testing::make_darcy(dir.path(), 24, 8));
+  const std::string config = write_config(dir, host, train::testing::make_darcy(dir.path(), 24, 8), epochs);
   const std::string reference = dir.file("reference"), run = dir.file("run");
-
-  const auto start = Clock::now();
   const CliResult whole = run_mno({"--threads", "1", "train", "-c", config, "--out", reference, "--no-eval"});
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
+  // Random points, tied to the run's progress rather than to the clock (a loaded machine is
+  // slower): one or two epochs on from where the run stands, then 0-40 ms into the next one.
   std::mt19937 rng(static_cast<unsigned>(env_number("MNO_FAULT_SEED", 2026)));
-  std::uniform_real_distribution<double> when(0.15 * seconds, 0.95 * seconds);
-  const long rounds = env_number("MNO_FAULT_ROUNDS", 3);
+  std::uniform_int_distribution<long> epochs_on(1, 2);
+  std::uniform_int_distribution<int> into_epoch_ms(0, 40);
   int interrupted = 0, during_checkpoint = 0;
   bool finished = false;
   for (long round = 0; round < rounds && !finished; ++round) {
@@ -120,9 +128,11 @@ TEST_P(FaultInjection, InterruptedRunsResumeToTheUninterruptedWeights) {
     std::string checkpoint_before;
     if (in_checkpoint) {
       while (p.running() && !has_temporary_checkpoint(run)) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      checkpoint_before = read_file(run + "/checkpoints/last.pt");
+      checkpoint_before = read_text(run + "/checkpoints/last.pt");
     } else {
-      std::this_thread::sleep_for(std::chrono::duration<double>(when(rng)));
+      const long target = std::min(finished_epochs(run) + epochs_on(rng), epochs - 1);
+      while (p.running() && finished_epochs(run) < target) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(into_epoch_ms(rng)));
     }
     const bool hit = p.running();
     p.signal(sig);
@@ -137,7 +147,7 @@ TEST_P(FaultInjection, InterruptedRunsResumeToTheUninterruptedWeights) {
     if (in_checkpoint) {
       ++during_checkpoint;
       // The kill landed between the temporary file and its rename: the last checkpoint is whole.
-      EXPECT_EQ(read_file(run + "/checkpoints/last.pt"), checkpoint_before) << "round " << round;
+      EXPECT_TRUE(read_text(run + "/checkpoints/last.pt") == checkpoint_before) << "round " << round;
     }
   }
   if (!finished) {
@@ -148,7 +158,7 @@ TEST_P(FaultInjection, InterruptedRunsResumeToTheUninterruptedWeights) {
   EXPECT_GE(interrupted, std::min<long>(rounds, 2)) << "the run finished before most interruptions: too short";
   if (rounds >= 2) EXPECT_EQ(during_checkpoint, 1);
 
-  EXPECT_EQ(log_without_times(read_file(run + "/log.csv")), log_without_times(read_file(reference + "/log.csv")));
+  EXPECT_EQ(log_without_times(read_text(run + "/log.csv")), log_without_times(read_text(reference + "/log.csv")));
   const run::SavedRun a = run::load_saved_run(reference, "last", "", "cpu"), b = run::load_saved_run(run, "last", "", "cpu");
   EXPECT_EQ(a.state.step, b.state.step);
   const auto pa = a.model->named_parameters(), pb = b.model->named_parameters();

@@ -1,4 +1,4 @@
-// Paper mode: the authors' per-batch metrics with their quirks (reference/mno.md §7).
+// Paper mode: the authors' per-batch metrics with their quirks (docs/metrics.md, "Paper mode").
 #include <cmath>
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Every model config runs on CUDA (issue 6): the same model and inputs give the same output and
+// Every model config runs on CUDA (docs/gpu.md, "GPU tests"): the same model and inputs give the same output and
 // the same gradient for every parameter on the GPU as on the CPU. Skipped, with a message, where
 // there is no GPU or no CUDA build.
 #include <algorithm>

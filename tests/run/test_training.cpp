@@ -15,14 +15,8 @@ namespace mno::run {
 namespace {
 
 namespace fs = std::filesystem;
+using mno::testing::read_text;
 using data::testing::TempDir;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(Training, ConfigYamlIsTheFullyResolvedConfig) {
   TempDir dir;

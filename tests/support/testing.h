@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the tests: error-message checks and tensor comparisons.
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -23,6 +25,14 @@ inline void expect_error(const std::function<void()>& fn, std::initializer_list<
     return;
   }
   ADD_FAILURE() << "expected mno::Error, nothing was thrown";
+}
+
+// The whole contents of a file, byte for byte ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 // ||a - b|| / ||b|| in double (b is the reference).

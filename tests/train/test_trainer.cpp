@@ -20,15 +20,9 @@ namespace mno::train {
 namespace {
 
 namespace fs = std::filesystem;
+using mno::testing::read_text;
 using data::testing::TempDir;
 using mno::testing::expect_error;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The train_loss column of a log.csv.
 std::vector<std::string> losses(const std::string& csv) {
@@ -58,6 +52,7 @@ TEST(Trainer, WritesASelfDescribingRunDirectory) {
   const auto rows = losses(read_text(dir.file("run/log.csv")));
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[2].substr(0, 5), "3:15:");
+  trainer.reset();  // the run is finished: its lock is released
 
   const run::RunEvaluation e = run::evaluate_run(dir.file("run"), "", "", false);
   EXPECT_EQ(e.evaluation.samples, 2u);  // pdebench split: test = the first 10% of 24, rounded down
@@ -108,6 +103,7 @@ TEST(Trainer, SigintStopsWithACheckpointThatResumes) {
   ctrl_c.join();
   ASSERT_TRUE(outcome.interrupted);
   EXPECT_GT(outcome.state.step, 0);
+  trainer.lock = run::RunLock();  // as when the stopped process exits; its model stays to compare
   auto resumed = run::resume_training(dir.file("run"));
   // The run continues exactly where the signal stopped it: same step, epoch and batch.
   EXPECT_EQ(resumed->state().step, outcome.state.step);

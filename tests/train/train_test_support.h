@@ -1,5 +1,6 @@
 #pragma once
 // Small PDE files and tiny training configs for the train/ tests.
+#include <fstream>
 #include <string>
 
 #include "data/data_test_support.h"
@@ -50,6 +51,17 @@ train:
   optimizer: {{type: adam, lr: 3.0e-3}}
   schedule: {{type: onecycle, max_lr: 3.0e-3, div_factor: 100, final_div_factor: 100, pct_start: 0.3}}
 )", mixer, data_file), "tiny.yaml");
+}
+
+// tiny_gt_config as a config file a user would write: no `name:` (the run is named after its
+// directory). Returns its path, `dir`/tiny.yaml.
+inline std::string write_tiny_gt_config(const std::string& dir, const std::string& data_file) {
+  const Config config = tiny_gt_config(data_file);
+  YAML::Node root = config.root().yaml();  // a handle: removing through it edits the config
+  root.remove("name");
+  const std::string path = dir + "/tiny.yaml";
+  std::ofstream(path) << config.dump();
+  return path;
 }
 
 }  // namespace mno::train::testing

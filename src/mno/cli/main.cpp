@@ -42,7 +42,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // A usage error: one line in mno's own form, then where to look; exit code 2 (README).
-    fmt::print(stderr, "error: {}\nRun with --help for usage.\n", e.what());
+    std::string message = e.what();
+    if (app.get_subcommands().empty()) {  // CLI11 says only "A subcommand is required"
+      std::string commands;
+      for (const CLI::App* c : app.get_subcommands([](CLI::App*) { return true; })) commands += (commands.empty() ? "" : ", ") + c->get_name();
+      const auto rest = app.remaining();
+      message = fmt::format("{}; expected a command: {}", rest.empty() ? "no command given"
+                            : fmt::format("unknown command or option '{}'", rest.front()), commands);
+    }
+    fmt::print(stderr, "error: {}\nRun with --help for usage.\n", message);
     return mno::cli::kUsageError;
   }
   try {

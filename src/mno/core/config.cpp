@@ -76,7 +76,7 @@ YAML::Node ConfigNode::value_of(const std::string& key) const {
   return node_[key];
 }
 
-void ConfigNode::throw_missing(const std::string& key, const std::string& what) const {
+void ConfigNode::throw_missing(const std::string& key, const std::string& what, const std::string& expected) const {
   // A key present here that no reader asked for and that is one typo away from the missing one
   // is the real mistake: name it first ("mixr" for "mixer"), not the absence it causes.
   std::vector<std::string> present;
@@ -85,12 +85,12 @@ void ConfigNode::throw_missing(const std::string& key, const std::string& what) 
   const std::string typo = nearest(key, present);
   if (!typo.empty() && !asked_->count(typo))
     throw Error(fmt::format("{}: unknown key '{}' (did you mean '{}'?)", source_, path_of(typo), key));
-  throw Error(fmt::format("{}: missing required {} '{}'", source_, what, path_of(key)));
+  throw Error(fmt::format("{}: missing required {} '{}'{}", source_, what, path_of(key), expected));
 }
 
 template <typename T> T ConfigNode::require(const std::string& key) const {
   YAML::Node v = value_of(key);
-  if (!v.IsDefined() || v.IsNull()) throw_missing(key, fmt::format("key ({} expected)", type_name<T>()));
+  if (!v.IsDefined() || v.IsNull()) throw_missing(key, "key", fmt::format(" ({} expected)", type_name<T>()));
   try {
     return v.as<T>();
   } catch (const YAML::Exception&) {
@@ -134,7 +134,7 @@ template double ConfigNode::get_at_least<double>(const std::string&, const doubl
 
 ConfigNode ConfigNode::child(const std::string& key) const {
   YAML::Node v = value_of(key);
-  if (!v.IsDefined() || v.IsNull()) throw_missing(key, "section");
+  if (!v.IsDefined() || v.IsNull()) throw_missing(key, "section", "");
   if (!v.IsMap()) throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "a mapping", describe(v));
   return ConfigNode(v, path_of(key), source_);
 }

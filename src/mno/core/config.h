@@ -42,7 +42,7 @@ class ConfigNode {
  private:
   YAML::Node value_of(const std::string& key) const;  // marks `key` as known
   // The error for a missing key or section: a near-miss key present here is named instead.
-  [[noreturn]] void throw_missing(const std::string& key, const std::string& what) const;
+  [[noreturn]] void throw_missing(const std::string& key, const std::string& what, const std::string& expected) const;
   YAML::Node node_;
   std::string path_;
   std::string source_;

@@ -16,6 +16,9 @@ namespace {
 // HDF5 prints its error stack to stderr by default; we report our own message instead.
 void silence_hdf5() {
   static const bool once = [] {
+    // No library shutdown at exit: after a failed write (disk full) HDF5's own clean-up of the
+    // objects it still holds crashed the process; the operating system frees them anyway.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     register_lzf_filter();
     return true;
@@ -91,6 +94,15 @@ Hdf5File::Hdf5File(const std::string& path, Mode mode) : path_(path) {
 Hdf5File::~Hdf5File() {
   MNO_HDF5_LOCK;
   if (file_ >= 0) H5Fclose(file_);
+}
+
+void Hdf5File::close() {
+  MNO_HDF5_LOCK;
+  if (file_ < 0) return;
+  const bool flushed = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
+  const bool closed = H5Fclose(file_) >= 0;
+  file_ = -1;
+  check(flushed && closed, "{}: cannot finish writing the file (disk full or a file-size limit?)", path_);
 }
 
 std::string Hdf5File::where(const std::string& dataset) const { return fmt::format("{}: dataset '{}'", path_, dataset); }

@@ -49,6 +49,10 @@ class Hdf5File {
   void write_double_attribute(const std::string& object, const std::string& name, double value);
   void write_string_attribute(const std::string& object, const std::string& name, const std::string& value);
 
+  // Flushes and closes a file being written, reporting what the destructor cannot: HDF5 keeps
+  // data in its caches, so a full disk or a file-size limit often shows only here.
+  void close();
+
  private:
   std::string where(const std::string& dataset) const;
   int64_t open_dataset(const std::string& dataset) const;

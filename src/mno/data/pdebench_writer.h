@@ -34,6 +34,8 @@ class PdebenchWriter {
   // Time-dependent sample i: [frames, nx, ny, channels]. `config` (YAML: how the sample was
   // made) goes into the group's attribute "config", where PDEBench keeps its run config.
   void write_frames(size_t i, const FloatArray& frames, const std::string& config = "");
+  // Completes the file; a write that failed late (disk full) is an error here, not a broken file.
+  void finish() { file_.close(); }
 
  private:
   Hdf5File file_;

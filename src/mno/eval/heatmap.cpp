@@ -25,7 +25,7 @@ void use_viridis() {
 // each panel slot holds the y tick labels, a square image, and the colour bar with its labels.
 struct Layout {
   static constexpr int kSlotWidth = 470, kLeft = 62, kBarGap = 14, kBar = 18, kBarLabels = 78;
-  static constexpr int kBottom = 48, kPanelTitle = 34, kSheetTitle = 36;
+  static constexpr int kBottom = 48, kPanelTitle = 44, kSheetTitle = 44;
   int panels = 1;
   bool titled = false;
   int width() const { return kSlotWidth * panels; }
@@ -34,9 +34,25 @@ struct Layout {
 };
 
 // Colour-bar tick labels with their exponent written out ("2.5e-03"): PLplot's shared "(x10⁻²)"
-// label sits outside the bar's box and is cut off at the page edge.
+// label sits above the bar, outside the room it has, and was cut off.
 void compact_label(PLINT, PLFLT value, char* label, PLINT length, PLPointer) {
   std::snprintf(label, static_cast<size_t>(length), "%.3g", value);
+}
+
+// The colour bar as a viewport of its own, exactly beside the image and as tall as it (PLplot's
+// plcolorbar places its body and its label box by rules of its own), labels on its right.
+void draw_colour_bar(PLFLT left, PLFLT right, PLFLT bottom, PLFLT top, PLFLT zmin, PLFLT zmax) {
+  constexpr int kSteps = 256;
+  std::vector<PLFLT> ramp(kSteps);
+  for (int i = 0; i < kSteps; ++i) ramp[i] = zmin + (zmax - zmin) * i / (kSteps - 1);
+  PLFLT* columns[2] = {ramp.data(), ramp.data()};  // two identical columns: [x][y]
+  plvpor(left, right, bottom, top);
+  plwind(0, 1, zmin, zmax);
+  plimage(columns, 2, kSteps, 0, 1, zmin, zmax, zmin, zmax, 0, 1, zmin, zmax);
+  plcol0(kPlplotBlack);
+  plslabelfunc(compact_label, nullptr);
+  plbox("bc", 0, 0, "bcmtvo", 0, 0);
+  plslabelfunc(nullptr, nullptr);
 }
 
 void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
@@ -56,23 +72,8 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   plimage(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
           zmax, p.x_min, p.x_max, p.y_min, p.y_max);
   plbox("bcst", 0, 0, "bcst", 0, 0);
-  // The colour bar right of the image, as tall as it; offsets and width are fractions of the
-  // viewport (the image), labels on its right with compact numbers.
-  PLFLT bar_width, bar_height;
-  PLINT label_opts[] = {PL_COLORBAR_LABEL_BOTTOM};
-  const char* labels[] = {""};
-  const char* axis_opts[] = {"bcvtmo"};
-  PLFLT ticks[] = {0.0};
-  PLINT sub_ticks[] = {0};
-  PLINT n_values[] = {2};
-  PLFLT range[] = {zmin, zmax};
-  PLFLT* values[] = {range};
-  plslabelfunc(compact_label, nullptr);
-  plcolorbar(&bar_width, &bar_height, PL_COLORBAR_IMAGE | PL_COLORBAR_BOUNDING_BOX,
-             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, Layout::kBarGap / side, 0.0,
-             Layout::kBar / side, 1.0, 0, kPlplotBlack, 1, 0.0, 0.0, 0, 0.0, 1, label_opts, labels, 1, axis_opts, ticks,
-             sub_ticks, n_values, values);
-  plslabelfunc(nullptr, nullptr);
+  draw_colour_bar((x0 + side + Layout::kBarGap) / w, (x0 + side + Layout::kBarGap + Layout::kBar) / w,
+                  Layout::kBottom / h, (Layout::kBottom + side) / h, zmin, zmax);
 }
 
 }  // namespace
@@ -92,7 +93,7 @@ void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& pan
       plvpor(0, 1, 0, 1);
       plwind(0, 1, 0, 1);
       plcol0(kPlplotBlack);
-      plptex(0.5, 1.0 - 0.55 * Layout::kSheetTitle / layout.height(), 1, 0, 0.5, title.c_str());
+      plptex(0.5, 1.0 - 0.6 * Layout::kSheetTitle / layout.height(), 1, 0, 0.5, title.c_str());
     }
   });
 }

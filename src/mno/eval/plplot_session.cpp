@@ -1,6 +1,8 @@
 #include "mno/eval/plplot_session.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <plplot.h>
 
@@ -8,6 +10,19 @@
 #include "mno/core/error.h"
 
 namespace mno::eval {
+namespace {
+
+bool ends_with_png_trailer(const std::string& file) {
+  static const char kTrailer[] = {'I', 'E', 'N', 'D', '\xae', 'B', '`', '\x82'};
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() < static_cast<std::streamoff>(sizeof kTrailer)) return false;
+  in.seekg(-static_cast<std::streamoff>(sizeof kTrailer), std::ios::end);
+  char tail[sizeof kTrailer] = {};
+  in.read(tail, sizeof tail);
+  return in && std::equal(tail, tail + sizeof tail, kTrailer);
+}
+
+}  // namespace
 
 void write_plplot_png(const std::string& path, int width, int height, const std::function<void()>& draw) {
   write_atomically(path, [&](const std::string& tmp) {
@@ -26,6 +41,8 @@ void write_plplot_png(const std::string& path, int width, int height, const std:
     }
     plend();
     check(std::filesystem::exists(tmp) && std::filesystem::file_size(tmp) > 0, "{}: PLplot wrote nothing", path);
+    // PLplot reports no write errors: a PNG cut short (disk full) lacks its closing IEND chunk.
+    check(ends_with_png_trailer(tmp), "{}: the PNG was not written completely (disk full or a file-size limit?)", path);
   });
 }
 

@@ -61,6 +61,7 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
       }
       if (bar) bar->advance();
     }
+    writer.finish();
   });
   log::info("predictions for {} samples of {} written to {}", info.samples, input, out);
 }

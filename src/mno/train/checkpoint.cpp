@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -117,12 +118,17 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
     archive.write("best_metric", scalar(state.best_metric));
     archive.write("best_epoch", scalar(state.best_epoch));
     archive.write("log_csv", c10::IValue(state.log_csv));
-    try {
-      archive.save_to(tmp);
-    } catch (const c10::Error& e) {
-      throw Error(fmt::format("cannot write checkpoint '{}': {} (disk full or a file-size limit?); the previous "
-                              "checkpoint is kept", path, e.what_without_backtrace()));
-    }
+    // Serialised in memory first: LibTorch's file writer throws from its destructor when a write
+    // fails (a full disk ended the process), so the file is written here, where failure is an error.
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    const std::string data = bytes.str();
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    check(static_cast<bool>(out), "cannot write checkpoint '{}' (disk full or a file-size limit?); the previous "
+          "checkpoint is kept", path);
+    out.close();
     fault_injection_pause();
   });
 }

@@ -47,6 +47,7 @@ GenerateSummary run(const GenerateOptions& o, const char* label, const LayoutSpe
       if (progress) progress->advance();
     });
     if (progress) progress->finish();
+    writer.finish();
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {o.samples, seconds};
