@@ -66,9 +66,12 @@ TEST(CliOverwrite, PredictAndTrainRefuseExistingOutputsUnlessOverwrite) {
   ASSERT_EQ(run_mno({"train", "-c", config, "--out", run, "train.epochs=1", "--no-eval"}).exit_code, 0);
   const CliResult again = run_mno({"train", "-c", config, "--out", run, "train.epochs=1", "--no-eval"});
   expect_error_line(again, 1, {"already holds a run", "--overwrite"});
-  const CliResult replaced = run_mno({"train", "-c", config, "--out", run, "train.epochs=2", "--no-eval", "--overwrite"});
+  // With a trailing '/', as a shell's completion types it.
+  const CliResult replaced =
+      run_mno({"train", "-c", config, "--out", run + "/", "train.epochs=2", "--no-eval", "--overwrite"});
   EXPECT_EQ(replaced.exit_code, 0) << replaced.output;
   EXPECT_NE(read_text(run + "/config.yaml").find("epochs: 2"), std::string::npos);
+  EXPECT_NE(read_text(run + "/config.yaml").find("name: run\n"), std::string::npos);
   EXPECT_FALSE(fs::exists(run + ".replaced." + std::to_string(getpid())));
 
   const std::string pred = dir.file("pred.h5");

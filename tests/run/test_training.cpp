@@ -44,7 +44,7 @@ TEST(Training, ARunSavedWithoutANameResumesUnderItsDirectorysName) {
   std::string yaml = read_text(dir.file("old_run/config.yaml"));
   yaml.erase(yaml.find("name: tiny\n"), std::string("name: tiny\n").size());
   std::ofstream(dir.file("old_run/config.yaml"), std::ios::trunc) << yaml;
-  auto resumed = resume_training(dir.file("old_run"));
+  auto resumed = resume_training(dir.file("old_run") + "/");  // as a shell's completion types it
   EXPECT_EQ(resumed->state().step, 7);
   EXPECT_EQ(resumed->run({false}).state.step, 15);
 }

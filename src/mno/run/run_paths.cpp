@@ -8,6 +8,14 @@
 namespace mno::run {
 namespace fs = std::filesystem;
 
+std::string RunPaths::normal_dir() const {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();  // a trailing '/'
+  return p.string();
+}
+
+std::string RunPaths::name() const { return fs::path(normal_dir()).filename().string(); }
+
 train::TrainFiles RunPaths::train_files() const {
   return {dir, log(), checkpoint("last"), checkpoint("best"), normalisers()};
 }

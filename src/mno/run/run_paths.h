@@ -16,6 +16,10 @@ namespace mno::run {
 
 struct RunPaths {
   std::string dir;
+  // The directory without "." parts or a trailing '/' ("runs/./x/" -> "runs/x"), and its own
+  // name, the run's default name ("x").
+  std::string normal_dir() const;
+  std::string name() const;
   std::string config() const { return dir + "/config.yaml"; }
   std::string log() const { return dir + "/log.csv"; }
   std::string checkpoints() const { return dir + "/checkpoints"; }

@@ -9,7 +9,7 @@
 namespace mno::run {
 
 train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths) {
-  return train::read_run_config(config, std::filesystem::path(paths.dir).lexically_normal().filename().string());
+  return train::read_run_config(config, paths.name());
 }
 
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,

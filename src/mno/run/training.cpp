@@ -26,7 +26,7 @@ class SetAside {
  public:
   explicit SetAside(const std::string& dir) : dir_(dir) {
     RunLock in_use(RunPaths{dir});  // refuses a run that another process is training
-    aside_ = fmt::format("{}.replaced.{}", fs::path(dir).lexically_normal().string(), static_cast<long>(::getpid()));
+    aside_ = fmt::format("{}.replaced.{}", RunPaths{dir}.normal_dir(), static_cast<long>(::getpid()));
     in_use = RunLock();
     if (std::rename(dir.c_str(), aside_.c_str()) != 0)
       throw Error(fmt::format("--overwrite: cannot move the existing run '{}' aside", dir));
@@ -52,8 +52,8 @@ TrainingRun start_training(const Config& given, const std::string& dir, bool ove
   // The readers below fill every default into this copy: config.yaml is the resolved config, so
   // a resumed run never depends on the file or the overrides it was started with.
   Config config = given.clone();
-  const train::RunConfig run = train::read_run_config(config, fs::path(dir).lexically_normal().filename().string());
   const RunPaths paths{dir};
+  const train::RunConfig run = train::read_run_config(config, paths.name());
   TrainingRun t;
   t.trainer = std::make_unique<train::Trainer>(config, run, device_of(run, config.root().source()), paths.train_files());
 
