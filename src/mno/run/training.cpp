@@ -7,7 +7,6 @@
 
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
-#include "mno/core/log.h"
 #include "mno/core/remove_tree.h"
 #include "mno/run/device.h"
 #include "mno/run/saved_run.h"
@@ -25,9 +24,10 @@ torch::Device device_of(const train::RunConfig& run, const std::string& source) 
 class SetAside {
  public:
   explicit SetAside(const std::string& dir) : dir_(dir) {
-    RunLock in_use(RunPaths{dir});  // refuses a run that another process is training
+    // Held through the move, so no other process can start on the run in between; its lock file
+    // moves with the directory and is removed with it.
+    const RunLock in_use(RunPaths{dir});  // refuses a run that another process is training
     aside_ = fmt::format("{}.replaced.{}", RunPaths{dir}.normal_dir(), static_cast<long>(::getpid()));
-    in_use = RunLock();
     if (std::rename(dir.c_str(), aside_.c_str()) != 0)
       throw Error(fmt::format("--overwrite: cannot move the existing run '{}' aside", dir));
   }
