@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
+  libgloo-dev             # Gloo headers for c10d's CPU process group (distributed training, train/)
   libopenblas0-pthread    # fast BLAS under Debian's LibTorch (20x faster matmuls)
   libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev

@@ -19,6 +19,8 @@ void add_train_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("train", "Train a model from a config into a run directory (docs/training.md)");
   cmd->add_option("-c,--config", request->config_path, "training config (configs/<dataset>/<host>_<mixer>.yaml)");
   cmd->add_option("overrides", request->overrides, "key=value overrides, e.g. train.epochs=5 model.mixer.type=mamba");
+  cmd->footer("Several processes (one per GPU, or CPU processes with Gloo): start it under `mno launch --nproc N "
+                "-- train ...`, torchrun --no-python or mpirun; see docs/distributed.md.");
   cmd->add_option("--resume", request->resume, "continue the run in this directory from its last checkpoint");
   cmd->add_option("--out", request->out, "run directory (default: <runs-dir>/<name>)");
   cmd->add_option("--runs-dir", request->runs_dir, "parent of run directories")->capture_default_str();
@@ -32,7 +34,8 @@ void add_train_command(CLI::App& app, Action& action) {
       request->evaluate = !*no_eval;
       const run::TrainResult r = run::train_run(*request);
       if (r.outcome.interrupted) {
-        log::info("stopped at step {}: checkpoint {}; continue with: mno train --resume {}", r.outcome.state.step,
+        if (r.rank == 0)
+          log::info("stopped at step {}: checkpoint {}; continue with: mno train --resume {}", r.outcome.state.step,
                   run::RunPaths{r.run_dir}.checkpoint("last"), r.run_dir);
         return kInterruptedExit;
       }

@@ -10,9 +10,19 @@
 
 namespace mno::data {
 
+SampleRange shard_of_batch(size_t batch, int rank, int world) {
+  check(world >= 1 && rank >= 0 && rank < world, "shard_of_batch: rank {} is not in [0, {})", rank, world);
+  const size_t w = static_cast<size_t>(world), r = static_cast<size_t>(rank);
+  const size_t base = batch / w, extra = batch % w;
+  const size_t begin = r * base + std::min(r, extra);
+  return {begin, begin + base + (r < extra ? 1 : 0)};
+}
+
 BatchLoader::BatchLoader(const std::string& path, SampleRange range, TaskSpec task, LoaderOptions options)
     : reader_(path), range_(range), task_(task), options_(options) {
   check(options_.batch_size >= 1, "{}: batch size must be at least 1", path);
+  check(options_.world_size >= 1 && options_.rank >= 0 && options_.rank < options_.world_size,
+        "{}: rank {} is not in [0, {})", path, options_.rank, options_.world_size);
   check(range_.begin < range_.end && range_.end <= reader_.info().samples, "{}: sample range [{}, {}) does not fit {} samples",
         path, range_.begin, range_.end, reader_.info().samples);
   check(reader_.info().nx % task_.stride == 0 && reader_.info().ny % task_.stride == 0,
@@ -49,7 +59,8 @@ void BatchLoader::start_epoch(uint64_t epoch, size_t first_batch) {
         epoch, batches_per_epoch(), first_batch);
   for (size_t b = first_batch; b < batches_per_epoch(); ++b) {
     const size_t first = b * options_.batch_size, last = std::min(order.size(), first + options_.batch_size);
-    batches.emplace_back(order.begin() + first, order.begin() + last);
+    const SampleRange mine = shard_of_batch(last - first, options_.rank, options_.world_size);
+    batches.emplace_back(order.begin() + first + mine.begin, order.begin() + first + mine.end);
   }
   slot_.reset();
   failure_ = nullptr;
@@ -62,7 +73,7 @@ void BatchLoader::prefetch(std::vector<std::vector<size_t>> batches) {
   for (const auto& indices : batches) {
     std::optional<Batch> batch;
     try {
-      batch = read_batch(reader_, indices, task_);
+      batch = indices.empty() ? Batch{} : read_batch(reader_, indices, task_);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       failure_ = std::current_exception();

@@ -2,7 +2,8 @@
 // Batches of one split of a PDEBench file, read on a background thread one batch ahead, so
 // HDF5 reads overlap the training step. Shuffling is per epoch from (seed, epoch): the same
 // seed gives the same batches. Only the prefetch thread touches the file (HDF5 calls are
-// serialised globally in hdf5_file.cpp anyway).
+// serialised globally in hdf5_file.cpp anyway). Several processes training together each read
+// their shard of every batch (LoaderOptions::rank).
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -20,7 +21,17 @@ struct LoaderOptions {
   bool shuffle = false;
   bool drop_last = false;
   uint64_t seed = 0;
+  // Data-parallel training: this process reads only its shard of every batch (shard_of_batch);
+  // batch_size stays the global batch. A rank whose shard of a short last batch is empty gets a
+  // Batch with undefined tensors, so every rank sees the same number of steps.
+  int rank = 0, world_size = 1;
 };
+
+// The contiguous part of a global batch of `batch` samples that `rank` of `world` trains on: the
+// first batch % world ranks take one sample more. Every sample of the batch lands on exactly one
+// rank, so an epoch over all ranks is the single-process epoch, for any world size.
+// Positions within the batch, [begin, end).
+SampleRange shard_of_batch(size_t batch, int rank, int world);
 
 class BatchLoader {
  public:

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 
 #include "mno/core/atomic_file.h"
@@ -15,8 +17,11 @@ namespace mno::run {
 namespace fs = std::filesystem;
 namespace {
 
-torch::Device device_of(const train::RunConfig& run, const std::string& source) {
-  return resolve_device(run.train.device, "train.device in " + source);
+// A rank of a data-parallel job on CUDA trains on its own GPU, the one its process group uses.
+torch::Device device_of(const train::RunConfig& run, const std::string& source,
+                        const std::shared_ptr<train::Collectives>& collectives = nullptr) {
+  const torch::Device d = resolve_device(run.train.device, "train.device in " + source);
+  return collectives && d.is_cuda() ? collectives->device() : d;
 }
 
 // An existing run at `dir`, moved aside (under its lock, so a run in progress is never touched)
@@ -48,14 +53,16 @@ class SetAside {
 
 }  // namespace
 
-TrainingRun start_training(const Config& given, const std::string& dir, bool overwrite) {
+TrainingRun start_training(const Config& given, const std::string& dir, bool overwrite,
+                           std::shared_ptr<train::Collectives> collectives) {
   // The readers below fill every default into this copy: config.yaml is the resolved config, so
   // a resumed run never depends on the file or the overrides it was started with.
   Config config = given.clone();
   const RunPaths paths{dir};
   const train::RunConfig run = train::read_run_config(config, paths.name());
   TrainingRun t;
-  t.trainer = std::make_unique<train::Trainer>(config, run, device_of(run, config.root().source()), paths.train_files());
+  t.trainer = std::make_unique<train::Trainer>(config, run, device_of(run, config.root().source(), collectives),
+                                               paths.train_files(), collectives);
 
   std::optional<SetAside> old;
   if (overwrite && fs::exists(paths.config())) old.emplace(dir);
@@ -74,42 +81,122 @@ TrainingRun start_training(const Config& given, const std::string& dir, bool ove
   return t;
 }
 
-TrainingRun resume_training(const std::string& dir) {
-  const RunPaths paths = open_run_dir(dir);
+namespace {
+
+TrainingRun continue_training(const RunPaths& paths, std::shared_ptr<train::Collectives> collectives) {
   TrainingRun t;
-  t.lock = RunLock(paths);
-  remove_stale_temporaries(paths);
   Config config = Config::load_file(paths.config());
   const train::RunConfig run = read_saved_run_config(config, paths);
-  t.trainer = std::make_unique<train::Trainer>(std::move(config), run, device_of(run, paths.config()), paths.train_files());
+  t.trainer = std::make_unique<train::Trainer>(std::move(config), run, device_of(run, paths.config(), collectives),
+                                               paths.train_files(), collectives);
   t.trainer->restore();
   return t;
 }
 
-TrainResult train_run(const TrainRequest& request) {
+}  // namespace
+
+TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives) {
+  const RunPaths paths = open_run_dir(dir);
+  RunLock lock(paths);
+  remove_stale_temporaries(paths);
+  TrainingRun t = continue_training(paths, std::move(collectives));
+  t.lock = std::move(lock);
+  return t;
+}
+
+TrainingRun join_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives) {
+  return continue_training(open_run_dir(dir), std::move(collectives));
+}
+
+namespace {
+
+void check_request(const TrainRequest& request) {
   check(request.config_path.empty() != request.resume.empty(), "mno train: give either -c CONFIG or --resume RUN_DIR");
   check(request.resume.empty() || request.overrides.empty(),
         "mno train --resume: overrides are not accepted; a resumed run continues with its own config.yaml");
   check(request.resume.empty() || !request.overwrite, "mno train --resume: --overwrite does not apply to a resumed run");
+}
+
+// The config of a new run (with its overrides) and the directory it goes to.
+Config new_run_config(const TrainRequest& request, std::string& run_dir) {
+  Config config = Config::load_file(request.config_path);
+  config.apply_overrides(request.overrides);
+  run_dir = request.out;
+  if (run_dir.empty())
+    run_dir = request.runs_dir + "/" + train::read_run_config(config.clone(), train::default_run_name(request.config_path)).name;
+  return config;
+}
+
+TrainResult finish(TrainResult result, TrainingRun training, const TrainRequest& request) {
+  result.outcome = training->run(request.options);
+  if (result.outcome.interrupted || !request.evaluate) return result;
+  training.reset();  // free the training state (and the lock) before evaluating
+  result.evaluation = evaluate_run(result.run_dir, "", "", request.options.progress);
+  return result;
+}
+
+// One rank of a data-parallel job. Every rank reads the same config first (so they agree on the
+// backend, the device and the timeout), then rank 0 sets the run up as a single process would,
+// and the others join it once it has; a failure on any rank stops all of them.
+TrainResult train_distributed(const TrainRequest& request, const train::DistributedEnv& env) {
+  TrainResult result;
+  result.rank = env.rank;
+  Config config = request.resume.empty() ? new_run_config(request, result.run_dir)
+                                         : Config::load_file(open_run_dir(request.resume).config());
+  if (!request.resume.empty()) result.run_dir = request.resume;
+  const train::RunConfig run = train::read_run_config(config.clone(), RunPaths{result.run_dir}.name());
+  torch::Device device = resolve_device(run.train.device, "train.device in " + config.root().source());
+  if (device.is_cuda()) {
+    check(env.local_rank < static_cast<int>(torch::cuda::device_count()),
+          "rank {}: LOCAL_RANK is {}, but this machine has {} CUDA device(s); start one process per GPU", env.rank,
+          env.local_rank, torch::cuda::device_count());
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+  }
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(run.train.distributed_timeout_s * 1000.0));
+  const auto collectives = train::Collectives::connect(env, run.train.backend, device, timeout);
+
+  TrainingRun training;
+  bool ok = true;
+  std::string error;
+  const auto attempt = [&](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      ok = false;
+      error = train::describe_exception(e);
+    }
+  };
+  if (env.rank == 0)
+    attempt([&] {
+      training = request.resume.empty() ? start_training(config, result.run_dir, request.overwrite, collectives)
+                                        : resume_training(request.resume, collectives);
+    });
+  collectives->agree_or_throw(ok, error, "setting up the run");
+  if (env.rank != 0) attempt([&] { training = join_training(result.run_dir, collectives); });
+  collectives->agree_or_throw(ok, error, "joining the run");
+  if (env.rank != 0) {
+    result.outcome = training->run(request.options);
+    return result;
+  }
+  return finish(std::move(result), std::move(training), request);
+}
+
+}  // namespace
+
+TrainResult train_run(const TrainRequest& request) {
+  check_request(request);
+  const train::DistributedEnv env = train::distributed_env_from_environment();
+  if (env.active()) return train_distributed(request, env);
   TrainResult result;
   TrainingRun training;
   if (!request.resume.empty()) {
     result.run_dir = request.resume;
     training = resume_training(request.resume);
   } else {
-    Config config = Config::load_file(request.config_path);
-    config.apply_overrides(request.overrides);
-    result.run_dir = request.out;
-    if (result.run_dir.empty())
-      result.run_dir =
-          request.runs_dir + "/" + train::read_run_config(config.clone(), train::default_run_name(request.config_path)).name;
+    const Config config = new_run_config(request, result.run_dir);
     training = start_training(config, result.run_dir, request.overwrite);
   }
-  result.outcome = training->run(request.options);
-  if (result.outcome.interrupted || !request.evaluate) return result;
-  training.reset();  // free the training state (and the lock) before evaluating
-  result.evaluation = evaluate_run(result.run_dir, "", "", request.options.progress);
-  return result;
+  return finish(std::move(result), std::move(training), request);
 }
 
 }  // namespace mno::run

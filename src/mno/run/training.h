@@ -11,6 +11,7 @@
 #include "mno/run/evaluate_run.h"
 #include "mno/run/run_lock.h"
 #include "mno/run/run_paths.h"
+#include "mno/train/distributed.h"
 #include "mno/train/trainer.h"
 
 namespace mno::run {
@@ -31,9 +32,14 @@ struct TrainingRun {
 // creates the directory, writes config.yaml — the config with every default filled in — and the
 // normalisers fitted on the training split. An existing run in `dir` is refused unless
 // `overwrite`; it is then replaced only once the new run's first files are written.
-TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false);
+// With `collectives`, this process is rank 0 of a data-parallel job (train/distributed.h).
+TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false,
+                           std::shared_ptr<train::Collectives> collectives = nullptr);
 // Continues the run in `dir` from checkpoints/last.pt with the run's own config.yaml.
-TrainingRun resume_training(const std::string& dir);
+TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives = nullptr);
+// Another rank (not 0) of a data-parallel job joins the run rank 0 has set up in `dir`: same
+// config, normalisers and checkpoint; it holds no lock and writes nothing.
+TrainingRun join_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives);
 
 struct TrainRequest {
   std::string config_path;             // a new run from this config ...
@@ -48,10 +54,13 @@ struct TrainRequest {
 
 struct TrainResult {
   std::string run_dir;
+  int rank = 0;  // this process's rank in a data-parallel job (0 alone reports)
   train::TrainOutcome outcome;
   std::optional<RunEvaluation> evaluation;  // when finished and request.evaluate
 };
 
+// One process, or — when the environment names several (RANK, WORLD_SIZE, ...; see
+// train/distributed.h) — this process's rank of a data-parallel job; rank 0 evaluates.
 TrainResult train_run(const TrainRequest& request);
 
 }  // namespace mno::run

@@ -24,6 +24,8 @@ TrainConfig read_train(const ConfigNode& n) {
   t.report_checkpoint = n.get_choice("report_checkpoint", t.report_checkpoint, {"last", "best"});
   t.plot_samples = n.get_at_least<int64_t>("plot_samples", t.plot_samples, 0);
   t.bf16 = n.get<bool>("bf16", t.bf16);
+  t.backend = n.get_choice("backend", t.backend, {"auto", "gloo", "nccl"});
+  t.distributed_timeout_s = n.get_at_least<double>("distributed_timeout_s", t.distributed_timeout_s, 1.0);
   // Read by the optimiser and schedule builders; marked known here.
   n.has("optimizer");
   n.has("schedule");

@@ -31,6 +31,10 @@ struct TrainConfig {
   std::string report_checkpoint = "last"; // last | best: which one the final evaluation uses
   int64_t plot_samples = 2;               // test samples drawn in the report
   bool bf16 = false;                      // bf16 autocast of the training forward pass (CUDA only)
+  // Several processes (docs/distributed.md): the process group, and how long any collective or
+  // the rendezvous may wait before every rank stops with an error.
+  std::string backend = "auto";           // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
+  double distributed_timeout_s = 600.0;
 };
 
 struct RunConfig {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
@@ -12,6 +13,7 @@
 #include "mno/core/progress.h"
 #include "mno/core/seed.h"
 #include "mno/core/autocast.h"
+#include "mno/train/distributed.h"
 #include "mno/train/interrupt.h"
 #include "mno/train/losses.h"
 
@@ -42,8 +44,10 @@ double metric_by_name(const eval::Metrics& m, const std::string& name) {
 
 std::string log_header() { return "epoch,step,lr,train_loss,test_rmse,test_nrmse,test_rl2,seconds,samples_per_s\n"; }
 
-Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files)
-    : config_(std::move(config)), run_(run), files_(std::move(files)), device_(device) {
+Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
+                 std::shared_ptr<Collectives> collectives)
+    : config_(std::move(config)), run_(run), files_(std::move(files)), device_(device),
+      collectives_(std::move(collectives)) {
   const ConfigNode root = config_.root();
   const ConfigNode train = root.child("train");
   check(!run_.train.bf16 || device_.is_cuda(), "{}: key 'train.bf16': bf16 autocast needs a CUDA device, and "
@@ -68,6 +72,10 @@ Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, Trai
   schedule_ = make_schedule(section(train, "schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
 }
 
+Trainer::~Trainer() = default;
+
+bool Trainer::is_main() const { return !collectives_ || collectives_->rank() == 0; }
+
 void Trainer::begin() {
   data_->fit_normalisers();
   data_->save_normalisers(files_.normalisers_dir);
@@ -80,7 +88,7 @@ void Trainer::restore() {
   if (!std::filesystem::exists(files_.last_checkpoint)) {
     // Stopped (kill -9, a crash) before its first checkpoint: the run starts again from step 0,
     // which with the run's seed is exactly the run it would have been.
-    log::warn("{}: no checkpoint yet; training starts again from the first step", files_.run_dir);
+    if (is_main()) log::warn("{}: no checkpoint yet; training starts again from the first step", files_.run_dir);
     state_.log_csv = log_header();
     return;
   }
@@ -88,6 +96,7 @@ void Trainer::restore() {
 }
 
 void Trainer::save(const std::string& checkpoint_path) {
+  if (!is_main()) return;  // one writer: rank 0 (every rank holds the same weights)
   save_checkpoint(checkpoint_path, *model_, &optimizer_->get(), state_, config_.dump());
 }
 
@@ -98,10 +107,26 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
   lo.shuffle = true;
   lo.drop_last = run_.train.drop_last;
   lo.seed = run_.train.seed;
+  if (collectives_) {
+    lo.rank = collectives_->rank();
+    lo.world_size = collectives_->world_size();
+    // Every rank starts from rank 0's weights (they agree already when built from one seed or
+    // one checkpoint; this makes it so whatever happened), then reduces gradients in buckets.
+    std::vector<torch::Tensor> state;
+    for (const auto& p : model_->parameters()) state.push_back(p.detach());
+    for (const auto& b : model_->buffers()) state.push_back(b.detach());
+    collectives_->broadcast_from_rank0(state, "the broadcast of rank 0's weights");
+    reducer_ = std::make_unique<GradientReducer>(model_->parameters(), collectives_);
+  }
   const auto loader = data_->train_loader(lo);
-  log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", files_.run_dir, model_->name(),
-           device_.str(), data_->describe(), optimizer_->describe(), epochs_, steps_per_epoch_, total_steps_);
-  log::info("schedule: {}", schedule_->describe());
+  if (is_main()) {
+    log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", files_.run_dir, model_->name(),
+             device_.str(), data_->describe(), optimizer_->describe(), epochs_, steps_per_epoch_, total_steps_);
+    if (collectives_)
+      log::info("data parallel: {} ranks ({}), global batch {} split across them", collectives_->world_size(),
+               collectives_->backend(), run_.train.batch_size);
+    log::info("schedule: {}", schedule_->describe());
+  }
   model_->train();
   while (state_.epoch < epochs_ && state_.step < total_steps_) {
     loader->start_epoch(static_cast<uint64_t>(state_.epoch), static_cast<size_t>(state_.batch));
@@ -121,7 +146,7 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
 bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options, double& seconds) {
   const auto start = Clock::now();
   std::unique_ptr<Progress> bar;
-  if (options.progress && isatty(fileno(stderr)))
+  if (options.progress && is_main() && isatty(fileno(stderr)))
     bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", state_.epoch + 1, epochs_), steps_per_epoch_);
   if (bar && state_.batch > 0) bar->advance(state_.batch);
   bool completed = true;
@@ -131,20 +156,15 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
     const ScheduleValue lr = schedule_->at(state_.step);
     optimizer_->apply(lr);
     optimizer_->get().zero_grad();
+    double value = 0.0;
+    bool any_rank_stops = false;
     torch::Tensor loss;
-    {
-      compat::CudaBf16Autocast autocast(run_.train.bf16);
-      const torch::Tensor out = eval::forward_batch(*model_, *data_, batch->x).to(torch::kFloat);
-      torch::Tensor prediction = out, target;
-      if (run_.train.loss_space == "physical") {
-        prediction = data_->decode_output(out).reshape(out.sizes());
-        target = batch->y.reshape(out.sizes()).to(device_);
-      } else {
-        target = data_->target(batch->y).to(device_);
-      }
-      loss = loss_by_name(run_.train.loss, prediction, target);
+    if (collectives_) {
+      std::tie(value, any_rank_stops) = distributed_backward(*batch);
+    } else {
+      loss = batch_loss(*batch);
+      value = loss.item<double>();
     }
-    const double value = loss.item<double>();
     if (!std::isfinite(value)) {
       const bool saved = std::filesystem::exists(files_.last_checkpoint);
       throw Error(fmt::format(
@@ -154,14 +174,16 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
           saved ? "the last good checkpoint is " + files_.last_checkpoint + " (resume with mno train --resume " + files_.run_dir + ")"
                 : "no epoch had finished, so there is no checkpoint"));
     }
-    loss.backward();
+    if (!collectives_) loss.backward();
     if (run_.train.clip_grad_norm > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), run_.train.clip_grad_norm);
     optimizer_->get().step();
     ++state_.step;
     ++state_.batch;
     state_.epoch_loss_sum += value;
     if (bar) bar->advance(1, fmt::format("loss {:.3e} lr {:.2e}", value, lr.lr));
-    if (interrupt_requested() || (options.stop_after_steps > 0 && state_.step >= options.stop_after_steps)) {
+    if (collectives_) maybe_fault_kill(collectives_->rank(), state_.step);
+    const bool stop = collectives_ ? any_rank_stops : interrupt_requested();
+    if (stop || (options.stop_after_steps > 0 && state_.step >= options.stop_after_steps)) {
       completed = false;
       break;
     }
@@ -171,10 +193,43 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
   return completed;
 }
 
+torch::Tensor Trainer::batch_loss(const data::Batch& batch) {
+  compat::CudaBf16Autocast autocast(run_.train.bf16);
+  const torch::Tensor out = eval::forward_batch(*model_, *data_, batch.x).to(torch::kFloat);
+  torch::Tensor prediction = out, target;
+  if (run_.train.loss_space == "physical") {
+    prediction = data_->decode_output(out).reshape(out.sizes());
+    target = batch.y.reshape(out.sizes()).to(device_);
+  } else {
+    target = data_->target(batch.y).to(device_);
+  }
+  return loss_by_name(run_.train.loss, prediction, target);
+}
+
+std::pair<double, bool> Trainer::distributed_backward(const data::Batch& batch) {
+  // Losses are means over samples, so weighting each rank's gradient by its share of the global
+  // batch makes their sum the gradient of the global batch's mean: the single-process step.
+  const int64_t n = static_cast<int64_t>(data_->split().train.size()), b = run_.train.batch_size;
+  const int64_t global = std::min(b, n - state_.batch * b);
+  const int64_t local = batch.x.defined() ? batch.x.size(0) : 0;
+  const double weight = static_cast<double>(local) / static_cast<double>(global);
+  reducer_->begin_step(weight);
+  double local_loss = 0.0;
+  if (local > 0) {
+    const torch::Tensor loss = batch_loss(batch);
+    local_loss = loss.item<double>();
+    if (std::isfinite(local_loss)) loss.backward();  // a non-finite loss stops every rank below
+  }
+  const std::vector<double> sums = reducer_->finish_step({local_loss * weight, interrupt_requested() ? 1.0 : 0.0},
+                                                         fmt::format("step {}", state_.step + 1));
+  return {sums[0], sums[1] > 0.0};
+}
+
 void Trainer::end_epoch(double epoch_seconds, int64_t epoch_samples) {
   const int64_t epoch = state_.epoch + 1;
   const bool last = epoch >= epochs_ || state_.step >= total_steps_;
-  const bool evaluate = last || (run_.train.eval_every > 0 && epoch % run_.train.eval_every == 0);
+  // Rank 0 alone evaluates (the others go on to the next epoch's first all-reduce and wait there).
+  const bool evaluate = is_main() && (last || (run_.train.eval_every > 0 && epoch % run_.train.eval_every == 0));
   const double train_loss = state_.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state_.batch));
   std::string metrics = ",,";
   std::string summary;
@@ -194,12 +249,13 @@ void Trainer::end_epoch(double epoch_seconds, int64_t epoch_samples) {
   }
   state_.log_csv += fmt::format("{},{},{:.9g},{:.17g},{},{:.3f},{:.2f}\n", epoch, state_.step, optimizer_->current_lr(),
                                 train_loss, metrics, state_.seconds, epoch_samples / std::max(1e-9, epoch_seconds));
-  log::info("epoch {}/{}: step {}, train loss {:.4e}{}, {:.1f} s{}", epoch, epochs_, state_.step, train_loss, summary,
-           epoch_seconds, best ? " (best)" : "");
+  if (is_main())
+    log::info("epoch {}/{}: step {}, train loss {:.4e}{}, {:.1f} s{}", epoch, epochs_, state_.step, train_loss, summary,
+             epoch_seconds, best ? " (best)" : "");
   state_.epoch = epoch;
   state_.batch = 0;
   state_.epoch_loss_sum = 0.0;
-  write_text_atomically(files_.log_csv, state_.log_csv);
+  if (is_main()) write_text_atomically(files_.log_csv, state_.log_csv);
   if (best) save(files_.best_checkpoint);
   save(files_.last_checkpoint);
 }

@@ -22,6 +22,9 @@
 
 namespace mno::train {
 
+class Collectives;
+class GradientReducer;
+
 struct TrainOptions {
   bool progress = true;      // progress bar on a terminal; one line per epoch always
   int64_t stop_after_steps = 0;  // > 0: stop (with a checkpoint, as Ctrl-C does) after this many steps in total
@@ -42,7 +45,12 @@ class Trainer {
  public:
   // Builds and checks everything `config` describes (model, data, optimiser, schedule) on
   // `device`, writing nothing: a bad config is an error before any file exists.
-  Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files);
+  // With `collectives` (train/distributed.h) this process is one rank of a data-parallel job:
+  // it trains on its shard of every batch, gradients and losses are summed over the ranks, and
+  // only rank 0 evaluates, logs and writes files.
+  Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
+          std::shared_ptr<Collectives> collectives = nullptr);
+  ~Trainer();
 
   // A new run: fits the normalisers on the training split, writes them and the log header.
   void begin();
@@ -62,6 +70,10 @@ class Trainer {
 
  private:
   bool train_epoch(data::BatchLoader& loader, const TrainOptions& options, double& seconds);
+  torch::Tensor batch_loss(const data::Batch& batch);
+  // One rank's part of a data-parallel step: returns the global loss and whether any rank asked to stop.
+  std::pair<double, bool> distributed_backward(const data::Batch& batch);
+  bool is_main() const;
   void end_epoch(double epoch_seconds, int64_t epoch_samples);
   void save(const std::string& checkpoint_path);
 
@@ -75,6 +87,8 @@ class Trainer {
   std::unique_ptr<LrSchedule> schedule_;
   int64_t steps_per_epoch_ = 0, total_steps_ = 0, epochs_ = 0;
   TrainState state_;
+  std::shared_ptr<Collectives> collectives_;
+  std::unique_ptr<GradientReducer> reducer_;
 };
 
 // Columns of log.csv.
