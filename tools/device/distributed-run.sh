@@ -8,6 +8,8 @@
 set -euo pipefail
 DEBS=$1 OUT=$2 NPROC=${3:-2} STEPS=${4:-84} SAMPLES=${5:-64}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+# NVLink multicast stays off (the device docs: it can take a shared host's GPUs out of service).
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 mkdir -p "$OUT"
 MNO_DEVICE_STEPS=none source "$SRC/tools/device/build.sh" "$DEBS" "$OUT" > "$OUT/build-steps.log" 2>&1 \
   || { tail -30 "$OUT/build-steps.log"; exit 1; }
