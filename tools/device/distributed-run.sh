@@ -6,7 +6,7 @@
 # samples/s, scaling efficiency and the loss curves of both to OUT (docs/distributed.md).
 # Usage: tools/device/distributed-run.sh DEBS_DIR OUT_DIR [NPROC [STEPS [SAMPLES]]]
 set -euo pipefail
-DEBS=$1 OUT=$2 NPROC=${3:-2} STEPS=${4:-84} SAMPLES=${5:-64}
+DEBS=$1 OUT=$2 NPROC=${3:-2} TRAIN_STEPS=${4:-112} SAMPLES=${5:-256}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 # NVLink multicast stays off (the device docs: it can take a shared host's GPUs out of service).
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
@@ -27,23 +27,27 @@ if [[ ! -f $DATA ]]; then
 fi
 # Same global batch (8) on every count; evaluation only at the end and skipped (--no-eval), so
 # the epoch times are training alone.
-ARGS=(train -c configs/swe/gt_mamba.yaml "data.file=$DATA" data.stride=1 data.resolution=128 train.batch_size=8
-      "train.iterations=$STEPS" train.eval_every=0 train.device=cuda --no-eval)
-for n in 1 "$NPROC"; do
-  run=$RUNS/gpus$n
-  echo "== MNO-GT, SW2D 128x128, $STEPS steps, global batch 8, $n GPU(s)"
-  if [[ $n == 1 ]]; then cmd=("$MNO" "${ARGS[@]}" --out "$run" --overwrite)
-  else cmd=("$MNO" launch --nproc "$n" -- "${ARGS[@]}" --out "$run" --overwrite); fi
-  echo "${cmd[*]}" | sed "s|$MNO|mno|" | tee "$OUT/gpus$n.command"
-  /usr/bin/time -f "wall %e s" "${cmd[@]}" 2>&1 | tee "$OUT/gpus$n.log" | grep -E "^epoch|wall|error|data parallel" | tail -4
-  cp "$run/log.csv" "$OUT/gpus$n.log.csv"
-done
+ARGS=(train -c configs/swe/gt_mamba.yaml "data.file=$DATA" data.stride=1 data.resolution=128
+      "train.iterations=$TRAIN_STEPS" train.eval_every=0 train.device=cuda --no-eval)
+run_one() {  # name, global batch, ranks
+  local name=$1 batch=$2 n=$3 run=$RUNS/$1
+  echo "== MNO-GT, SW2D 128x128, $TRAIN_STEPS steps, global batch $batch, $n GPU(s)"
+  local args=("${ARGS[@]}" "train.batch_size=$batch" --out "$run" --overwrite)
+  if [[ $n == 1 ]]; then cmd=("$MNO" "${args[@]}"); else cmd=("$MNO" launch --nproc "$n" -- "${args[@]}"); fi
+  echo "${cmd[*]}" | sed "s|$MNO|mno|" | tee "$OUT/$name.command"
+  /usr/bin/time -f "wall %e s" "${cmd[@]}" 2>&1 | tee "$OUT/$name.log" | grep -E "^epoch|wall|error|data parallel" | tail -3
+  cp "$run/log.csv" "$OUT/$name.csv"
+}
+run_one gpus1 8 1
+run_one gpus$NPROC 8 "$NPROC"
+# One GPU on the per-GPU batch (8 / NPROC): the step the ranks each take, without communication.
+run_one gpus1_batch$((8 / NPROC)) $((8 / NPROC)) 1
 python3 - "$OUT" "$NPROC" <<'PY' | tee "$OUT/distributed-table.md"
 import csv, sys
 out, n = sys.argv[1], sys.argv[2]
-def read(k):
-    return list(csv.DictReader(open(f"{out}/gpus{k}.log.csv")))
-one, many = read(1), read(n)
+def read(name):
+    return list(csv.DictReader(open(f"{out}/{name}.csv")))
+one, many, part = read("gpus1"), read(f"gpus{n}"), read(f"gpus1_batch{8 // int(n)}")
 # The first epoch holds the warm-up (cuDNN/cuBLAS plans, NCCL set-up): left out of the rates.
 rate = lambda rows: sum(float(r["samples_per_s"]) for r in rows[1:]) / max(1, len(rows) - 1)
 r1, rn = rate(one), rate(many)
@@ -51,6 +55,10 @@ print(f"| GPUs | samples/s (epochs 2+) | speed-up | scaling efficiency |")
 print(f"|---|---|---|---|")
 print(f"| 1 | {r1:.2f} | 1.00x | 100 % |")
 print(f"| {n} | {rn:.2f} | {rn / r1:.2f}x | {100 * rn / r1 / int(n):.1f} % |")
+rp = rate(part)
+print()
+print(f"One GPU on the per-GPU batch ({8 // int(n)}): {rp:.2f} samples/s, so {n} GPUs without any "
+      f"communication cost could reach {int(n) * rp:.2f}; the {n}-GPU job reaches {100 * rn / (int(n) * rp):.1f} % of that.")
 print()
 print("| epoch | train loss, 1 GPU | train loss, %s GPUs | relative difference |" % n)
 print("|---|---|---|---|")

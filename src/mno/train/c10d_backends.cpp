@@ -23,6 +23,7 @@
 #ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL  // the header's content is behind it; the CUDA wheel is built with NCCL
 #endif
+#include <c10/cuda/CUDAFunctions.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #define MNO_HAVE_NCCL 1
 #endif
@@ -30,8 +31,16 @@
 namespace mno::train {
 namespace {
 
+#if defined(MNO_HAVE_NCCL)
+template <typename Group> constexpr bool is_nccl = std::is_same_v<Group, c10d::ProcessGroupNCCL>;
+#else
+template <typename Group> constexpr bool is_nccl = false;
+#endif
+
 template <typename Group>
 class C10dCollectives final : public Collectives {
+  static constexpr bool kIsNccl = is_nccl<Group>;
+
  public:
   C10dCollectives(DistributedEnv env, std::string backend, torch::Device device, std::chrono::milliseconds timeout,
                   c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> group)
@@ -39,7 +48,7 @@ class C10dCollectives final : public Collectives {
   ~C10dCollectives() override {
 #if defined(MNO_HAVE_NCCL) && MNO_TORCH_AT_LEAST(2, 0)
     // 2.x wants NCCL communicators torn down explicitly (else it warns at exit).
-    if constexpr (std::is_same_v<Group, c10d::ProcessGroupNCCL>) {
+    if constexpr (kIsNccl) {
       try {
         group_->shutdown();
       } catch (...) {
@@ -49,11 +58,17 @@ class C10dCollectives final : public Collectives {
   }
 
  private:
+  // NCCL's wait() without a timeout only makes the current stream wait for the collective (the
+  // host goes on queuing work); the group's own timeout, enforced by its watchdog, bounds it.
+  // With a timeout it would block the host until the collective ends. Gloo's wait blocks anyway.
+  static constexpr bool kHostWaits = !kIsNccl;
+  static void finish(const c10::intrusive_ptr<c10d::Work>& w, std::chrono::milliseconds timeout) {
+    const bool done = kHostWaits ? w->wait(timeout) : w->wait();
+    if (!done) std::rethrow_exception(w->exception());
+  }
   struct Work final : Pending {
     c10::intrusive_ptr<c10d::Work> work;
-    void wait(std::chrono::milliseconds timeout) override {
-      if (!work->wait(timeout)) std::rethrow_exception(work->exception());
-    }
+    void wait(std::chrono::milliseconds timeout) override { finish(work, timeout); }
   };
   std::shared_ptr<Pending> launch_all_reduce(torch::Tensor& tensor) override {
     std::vector<torch::Tensor> one{tensor};
@@ -75,8 +90,7 @@ class C10dCollectives final : public Collectives {
   struct Many final : Pending {
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
     void wait(std::chrono::milliseconds timeout) override {
-      for (auto& w : works)
-        if (!w->wait(timeout)) std::rethrow_exception(w->exception());
+      for (auto& w : works) finish(w, timeout);
     }
   };
   void store_set(const std::string& key, const std::string& value) override {
@@ -152,6 +166,8 @@ std::shared_ptr<Collectives> Collectives::connect(const DistributedEnv& env, con
 #endif
 #if defined(MNO_HAVE_NCCL)
     if (backend == "nccl") {
+      // The rank's GPU becomes its current device, so nothing of it lands on GPU 0 by default.
+      c10::cuda::set_device(device.index());
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
       auto group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, env.rank, env.world_size, options);

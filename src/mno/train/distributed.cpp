@@ -93,6 +93,13 @@ void Collectives::wait_all(const std::string& what) {
   for (auto& p : pending) wait(*p, what);
 }
 
+std::vector<double> Collectives::sum_scalars(const std::vector<double>& values, const std::string& what) {
+  torch::Tensor sums = torch::tensor(values, torch::dtype(torch::kDouble)).to(device_);
+  all_reduce_sum(sums, what);
+  const torch::Tensor host = sums.cpu();
+  return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+}
+
 void Collectives::agree_or_throw(bool ok, const std::string& message, const std::string& what) {
   // Each failing rank leaves its message in the store before the vote, so the others can quote it.
   if (!ok) store_set(fmt::format("mno/failure/{}/{}", what, env_.rank), message);
@@ -175,7 +182,7 @@ void GradientReducer::on_gradient(size_t k, const torch::Tensor& grad) {
   }
 }
 
-std::vector<double> GradientReducer::finish_step(const std::vector<double>& scalars, const std::string& what) {
+void GradientReducer::finish_step(const std::string& what) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     torch::NoGradGuard no_grad;
@@ -197,10 +204,6 @@ std::vector<double> GradientReducer::finish_step(const std::vector<double>& scal
       else p.mutable_grad() = summed.clone();
     }
   }
-  torch::Tensor sums = torch::tensor(scalars, torch::dtype(torch::kDouble)).to(collectives_->device());
-  collectives_->all_reduce_sum(sums, "the loss all-reduce at " + what);
-  const torch::Tensor host = sums.cpu();
-  return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
 }
 
 void maybe_fault_kill(int rank, int64_t step) {

@@ -62,6 +62,9 @@ class Collectives {
   void start_all_reduce_sum(torch::Tensor& tensor);
   void wait_all(const std::string& what);
 
+  // The sums over ranks of a few numbers (a loss, a stop flag), read back to the host.
+  std::vector<double> sum_scalars(const std::vector<double>& values, const std::string& what);
+
   // Every rank learns whether any rank failed, and rank 0's message if it did (through the store):
   // ranks stop together instead of waiting for one that gave up.
   void agree_or_throw(bool ok, const std::string& message, const std::string& what);
@@ -102,9 +105,9 @@ class GradientReducer {
   // Before backward: this rank's gradients are multiplied by `weight` (its share of the global
   // batch) as they are reduced, so the sum over ranks is the gradient of the global mean.
   void begin_step(double weight);
-  // After backward: finishes every bucket, writes the summed gradients into .grad, and returns
-  // the sums over ranks of `scalars` (e.g. the weighted loss, a stop flag).
-  std::vector<double> finish_step(const std::vector<double>& scalars, const std::string& what);
+  // After backward: finishes every bucket and writes the summed gradients into .grad. On CUDA
+  // this only orders the current stream after the all-reduces: the host does not wait.
+  void finish_step(const std::string& what);
 
  private:
   struct Bucket {

@@ -213,15 +213,21 @@ std::pair<double, bool> Trainer::distributed_backward(const data::Batch& batch) 
   const int64_t global = std::min(b, n - state_.batch * b);
   const int64_t local = batch.x.defined() ? batch.x.size(0) : 0;
   const double weight = static_cast<double>(local) / static_cast<double>(global);
-  reducer_->begin_step(weight);
+  torch::Tensor loss;
   double local_loss = 0.0;
   if (local > 0) {
-    const torch::Tensor loss = batch_loss(batch);
+    loss = batch_loss(batch);
     local_loss = loss.item<double>();
-    if (std::isfinite(local_loss)) loss.backward();  // a non-finite loss stops every rank below
   }
-  const std::vector<double> sums = reducer_->finish_step({local_loss * weight, interrupt_requested() ? 1.0 : 0.0},
-                                                         fmt::format("step {}", state_.step + 1));
+  // The loss and the stop vote are summed before backward, at the host sync the loss read-back
+  // makes anyway, so the rest of the step (backward, gradient all-reduce, optimiser) is queued
+  // without another wait — as in a single-process step.
+  const std::vector<double> sums = collectives_->sum_scalars({local_loss * weight, interrupt_requested() ? 1.0 : 0.0},
+                                                             fmt::format("the loss all-reduce at step {}", state_.step + 1));
+  if (!std::isfinite(sums[0])) return {sums[0], true};  // every rank stops at the check that follows
+  reducer_->begin_step(weight);
+  if (local > 0) loss.backward();
+  reducer_->finish_step(fmt::format("step {}", state_.step + 1));
   return {sums[0], sums[1] > 0.0};
 }
 
