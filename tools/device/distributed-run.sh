@@ -34,11 +34,17 @@ run_one() {  # name, global batch, ranks
   echo "== MNO-GT, SW2D 128x128, $TRAIN_STEPS steps, global batch $batch, $n GPU(s)"
   local args=("${ARGS[@]}" "train.batch_size=$batch" --out "$run" --overwrite)
   if [[ $n == 1 ]]; then cmd=("$MNO" "${args[@]}"); else cmd=("$MNO" launch --nproc "$n" -- "${args[@]}"); fi
+  [[ ${args[0]} == --threads && $n != 1 ]] && cmd=("$MNO" launch --nproc "$n" -- "${args[@]:2}")
   echo "${cmd[*]}" | sed "s|$MNO|mno|" | tee "$OUT/$name.command"
   /usr/bin/time -f "wall %e s" "${cmd[@]}" 2>&1 | tee "$OUT/$name.log" | grep -E "^epoch|wall|error|data parallel" | tail -3
   cp "$run/log.csv" "$OUT/$name.csv"
 }
-run_one gpus1 8 1
+run_one gpus1_all_threads 8 1
+ARGS=(--threads 4 "${ARGS[@]}")   # as each rank gets from mno launch on a GPU machine
+run_one gpus1_4_threads 8 1
+# The faster of the two is the 1-GPU baseline.
+best=$(python3 -c "import csv,sys; r=lambda f: sum(float(x['samples_per_s']) for x in list(csv.DictReader(open(f)))[1:]); a,b=sys.argv[1:]; print(a if r(a)>=r(b) else b)" "$OUT/gpus1_all_threads.csv" "$OUT/gpus1_4_threads.csv")
+cp "$best" "$OUT/gpus1.csv"; echo "1-GPU baseline: $(basename "$best" .csv)" | tee "$OUT/baseline.txt"
 run_one gpus$NPROC 8 "$NPROC"
 # One GPU on the per-GPU batch (8 / NPROC): the step the ranks each take, without communication.
 run_one gpus1_batch$((8 / NPROC)) $((8 / NPROC)) 1

@@ -17,7 +17,7 @@ void add_launch_command(CLI::App& app, Action& action) {
   cmd->add_option("--master-port", options->master_port, "port rank 0 listens on (0: a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("--threads-per-rank", options->threads_per_rank, "LibTorch threads per rank (0: cores / nproc)")
+  cmd->add_option("--threads-per-rank", options->threads_per_rank, "LibTorch threads per rank (0: cores / nproc, at most 4 on a GPU machine)")
       ->check(CLI::Range(0, 4096));
   cmd->add_option("--grace", options->grace_s, "seconds the other ranks get to stop after one fails, then killed")
       ->capture_default_str()

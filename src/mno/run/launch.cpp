@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <torch/torch.h>
 
 #include "mno/core/error.h"
 #include "mno/core/log.h"
@@ -101,9 +102,14 @@ int launch_local(const LaunchOptions& o) {
   const std::string exe = self_executable();
   const int port = o.master_port > 0 ? o.master_port : free_port(o.master_addr);
   std::vector<std::string> args = o.args;
-  // N ranks each using every core would fight over them: share the cores out unless told.
+  // N ranks each using every core would fight over them: share the cores out unless told. A rank
+  // that drives a GPU needs few: with 16 LibTorch threads each, 2 ranks on 2 H200s reached 44
+  // samples/s, with 4 each 74 (docs/distributed.md) — idle OpenMP workers spin and delay the
+  // thread that launches the kernels.
   if (std::find(args.begin(), args.end(), "--threads") == args.end()) {
-    const int threads = o.threads_per_rank > 0 ? o.threads_per_rank : std::max(1, hardware_threads() / o.nproc);
+    const int share = std::max(1, hardware_threads() / o.nproc);
+    const int threads = o.threads_per_rank > 0 ? o.threads_per_rank
+                        : torch::cuda::is_available() ? std::min(4, share) : share;
     args.insert(args.begin(), {"--threads", std::to_string(threads)});
   }
   log::info("mno launch: {} ranks, rendezvous at {}:{}", o.nproc, o.master_addr, port);

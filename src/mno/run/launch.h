@@ -17,7 +17,7 @@ struct LaunchOptions {
   std::vector<std::string> args;         // mno's arguments for every rank, e.g. {"train", "-c", ...}
   std::string master_addr = "127.0.0.1";
   int master_port = 0;                   // 0: a free port on this machine
-  int threads_per_rank = 0;              // LibTorch threads per rank; 0: the cores shared out (at least 1)
+  int threads_per_rank = 0;              // LibTorch threads per rank; 0: cores / nproc (at most 4 with CUDA)
   double grace_s = 60.0;                 // after a rank fails, how long the others get to stop
 };
 
