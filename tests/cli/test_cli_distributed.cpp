@@ -128,7 +128,7 @@ TEST_F(DistributedRuns, AKilledRankStopsTheJobWithAMessageAndTheCheckpointIntact
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_TRUE(r.has("mno launch: rank 1 (pid")) << r.output;
   EXPECT_TRUE(r.has("was killed by signal 9")) << r.output;
-  EXPECT_TRUE(r.has("error: rank 0 of 2 (gloo): the gradient all-reduce at step 9 failed")) << r.output;
+  EXPECT_TRUE(r.has("error: rank 0 of 2 (gloo): the loss all-reduce at step 9 failed")) << r.output;  // step 9's first collective
   EXPECT_EQ(last_weights(run).state.step, 5);  // the end of epoch 1, written before rank 1 died
 }
 
