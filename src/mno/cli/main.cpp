@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   mno::cli::add_train_command(app, action);
   mno::cli::add_eval_command(app, action);
   mno::cli::add_predict_command(app, action);
+  mno::cli::add_analyze_command(app, action);
 
   try {
     app.parse(argc, argv);
