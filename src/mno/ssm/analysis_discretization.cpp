@@ -1,5 +1,6 @@
 #include "mno/ssm/analysis_discretization.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -102,7 +103,14 @@ DiscretizationStudy study_discretization(std::vector<double> steps) {
       DiscretizationCurve curve{discretization_name(method), held ? "held" : "smooth", {}, 0};
       for (size_t i = 0; i < steps.size(); ++i)
         curve.errors.push_back(max_error(o, method, steps[i], std::llround(kHorizon / steps[i]), held, exact[i]));
-      curve.order = observed_order(steps, curve.errors);
+      // Fitted over the finer half of the steps (sorted fine to coarse, whatever the order given).
+      std::vector<std::pair<double, double>> points;
+      for (size_t i = 0; i < steps.size(); ++i) points.emplace_back(steps[i], curve.errors[i]);
+      std::sort(points.begin(), points.end());
+      std::vector<double> fine_steps, fine_errors;
+      for (size_t i = 0; i < std::max<size_t>(2, (points.size() + 1) / 2) && i < points.size(); ++i)
+        fine_steps.push_back(points[i].first), fine_errors.push_back(points[i].second);
+      curve.order = observed_order(fine_steps, fine_errors);
       study.curves.push_back(curve);
     }
   }
