@@ -10,6 +10,11 @@
 
 namespace mno::ssm::systems {
 
+// The largest difference relative to the largest |b|: how kernels and outputs are compared.
+inline double max_relative(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
+}
+
 struct S4System {
   Dplr dplr;
   torch::Tensor dt;       // [H]

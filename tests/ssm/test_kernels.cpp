@@ -9,9 +9,7 @@
 namespace mno::ssm {
 namespace {
 
-double max_relative(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
-}
+using systems::max_relative;
 
 torch::Tensor expand_pairs(const torch::Tensor& half) { return torch::cat({half, torch::conj(half)}, -1); }
 

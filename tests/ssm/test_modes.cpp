@@ -11,9 +11,7 @@
 namespace mno::ssm {
 namespace {
 
-double max_relative(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
-}
+using systems::max_relative;
 
 TEST(SsmModes, S4dRecurrentEqualsConvolutionInDoubleAndFloat) {
   const auto s = systems::s4d_system(16, 3, S4dInit::inv);

@@ -1,5 +1,8 @@
 #include "mno/ssm/modes.h"
 
+#include <functional>
+#include <vector>
+
 #include "mno/core/error.h"
 
 namespace mno::ssm {
@@ -14,34 +17,39 @@ torch::Tensor real_part(const torch::Tensor& t) { return t.is_complex() ? torch:
 
 }  // namespace
 
-torch::Tensor recurrent_dense(const torch::Tensor& Abar, const torch::Tensor& Bbar, const torch::Tensor& C,
-                              const torch::Tensor& u) {
-  check_input(u, Abar.size(0), "recurrent_dense");
-  const int64_t L = u.size(2);
+namespace {
+
+// x_k = step(x_{k-1}, u_k) from x_0 = 0, y_k = readout(x_k): the one loop both recurrences share.
+torch::Tensor run_recurrence(const torch::Tensor& Abar, const torch::Tensor& u,
+                             const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& step,
+                             const std::function<torch::Tensor(const torch::Tensor&)>& readout) {
   const auto uc = u.to(Abar.scalar_type());
   auto x = torch::zeros({u.size(0), Abar.size(0), Abar.size(1)}, Abar.options());  // [batch, H, N]
   std::vector<torch::Tensor> ys;
-  ys.reserve(L);
-  for (int64_t k = 0; k < L; ++k) {
-    x = torch::matmul(Abar, x.unsqueeze(-1)).squeeze(-1) + Bbar * uc.select(2, k).unsqueeze(-1);
-    ys.push_back(real_part((C * x).sum(-1)));
+  ys.reserve(u.size(2));
+  for (int64_t k = 0; k < u.size(2); ++k) {
+    x = step(x, uc.select(2, k).unsqueeze(-1));
+    ys.push_back(readout(x));
   }
   return torch::stack(ys, -1);
+}
+
+}  // namespace
+
+torch::Tensor recurrent_dense(const torch::Tensor& Abar, const torch::Tensor& Bbar, const torch::Tensor& C,
+                              const torch::Tensor& u) {
+  check_input(u, Abar.size(0), "recurrent_dense");
+  return run_recurrence(
+      Abar, u, [&](const torch::Tensor& x, const torch::Tensor& uk) { return torch::matmul(Abar, x.unsqueeze(-1)).squeeze(-1) + Bbar * uk; },
+      [&](const torch::Tensor& x) { return real_part((C * x).sum(-1)); });
 }
 
 torch::Tensor recurrent_diagonal(const torch::Tensor& Abar, const torch::Tensor& Bbar, const torch::Tensor& C,
                                  const torch::Tensor& u) {
   check_input(u, Abar.size(0), "recurrent_diagonal");
-  const int64_t L = u.size(2);
-  const auto uc = u.to(Abar.scalar_type());
-  auto x = torch::zeros({u.size(0), Abar.size(0), Abar.size(1)}, Abar.options());
-  std::vector<torch::Tensor> ys;
-  ys.reserve(L);
-  for (int64_t k = 0; k < L; ++k) {
-    x = Abar * x + Bbar * uc.select(2, k).unsqueeze(-1);
-    ys.push_back(2 * real_part((C * x).sum(-1)));
-  }
-  return torch::stack(ys, -1);
+  return run_recurrence(
+      Abar, u, [&](const torch::Tensor& x, const torch::Tensor& uk) { return Abar * x + Bbar * uk; },
+      [&](const torch::Tensor& x) { return 2 * real_part((C * x).sum(-1)); });
 }
 
 torch::Tensor fft_conv(const torch::Tensor& u, const torch::Tensor& K) {
