@@ -6,7 +6,7 @@
 #   2. the ssm tests and the s4/s4d mixer and analyze tests -> OUT/ssm-tests.log
 #   3. gt_s4d next to gt_mamba on a small generated Darcy set, same budget (epochs, samples,
 #      batch) -> OUT/ssm-compare.md, each run's report/metrics/log, and `mno analyze ssm` of both
-# Usage: tools/device/ssm-run.sh [DEBS_DIR] [OUT_DIR] [SAMPLES] [EPOCHS]
+# Usage: tools/device/ssm-run.sh [DEBS_DIR] [OUT_DIR] [SAMPLES] [EPOCHS]   (MNO_SSM_BENCH_ARGS=--quick: the short bench)
 #   e.g. tools/device/ssm-run.sh .device-debs $OUT 1000 5
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +21,7 @@ cd "$SRC"   # configs/ are found relative to here
 start=$(date +%s); since() { echo "+$(( $(date +%s) - start ))s"; }
 
 echo "== bench ssm (cuda) $(since)"
-"$MNO" bench ssm --device cuda 2>&1 | tee "$OUT/bench-ssm-cuda.md" | grep "^|\|^\`" || echo "BENCH SSM FAILED"
+"$MNO" bench ssm --device cuda ${MNO_SSM_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench-ssm-cuda.md" | grep "^|\|^\`" || echo "BENCH SSM FAILED"
 
 echo "== ssm tests $(since)"
 "$BUILD/mno_tests" --gtest_filter='Hippo*:Discretization*:S4*:SsmModes*:StructuredSsmMixer*:CliAnalyze*:CliBenchSsm*' \
