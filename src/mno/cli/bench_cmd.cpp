@@ -1,6 +1,7 @@
 // mno bench scan [--device cpu|cuda] [--json FILE] [--repeats N] [--composed-repeats N] [--no-composed] [--quick]
 // mno bench data [--samples N] [--resolution N] [--dir DIR] [--quick]
 // mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
+// mno bench ssm [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "bench/model_bench.h"
 #include "bench/scan_bench.h"
 #include "bench/scan_bench_cuda.h"
+#include "bench/ssm_bench.h"
 #include "mno/cli/commands.h"
 #include "mno/core/atomic_file.h"
 #include "mno/core/log.h"
@@ -110,6 +112,21 @@ void add_model_table(CLI::App& bench, Action& action) {
   });
 }
 
+void add_ssm_table(CLI::App& bench, Action& action) {
+  auto* ssm = bench.add_subcommand("ssm", "Structured SSMs: S4 kernel by Cauchy + Woodbury vs direct powers; convolution vs recurrence");
+  auto opts = std::make_shared<bench::SsmBenchOptions>();
+  ssm->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  ssm->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  ssm->add_flag("--quick", opts->quick, "N 16, 4 channels, L <= 256, one run: a smoke test");
+  ssm->callback([&action, opts] {
+    action = [opts] {
+      const std::string command = fmt::format("mno bench ssm --device {}{}", opts->device, opts->quick ? " --quick" : "");
+      fmt::print("{}", bench::ssm_bench_markdown(bench::run_ssm_bench(*opts), *opts, command));
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, Action& action) {
@@ -119,6 +136,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   add_data_table(*bench, action);
   add_layer_table(*bench, action);
   add_model_table(*bench, action);
+  add_ssm_table(*bench, action);
 }
 
 }  // namespace mno::cli

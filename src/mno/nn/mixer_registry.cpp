@@ -11,6 +11,7 @@
 #include "mno/nn/rotary_galerkin_attention.h"
 #include "mno/nn/selective_scan_2d.h"
 #include "mno/nn/softmax_attention.h"
+#include "mno/nn/structured_ssm_2d.h"
 
 namespace mno::nn {
 namespace {
@@ -44,6 +45,12 @@ template <typename Module, typename Options, bool Cross> MixerFactory options_fa
   };
 }
 
+template <typename Module, bool S4d, bool Cross> MixerFactory structured_ssm_factory() {
+  return [](const ConfigNode& node, int64_t d_model) -> TokenMixer {
+    return std::make_shared<Module>(StructuredSsmOptions::from_config(node, d_model, S4d, Cross));
+  };
+}
+
 MixerFactory galerkin_factory(GalerkinAttentionOptions::Kind kind) {
   return [kind](const ConfigNode& node, int64_t d_model) -> TokenMixer {
     return std::make_shared<GalerkinAttentionImpl>(GalerkinAttentionOptions::from_config(node, d_model, kind));
@@ -59,6 +66,8 @@ void register_builtin_mixers() {
         return std::make_shared<MambaBlockImpl>(MambaBlockOptions::from_config(node, d_model));
       },
       nullptr);
+  register_mixer("s4", structured_ssm_factory<S4MixerImpl, false, false>(), structured_ssm_factory<S4MixerImpl, false, true>());
+  register_mixer("s4d", structured_ssm_factory<S4dMixerImpl, true, false>(), structured_ssm_factory<S4dMixerImpl, true, true>());
   register_mixer("galerkin", galerkin_factory(GalerkinAttentionOptions::Kind::galerkin), nullptr);
   register_mixer("fourier", galerkin_factory(GalerkinAttentionOptions::Kind::fourier), nullptr);
   register_mixer("softmax", options_factory<SoftmaxAttentionImpl, SoftmaxAttentionOptions, false>(),

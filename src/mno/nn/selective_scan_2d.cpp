@@ -59,6 +59,8 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
     scan.height = g.height;
     scan.width = g.width;
   }
+  if (selection_probe)
+    selection_probe(torch::softplus(delta.to(torch::kFloat) + dt_projs_bias.reshape({1, K * E, 1}).to(torch::kFloat)), Bs, Cs);
   const auto A = -torch::exp(A_logs.to(torch::kFloat));
   auto y = ops::selective_scan(u, delta, A, Bs, Cs, Ds, dt_projs_bias.reshape({K * E}), {}, scan).y;
   y = out_norm->forward(y.transpose(1, 2)) * z;

@@ -12,6 +12,7 @@
 // The projections are computed once on the unflipped sequence; the scan op walks each direction
 // by index map (equal to the authors' flip → project → scan → flip back → sum; tested).
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <torch/torch.h>
@@ -35,6 +36,10 @@ class SelectiveScan2dBase : public TokenMixerImpl {
   torch::Tensor Ds;               // [K·E]
   torch::nn::LayerNorm out_norm{nullptr};
   torch::nn::Linear out_proj{nullptr};
+
+  // Called, when set, with each forward's selection: Δ after bias and softplus [B, K·E, L], B and
+  // C [B, K, N, L]. How `mno analyze ssm` sees the system frozen at each position.
+  std::function<void(const torch::Tensor& delta, const torch::Tensor& B, const torch::Tensor& C)> selection_probe;
 
  protected:
   // SiLU(in_proj(x)) split into the scan input [B, E, L] and the gate [B, L, E].

@@ -26,6 +26,7 @@ struct RunPaths {
   std::string checkpoint(const std::string& which) const { return checkpoints() + "/" + which + ".pt"; }
   std::string normalisers() const { return dir + "/normalisers"; }
   std::string plots() const { return dir + "/plots"; }
+  std::string analysis() const { return dir + "/analysis"; }  // `mno analyze ssm`
   std::string metrics() const { return dir + "/metrics.json"; }
   std::string along_time() const { return dir + "/along_time.csv"; }
   std::string report() const { return dir + "/report.md"; }

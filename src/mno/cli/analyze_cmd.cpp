@@ -1,0 +1,52 @@
+// mno analyze discretization [--out DIR] [--steps D1,D2,...]
+// mno analyze ssm RUN [--out DIR] [--samples N] [--device cpu|cuda|auto]
+// mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
+#include "mno/cli/commands.h"
+#include "mno/core/log.h"
+#include "mno/run/analyze.h"
+
+namespace mno::cli {
+namespace {
+
+int report(const std::vector<std::string>& written) {
+  for (const auto& path : written) log::info("wrote {}", path);
+  return 0;
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app, Action& action) {
+  auto* analyze = app.add_subcommand("analyze", "Structured-SSM analyses: discretisation orders, a run's SSM layers, HiPPO (PNG + CSV)");
+  analyze->require_subcommand(1);
+
+  auto* disc = analyze->add_subcommand("discretization", "Error of ZOH, bilinear and Euler vs the exact solution as the step shrinks");
+  auto disc_out = std::make_shared<std::string>("analysis");
+  auto steps = std::make_shared<std::vector<double>>();
+  disc->add_option("--out", *disc_out, "output directory")->capture_default_str();
+  disc->add_option("--steps", *steps, "steps Δ, comma-separated, each dividing T = 8 (default: 2^-1 .. 2^-10)")->delimiter(',');
+  disc->callback([&action, disc_out, steps] {
+    action = [disc_out, steps] { return report(run::analyze_discretization(*disc_out, *steps)); };
+  });
+
+  auto* ssm = analyze->add_subcommand("ssm", "Frequency responses of a trained run's SSM layers and its predictions' energy spectra");
+  auto run_dir = std::make_shared<std::string>();
+  auto opts = std::make_shared<run::SsmAnalysisOptions>();
+  ssm->add_option("run", *run_dir, "run directory")->required();
+  ssm->add_option("--out", opts->out_dir, "output directory (default: RUN/analysis)");
+  ssm->add_option("--samples", opts->samples, "test samples fed through the model")->capture_default_str()->check(CLI::PositiveNumber);
+  ssm->add_option("--device", opts->device, "cpu, cuda or auto (default: auto)")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  ssm->callback([&action, run_dir, opts] { action = [run_dir, opts] { return report(run::analyze_ssm_run(*run_dir, *opts)); }; });
+
+  auto* hippo = analyze->add_subcommand("hippo", "Online reconstruction of a test signal from its HiPPO coefficients");
+  auto measure = std::make_shared<std::string>();
+  auto n = std::make_shared<int64_t>(0);
+  auto hippo_out = std::make_shared<std::string>("analysis");
+  hippo->add_option("--measure", *measure, "legs, legt or lagt")->required();
+  hippo->add_option("--n", *n, "state size N (>= 1)")->required();
+  hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
+  hippo->callback([&action, measure, n, hippo_out] {
+    action = [measure, n, hippo_out] { return report(run::analyze_hippo(*measure, *n, *hippo_out)); };
+  });
+}
+
+}  // namespace mno::cli
