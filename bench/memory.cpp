@@ -85,4 +85,13 @@ std::string format_megabytes(int64_t bytes) {
   return fmt::format("{:.0f} MB", bytes / 1e6);
 }
 
+void release_cached_memory(const torch::Device& device) {
+#ifdef MNO_WITH_CUDA
+  if (device.is_cuda()) {
+    torch::cuda::synchronize();
+    alloc::emptyCache();
+  }
+#endif
+}
+
 }  // namespace mno::bench

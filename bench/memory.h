@@ -23,6 +23,10 @@ class PeakMemory {
   int64_t base_ = 0;
 };
 
+// Gives the CUDA caching allocator's unused blocks back (after an out-of-memory, so the next
+// measurement starts clean); nothing on the CPU.
+void release_cached_memory(const torch::Device& device);
+
 // "NVIDIA H100 80GB HBM3" for CUDA, the CPU's model name otherwise.
 std::string device_name(const torch::Device& device);
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
 #include "bench/machine.h"
 
 namespace mno::bench {
@@ -33,6 +35,9 @@ struct ModelBenchReport {
 };
 
 std::vector<std::string> default_model_bench_configs(const std::string& source_dir);
+// One config at o.batch and o.side on device: the row of the table (throws what the model throws,
+// e.g. c10::Error for CUDA out of memory). Grids under 28 × 28 give GT and FNO side/2 − 2 modes.
+ModelBenchRow measure_model(const std::string& config_path, const ModelBenchOptions& options, const torch::Device& device);
 ModelBenchReport run_model_bench(const ModelBenchOptions& options);
 std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command);
 

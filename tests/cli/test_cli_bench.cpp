@@ -1,5 +1,7 @@
 // `mno bench` through the command line: each table's quick mode prints its rows, and a device
 // that cannot be used is one clear error.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "cli/cli_runner.h"
@@ -35,6 +37,29 @@ TEST(CliBench, DataQuickHasARowPerPde) {
   const CliResult r = run_mno({"--threads", "2", "bench", "data", "--quick"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* pde : {"| darcy | 2 × 32²", "| swe | 2 × 32²", "| diffreact | 2 × 32²"}) EXPECT_TRUE(r.has(pde)) << pde << "\n" << r.output;
+}
+
+TEST(CliBench, ScalingQuickHasACellPerConfigAndSideAndItsSlopesAndFiles) {
+  data::testing::TempDir dir;
+  const CliResult r = run_mno({"--threads", "2", "bench", "scaling", "--quick", "--out", dir.file("scaling")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.has("mno bench scaling --device cpu --quick")) << r.output;
+  for (const char* cell : {"| gt_mamba | gt / mamba | 8 | 64 | 1 |", "| gt_mamba | gt / mamba | 16 | 256 | 1 |",
+                           "| gt_galerkin | gt / galerkin | 16 | 256 | 1 |", "| fno | fno | 16 | 256 | 1 |"})
+    EXPECT_TRUE(r.has(cell)) << cell << "\n" << r.output;
+  EXPECT_TRUE(r.has("| gt_mamba | gt / mamba | 2 | ")) << r.output;  // the slope row, fitted over two sides
+  const std::string csv = read_text(dir.file("scaling/scaling.csv"));
+  EXPECT_NE(csv.find("gt_galerkin,gt / galerkin,16,256,1,0,"), std::string::npos) << csv;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("scaling/scaling_time.png")));
+}
+
+TEST(CliBench, ScalingNamesABadSideAndAMissingConfig) {
+  const CliResult side = run_mno({"bench", "scaling", "--sides", "2"});
+  EXPECT_EQ(side.exit_code, 2) << side.output;
+  EXPECT_TRUE(side.has("--sides")) << side.output;
+  const CliResult config = run_mno({"bench", "scaling", "--quick", "configs/darcy/nope.yaml"});
+  EXPECT_EQ(config.exit_code, 1) << config.output;
+  EXPECT_TRUE(config.has("bench scaling: config 'configs/darcy/nope.yaml' does not exist")) << config.output;
 }
 
 TEST(CliBench, AnUnknownDeviceIsNamed) {

@@ -89,6 +89,21 @@ TEST(Report, WithoutKeptSamplesOrALogOnlyTheMetricPlotsAreDrawn) {
   EXPECT_EQ(fs::path(files.plots[0]).filename(), "error_vs_time.png");
 }
 
+TEST(Report, ADivergedPredictionStillGetsItsReportWithoutItsSpectrumCurve) {
+  // A diverged model can predict values whose energy overflows to inf: the spectrum keeps the
+  // truth's curve and says what was left out; every other file is written as usual.
+  TempDir dir;
+  fs::create_directories(dir.file("out"));
+  Evaluation e = time_dependent_evaluation();
+  e.prediction = torch::full_like(e.prediction, 1e30f);
+  const ReportFiles files = write_report(inputs_in(dir), e);
+  ASSERT_EQ(files.plots.size(), 2u * 2 + 4);
+  EXPECT_TRUE(fs::exists(dir.file("out/figures/spectrum.png")));
+  e.truth = torch::full_like(e.truth, 1e30f);
+  const ReportFiles without = write_report(inputs_in(dir), e);
+  EXPECT_EQ(without.plots.size(), 2u * 2 + 3);  // no curve left: no spectrum plot
+}
+
 TEST(Report, AnEmptyEvaluationIsAnErrorAndWritesNothing) {
   TempDir dir;
   fs::create_directories(dir.file("out"));

@@ -54,6 +54,35 @@ TEST(StructuredSsmMixer, GradientsReachEveryParameter) {
   }
 }
 
+TEST(StructuredSsmMixer, GradientsMatchFiniteDifferences) {
+  // Central differences of the loss along each parameter's gradient direction. A gradient lost or
+  // corrupted on the way (it once was: LibTorch 1.13's gelu_backward with a non-contiguous
+  // incoming gradient) is off by orders of magnitude, far outside the fp32 tolerance.
+  for (const char* type : {"s4", "s4d"}) {
+    torch::manual_seed(4);
+    auto m = build(fmt::format("mixer: {{type: {}, d_state: 4}}", type));
+    const auto x = torch::randn({2, 12, 8});
+    const auto loss = [&] { return m->forward(x).pow(2).sum(); };
+    loss().backward();
+    for (const auto& p : m->named_parameters()) {
+      const auto g = p.value().grad().clone();
+      const auto direction = g / g.norm();
+      const double eps = 1e-2;
+      double plus = 0, minus = 0;
+      {
+        torch::NoGradGuard no_grad;
+        p.value().add_(direction * eps);
+        plus = loss().item<double>();
+        p.value().add_(direction * (-2 * eps));
+        minus = loss().item<double>();
+        p.value().add_(direction * eps);
+      }
+      const double numeric = (plus - minus) / (2 * eps), analytic = g.norm().item<double>();
+      EXPECT_NEAR(numeric, analytic, 0.05 * analytic + 1e-3) << type << " " << p.key();
+    }
+  }
+}
+
 TEST(StructuredSsmMixer, TransferFunctionIsTheKernelsSpectrumForALongKernel) {
   // |H(e^{iθ})| is the DTFT of the infinite kernel; a kernel long enough to have decayed has the
   // same spectrum at the DFT frequencies.

@@ -2,6 +2,8 @@
 // against the direct kernel C·Āᵏ·B̄ built from matrix powers (double).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "mno/ssm/modes.h"
 #include "ssm/ssm_test_systems.h"
 #include "support/testing.h"
@@ -45,6 +47,33 @@ TEST(S4Kernel, AWrongTruncationIsCaught) {
   const auto p = systems::s4_params(s, 16);
   const auto b = systems::s4_bilinear(s);
   EXPECT_GT(max_relative(s4_kernel(p.Lambda, p.P, p.B, p.C_tilde, s.dt * 40, 64), direct_kernel(b.A, b.B, s.C, 64)), 1e-3);
+}
+
+TEST(S4Kernel, FrequencyBlocksGiveTheSameKernelAndGradients) {
+  // The blocked evaluation (bounded memory) against one block holding every frequency (the plain
+  // formula), values and gradients of every parameter, at an L whose bins do not divide evenly.
+  const auto s = systems::s4_system(8, 3);
+  const int64_t L = 40;
+  const auto p = systems::s4_params(s, L);
+  const auto weights = torch::randn({3, L}, torch::kDouble);
+  const auto run = [&](int64_t block) {
+    std::vector<torch::Tensor> leaves;
+    for (const auto& t : {p.Lambda, p.P, p.B, p.C_tilde, s.dt}) leaves.push_back(t.detach().clone().requires_grad_(true));
+    const auto K = s4_kernel(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4], L, block);
+    (K * weights).sum().backward();
+    leaves.insert(leaves.begin(), K.detach());
+    return leaves;
+  };
+  const auto plain = run(L), blocked = run(3);
+  const char* names[] = {"K", "Lambda", "P", "B", "C_tilde", "dt"};
+  EXPECT_LT(max_relative(blocked[0], plain[0]), 1e-12);
+  for (size_t i = 1; i < plain.size(); ++i) {
+    ASSERT_TRUE(blocked[i].grad().defined()) << names[i];
+    EXPECT_LT(max_relative(blocked[i].grad(), plain[i].grad()), 1e-12) << names[i];
+    EXPECT_GT(plain[i].grad().abs().max().item<double>(), 0) << names[i];
+  }
+  testing::expect_error([&] { s4_kernel(p.Lambda, p.P, p.B, p.C_tilde, s.dt, L, -1); },
+                        {"frequencies_per_block must be >= 0", "found -1"});
 }
 
 TEST(S4dKernel, VandermondeEqualsDirectPowersUpToL1024) {

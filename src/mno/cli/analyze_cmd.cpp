@@ -1,9 +1,13 @@
 // mno analyze discretization [--out DIR] [--steps D1,D2,...]
 // mno analyze ssm RUN [--out DIR] [--samples N] [--device cpu|cuda|auto]
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
+// mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
+#include <fmt/format.h>
+
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
 #include "mno/run/analyze.h"
+#include "mno/run/resolution_study.h"
 
 namespace mno::cli {
 namespace {
@@ -16,7 +20,8 @@ int report(const std::vector<std::string>& written) {
 }  // namespace
 
 void add_analyze_command(CLI::App& app, Action& action) {
-  auto* analyze = app.add_subcommand("analyze", "Structured-SSM analyses: discretisation orders, a run's SSM layers, HiPPO (PNG + CSV)");
+  auto* analyze = app.add_subcommand(
+      "analyze", "Analyses as PNG + CSV: discretisation orders, a run's SSM layers, HiPPO, runs across resolutions");
   analyze->require_subcommand(1);
 
   auto* disc = analyze->add_subcommand("discretization", "Error of ZOH, bilinear and Euler vs the exact solution as the step shrinks");
@@ -46,6 +51,29 @@ void add_analyze_command(CLI::App& app, Action& action) {
   hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
   hippo->callback([&action, measure, n, hippo_out] {
     action = [measure, n, hippo_out] { return report(run::analyze_hippo(*measure, *n, *hippo_out)); };
+  });
+
+  auto* resolution = analyze->add_subcommand(
+      "resolution", "Runs evaluated zero-shot at several resolutions of one file (every S-th point): table + PNG");
+  struct ResolutionArgs {
+    std::vector<std::string> runs;
+    std::string data, out = "resolution";
+    std::vector<int64_t> strides;
+  };
+  auto res = std::make_shared<ResolutionArgs>();
+  resolution->add_option("runs", res->runs, "run directories")->required();
+  resolution->add_option("--data", res->data, "the PDE file every run is evaluated on (its test split)")->required();
+  resolution->add_option("--strides", res->strides, "strides, comma-separated, e.g. 4,2,1 for 32², 64², 128² of a 128² file")
+      ->delimiter(',')
+      ->required()
+      ->check(CLI::PositiveNumber);
+  resolution->add_option("--out", res->out, "output directory")->capture_default_str();
+  resolution->callback([&action, res] {
+    action = [res] {
+      const auto study = run::analyze_resolution(res->runs, res->data, res->strides, res->out);
+      fmt::print("{}", study.markdown);
+      return report(study.written);
+    };
   });
 }
 

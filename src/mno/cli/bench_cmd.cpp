@@ -3,11 +3,13 @@
 // mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench ssm [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
+// mno bench scaling [CONFIG ...] [--device cpu|cuda] [--sides 32,64,...] [--batch N] [--repeats N] [--max-step-seconds S] [--out DIR] [--quick]
 #include <fmt/format.h>
 
 #include "bench/data_bench.h"
 #include "bench/layer_bench.h"
 #include "bench/model_bench.h"
+#include "bench/scaling_bench.h"
 #include "bench/scan_bench.h"
 #include "bench/scan_bench_cuda.h"
 #include "bench/ssm_bench.h"
@@ -127,6 +129,39 @@ void add_ssm_table(CLI::App& bench, Action& action) {
   });
 }
 
+void add_scaling_table(CLI::App& bench, Action& action) {
+  auto* scaling = bench.add_subcommand("scaling", "Time and memory against resolution (32² .. 256²) per host and mixer, with log-log slopes");
+  auto opts = std::make_shared<bench::ScalingBenchOptions>();
+  scaling->add_option("configs", opts->configs,
+                      "model configs (default: configs/darcy/{gt,gnot}_{mamba,galerkin|linear,softmax}.yaml and fno.yaml)");
+  scaling->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
+  scaling->add_option("--sides", opts->sides, "grid sides, comma-separated (default: 32,64,128,256 on cuda; 16,32,64 on cpu)")
+      ->delimiter(',')
+      ->check(CLI::Range(4, 1024));
+  scaling->add_option("--batch", opts->batch, "batch size (halved where it runs out of memory)")->capture_default_str()->check(CLI::PositiveNumber);
+  scaling->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
+  scaling->add_option("--max-step-seconds", opts->max_step_seconds,
+                      "skip a side whose AdamW step is predicted (quadratically from the previous side) to take longer")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  scaling->add_option("--out", opts->out_dir, "also write scaling.csv, scaling_time.png and scaling_memory.png here");
+  scaling->add_flag("--quick", opts->quick, "GT-Mamba, GT-Galerkin and FNO at 8² and 16², batch 1, one run: a smoke test");
+  scaling->callback([&action, opts] {
+    action = [opts] {
+      std::string sides;
+      for (const int64_t s : opts->sides) sides += (sides.empty() ? "" : ",") + std::to_string(s);
+      const std::string command = fmt::format("mno bench scaling --device {}{}{}", opts->device,
+                                              sides.empty() ? "" : " --sides " + sides, opts->quick ? " --quick" : "");
+      const auto report = bench::run_scaling_bench(*opts);
+      fmt::print("{}", bench::scaling_bench_markdown(report, bench::machine_info(), command));
+      if (!opts->out_dir.empty()) {
+        bench::write_scaling_files(report, opts->out_dir);
+        log::info("wrote {}/scaling.csv, scaling_time.png, scaling_memory.png", opts->out_dir);
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, Action& action) {
@@ -137,6 +172,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   add_layer_table(*bench, action);
   add_model_table(*bench, action);
   add_ssm_table(*bench, action);
+  add_scaling_table(*bench, action);
 }
 
 }  // namespace mno::cli

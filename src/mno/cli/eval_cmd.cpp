@@ -1,4 +1,4 @@
-// mno eval RUN_DIR [--data FILE] [--checkpoint last|best]
+// mno eval RUN_DIR [--data FILE] [--stride S] [--out DIR] [--checkpoint last|best]
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
@@ -9,17 +9,23 @@ namespace mno::cli {
 
 void add_eval_command(CLI::App& app, Action& action) {
   struct Args {
-    std::string run, data, checkpoint;
+    std::string run, data, checkpoint, out;
+    int64_t stride = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("eval", "Evaluate a run on its test split: metrics.json, along_time.csv, plots, report.md");
   cmd->add_option("run", args->run, "run directory")->required();
   cmd->add_option("--data", args->data, "evaluate on the test split of this PDEBench file instead of the run's");
+  cmd->add_option("--stride", args->stride,
+                  "take every S-th point of the file (default: the run's data.stride); another resolution than the "
+                  "run's is a zero-shot evaluation (docs/scaling.md)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--out", args->out, "write metrics.json, along_time.csv, plots/ and report.md here instead of into the run");
   cmd->add_option("--checkpoint", args->checkpoint, "last or best (default: the run's train.report_checkpoint)")
       ->check(CLI::IsMember({"last", "best"}));
   cmd->callback([&action, args] {
     action = [args] {
-      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data);
+      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, args->out);
       fmt::print("{}{}", eval::metrics_table_header(), eval::metrics_table_row(args->run, e.parameters, e.evaluation, e.train_seconds));
       log::info("report: {}", e.files.report_md);
       return 0;

@@ -20,6 +20,9 @@ class Normaliser {
   static Normaliser fit(Kind kind, const torch::Tensor& samples, double eps = 1e-5);
 
   Kind kind() const { return kind_; }
+  // per_point_gaussian and range hold statistics for every grid point: they fit one grid only.
+  bool per_point() const { return kind_ != Kind::scalar_gaussian; }
+  torch::IntArrayRef statistics_shape() const { return shift_.sizes(); }
   torch::Tensor encode(const torch::Tensor& x) const;
   torch::Tensor decode(const torch::Tensor& x) const;
 

@@ -124,6 +124,21 @@ void TaskData::load_normalisers(const std::string& dir) {
   target_norm_.reset();
   if (config_.normalise_inputs != "none") input_norm_ = Normaliser::load(dir + "/inputs.pt");
   if (config_.normalise_targets != "none") target_norm_ = Normaliser::load(dir + "/targets.pt");
+  // Per-point statistics exist only at the points they were fitted on: at another resolution
+  // (zero-shot evaluation) there is no statistic for the new points, so say so instead of failing
+  // in a broadcast.
+  const auto check_grid = [&](const std::optional<Normaliser>& n, const char* key, const std::string& kind) {
+    if (!n || !n->per_point()) return;
+    const auto shape = n->statistics_shape();
+    const bool fits = shape.size() >= 2 && shape[0] == height_ && shape[1] == width_;
+    check(fits,
+          "data.{}: {} statistics are per grid point and were fitted on a {}x{} grid, but {} gives {}x{} points; "
+          "a run evaluated at another resolution needs scalar_gaussian normalisation (or data at the training "
+          "resolution: see data.stride)",
+          key, kind, shape.size() >= 1 ? shape[0] : 0, shape.size() >= 2 ? shape[1] : 0, file_, height_, width_);
+  };
+  check_grid(input_norm_, "normalise_inputs", config_.normalise_inputs);
+  check_grid(target_norm_, "normalise_targets", config_.normalise_targets);
 }
 
 std::unique_ptr<BatchLoader> TaskData::train_loader(const LoaderOptions& options) const {

@@ -1,5 +1,8 @@
 #include "mno/eval/report.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -125,8 +128,16 @@ Plot plot_spectrum(const Evaluation& e, const std::string& dir) {
   LinePlot spectra{"energy spectrum (last frame)", "wavenumber k", "energy", true, true, {}};
   std::vector<double> k;
   for (size_t i = 1; i < st.size(); ++i) k.push_back(static_cast<double>(i));  // k = 0 has no place on a log axis
-  spectra.series.push_back({"truth", k, std::vector<double>(st.begin() + 1, st.end())});
-  spectra.series.push_back({"prediction", k, std::vector<double>(sp.begin() + 1, sp.end())});
+  // A diverged model's prediction can overflow the energy (inf everywhere): its curve is left out
+  // and the title says so, rather than the whole report failing after the metrics were written.
+  const auto drawable = [](const std::vector<double>& v) {
+    return std::any_of(v.begin() + 1, v.end(), [](double x) { return std::isfinite(x) && x > 0; });
+  };
+  for (const auto& [name, values] : {std::pair{"truth", st}, std::pair{"prediction", sp}}) {
+    if (drawable(values)) spectra.series.push_back({name, k, std::vector<double>(values.begin() + 1, values.end())});
+    else spectra.title += fmt::format("; {}: no finite positive energy", name);
+  }
+  if (spectra.series.empty()) return {"", ""};
   write_line_plot_png(dir + "/spectrum.png", spectra);
   return {dir + "/spectrum.png", "spectrum"};
 }
@@ -187,7 +198,7 @@ ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
   std::vector<Plot> plots;
   if (e.truth.defined()) {
     plots = plot_samples(e, to.plots_dir);
-    plots.push_back(plot_spectrum(e, to.plots_dir));
+    if (Plot spectrum = plot_spectrum(e, to.plots_dir); !spectrum.file.empty()) plots.push_back(std::move(spectrum));
   }
   if (e.standard.along_time().size() > 1) plots.push_back(plot_error_vs_time(e, to.plots_dir));
   if (!in.log_csv.empty())

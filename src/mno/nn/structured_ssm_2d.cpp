@@ -65,7 +65,10 @@ torch::Tensor StructuredSsm2dBase::forward(const torch::Tensor& x, const torch::
   const auto u = input.transpose(1, 2).to(torch::kFloat);  // [B, H, L]
   const auto y2 = ssm::fft_conv(torch::cat({u, u.flip(-1)}, 1), kernel(L).to(torch::kFloat));  // [B, 2H, L]
   const auto y = y2.narrow(1, 0, H) + y2.narrow(1, H, H).flip(-1) + Ds.unsqueeze(-1) * u;
-  const auto h = torch::gelu(y).transpose(1, 2).to(x.scalar_type());
+  // Transposed before the GELU, not after: Debian's LibTorch 1.13 CPU gelu_backward returns
+  // garbage (zeros or ~1e8, depending on memory) when its incoming gradient is not contiguous,
+  // which a transpose after the GELU makes it (tests/nn/test_structured_ssm_2d.cpp).
+  const auto h = torch::gelu(y.transpose(1, 2).contiguous()).to(x.scalar_type());
   return torch::glu(out_proj->forward(h), -1);
 }
 

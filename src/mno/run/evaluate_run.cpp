@@ -1,5 +1,8 @@
 #include "mno/run/evaluate_run.h"
 
+#include <filesystem>
+
+#include "mno/core/error.h"
 #include "mno/nn/parameter_counts.h"
 
 #include "mno/run/run_lock.h"
@@ -8,8 +11,8 @@
 namespace mno::run {
 
 RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
-                           bool progress) {
-  SavedRun r = load_saved_run(run_dir, checkpoint, data_file);
+                           bool progress, int64_t stride, const std::string& out_dir) {
+  SavedRun r = load_saved_run(run_dir, checkpoint, data_file, "", stride);
   const RunLock lock(r.paths);  // the report is written into the run: one writer at a time
   const auto loader = r.data->test_loader(static_cast<size_t>(r.run.train.eval_batch_size));
   eval::EvalOptions o;
@@ -20,6 +23,12 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   out.train_seconds = r.state.seconds;
   eval::ReportInputs in;
   in.paths = r.paths.report_paths();
+  if (!out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    check(!ec, "--out: cannot create the report directory '{}': {}", out_dir, ec.message());
+    in.paths = {out_dir + "/metrics.json", out_dir + "/along_time.csv", out_dir + "/report.md", out_dir + "/plots"};
+  }
   in.title = r.run.name;
   in.model_line = fmt::format("Model: `{}` with {} trainable parameters, checkpoint `{}` (epoch {}, step {}).",
                               r.model->name(), out.parameters, r.checkpoint, r.state.epoch, r.state.step);

@@ -16,8 +16,11 @@ struct RunEvaluation {
   double train_seconds = 0.0;
 };
 
-// checkpoint "": the run's train.report_checkpoint; data_file "": the run's data.file.
+// checkpoint "": the run's train.report_checkpoint; data_file "": the run's data.file; stride 0:
+// the run's data.stride (another file or stride may be at another resolution: load_saved_run);
+// out_dir "": the report goes into the run directory, else into out_dir (created when missing).
 RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint = "",
-                           const std::string& data_file = "", bool progress = true);
+                           const std::string& data_file = "", bool progress = true, int64_t stride = 0,
+                           const std::string& out_dir = "");
 
 }  // namespace mno::run

@@ -23,9 +23,12 @@ struct SavedRun {
 };
 
 // checkpoint "": the run's train.report_checkpoint. data_file "": the run's data.file.
-// device "": auto (resolve_device), whatever device the run was trained on.
+// device "": auto (resolve_device), whatever device the run was trained on. stride 0: the run's
+// data.stride. Another file or stride may hold another resolution than the run was trained at
+// (zero-shot evaluation): data.resolution is then not enforced, and the model and the
+// normalisers decide whether they can take the new grid (each refuses with the reason).
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint = "",
-                        const std::string& data_file = "", const std::string& device = "");
+                        const std::string& data_file = "", const std::string& device = "", int64_t stride = 0);
 
 // The run's config as saved, with the name of its directory when it has none of its own.
 train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths);

@@ -36,12 +36,16 @@ torch::Tensor cauchy_pairs(const torch::Tensor& v, const torch::Tensor& lambda, 
 // = Δ·C ((1−ω) I − s(Λ − P̃P̃*))⁻¹ B, s = Δ(1+ω)/2, by Woodbury + Cauchy sums: [H, K] for
 // omega [K] complex. With C̃ at the roots of unity it is the DFT of the length-L kernel; with C at
 // ω = e^{−iθ} it is e^{iθ}·H(e^{iθ}), the transfer function up to a unit factor.
+// The frequencies are evaluated frequencies_per_block at a time (0: automatic, ~32 MB per
+// intermediate), forward and backward, so memory is O(H·(N + K)) plus one block, never O(H·K·N).
 torch::Tensor s4_generating_function(const torch::Tensor& Lambda, const torch::Tensor& P, const torch::Tensor& B,
-                                     const torch::Tensor& C, const torch::Tensor& dt, const torch::Tensor& omega);
+                                     const torch::Tensor& C, const torch::Tensor& dt, const torch::Tensor& omega,
+                                     int64_t frequencies_per_block = 0);
 
 // The S4 kernel [H, L] (real) of channels with Lambda, P, B, C̃ [H, N/2] complex and dt [H] > 0.
 torch::Tensor s4_kernel(const torch::Tensor& Lambda, const torch::Tensor& P, const torch::Tensor& B,
-                        const torch::Tensor& C_tilde, const torch::Tensor& dt, int64_t length);
+                        const torch::Tensor& C_tilde, const torch::Tensor& dt, int64_t length,
+                        int64_t frequencies_per_block = 0);
 
 // The same system as dense complex matrices over the full N-dimensional eigenbasis (each pair
 // expanded): A [H, N, N], B [H, N], C [H, N]; y = Re(C x). For the recurrent mode and the tests.
