@@ -149,8 +149,12 @@ void add_scaling_table(CLI::App& bench, Action& action) {
     action = [opts] {
       std::string sides;
       for (const int64_t s : opts->sides) sides += (sides.empty() ? "" : ",") + std::to_string(s);
-      const std::string command = fmt::format("mno bench scaling --device {}{}{}", opts->device,
-                                              sides.empty() ? "" : " --sides " + sides, opts->quick ? " --quick" : "");
+      const bench::ScalingBenchOptions defaults;
+      std::string command = fmt::format("mno bench scaling --device {}{}", opts->device, sides.empty() ? "" : " --sides " + sides);
+      if (opts->batch != defaults.batch) command += fmt::format(" --batch {}", opts->batch);
+      if (opts->repeats != defaults.repeats) command += fmt::format(" --repeats {}", opts->repeats);
+      if (opts->max_step_seconds != defaults.max_step_seconds) command += fmt::format(" --max-step-seconds {}", opts->max_step_seconds);
+      if (opts->quick) command += " --quick";
       const auto report = bench::run_scaling_bench(*opts);
       fmt::print("{}", bench::scaling_bench_markdown(report, bench::machine_info(), command));
       if (!opts->out_dir.empty()) {
