@@ -17,32 +17,18 @@ namespace {
 
 using data::testing::TempDir;
 
+// The tiny GT of the train tests, trained for one epoch at a declared resolution of 16 with the
+// given input normalisation.
 std::string tiny_config(const TempDir& dir, const std::string& name, const std::string& data_file,
                         const std::string& normalise) {
+  const Config config = train::testing::tiny_gt_config(data_file);
+  YAML::Node root = config.root().yaml();  // a handle: edits go into the config
+  root.remove("name");
+  root["data"]["resolution"] = 16;
+  root["data"]["normalise_inputs"] = normalise;
+  root["train"]["epochs"] = 1;
   const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << fmt::format(R"(
-model:
-  name: gt
-  in_channels: 1
-  out_channels: 1
-  width: 16
-  layers: 1
-  ffn_dim: 16
-  freq_dim: 8
-  modes: 2
-  spectral_layers: 1
-  regressor_hidden: 16
-  mixer: {{type: mamba}}
-data: {{file: {}, stride: 1, resolution: 16, normalise_inputs: {}}}
-train:
-  device: cpu
-  seed: 5
-  epochs: 1
-  batch_size: 4
-  eval_batch_size: 4
-  plot_samples: 1
-  optimizer: {{type: adam, lr: 1.0e-3}}
-)", data_file, normalise);
+  std::ofstream(path) << config.dump();
   return path;
 }
 
