@@ -92,7 +92,9 @@ ScalingBenchReport run_scaling_bench(const ScalingBenchOptions& options) {
   check(o.device == "cpu" || torch::cuda::is_available(), "bench scaling: --device cuda, but CUDA is not available here");
   check(o.batch >= 1 && o.repeats >= 1, "bench scaling: --batch and --repeats must be positive");
   if (o.quick) {
-    o.batch = 1, o.repeats = 1;
+    // Tiny sides and one timed run: a first call's warm-up cost would predict absurd times, so
+    // the smoke run never skips a side.
+    o.batch = 1, o.repeats = 1, o.max_step_seconds = std::numeric_limits<double>::infinity();
     if (o.sides.empty()) o.sides = {8, 16};
     if (o.configs.empty())
       for (const auto* name : {"gt_mamba", "gt_galerkin", "fno"}) o.configs.push_back(fmt::format("configs/darcy/{}.yaml", name));

@@ -23,7 +23,7 @@ struct ScalingBenchOptions {
   // the cost were quadratic in L: the worst case of the mixers measured) is skipped, not run.
   double max_step_seconds = 10;
   std::string out_dir;  // "": no files; else scaling.csv, scaling_time.png, scaling_memory.png
-  bool quick = false;   // GT-Mamba, GT-Galerkin and FNO at sides 8 and 16, batch 1, one run: a smoke run
+  bool quick = false;   // GT-Mamba, GT-Galerkin and FNO at sides 8 and 16, batch 1, one run, no skipping: a smoke run
 };
 
 struct ScalingCell {
