@@ -27,7 +27,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);
     check(!ec, "--out: cannot create the report directory '{}': {}", out_dir, ec.message());
-    in.paths = {out_dir + "/metrics.json", out_dir + "/along_time.csv", out_dir + "/report.md", out_dir + "/plots"};
+    in.paths = RunPaths{out_dir}.report_paths();  // the same file names as inside a run
   }
   in.title = r.run.name;
   in.model_line = fmt::format("Model: `{}` with {} trainable parameters, checkpoint `{}` (epoch {}, step {}).",
