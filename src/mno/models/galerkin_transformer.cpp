@@ -2,6 +2,7 @@
 // encoder layers x ← x + mixer(x, pos); x ← x + FFN(x) with no LayerNorms and a ReLU FFN, then the
 // spectral regressor. The MNO variant is `mixer: {type: mamba}` (or mamba4).
 #include "mno/core/error.h"
+#include "mno/models/authors_names.h"
 #include "mno/models/builtin_models.h"
 #include "mno/models/host_mixer.h"
 #include "mno/nn/attention_common.h"
@@ -115,6 +116,42 @@ NeuralOperator make_galerkin_transformer(const ConfigNode& node) {
   o.spectral_layers = nn::positive_key(node, "spectral_layers", o.spectral_layers);
   o.regressor_hidden = nn::positive_key(node, "regressor_hidden", o.regressor_hidden);
   return std::make_shared<GalerkinTransformerImpl>(node, in, out, o);
+}
+
+// The authors' FourierTransformerNew (MambaGalerkinTransformer/libs/model_mamba.py): input Linear
+// in `downscaler.id`, layers in `encoder_layers.i` (mixer `attn`, FFN `ff.lr1/lr2`), and the
+// SpectralRegressor in `regressor` (`fc`, `spectral_conv.j` with `linear` and `fourier_weight.0/1`,
+// then `regressor.0/2`). Their attention keeps one LayerNorm per head (`norm_K.h`, `norm_V.h`,
+// `norm_Q.h`); ours keeps the heads stacked. Their SS2D names are ours.
+NameTable gt_authors_names(const ConfigNode& model_node) {
+  NameTable table = {
+      {R"(embed\.(weight|bias))", "downscaler.id.$1"},
+      {R"(ffns\.(\d+)\.fc1\.(weight|bias))", "encoder_layers.$1.ff.lr1.$2"},
+      {R"(ffns\.(\d+)\.fc2\.(weight|bias))", "encoder_layers.$1.ff.lr2.$2"},
+      {R"(regressor_in\.(weight|bias))", "regressor.fc.$1"},
+      {R"(spectral_layers\.(\d+)\.residual\.(weight|bias))", "regressor.spectral_conv.$1.linear.$2"},
+      {R"(spectral_layers\.(\d+)\.spectral\.weight_low)", "regressor.spectral_conv.$1.fourier_weight.0"},
+      {R"(spectral_layers\.(\d+)\.spectral\.weight_high)", "regressor.spectral_conv.$1.fourier_weight.1"},
+      {R"(regressor_out\.(0|2)\.(weight|bias))", "regressor.regressor.$1.$2"},
+      {R"(mixers\.(\d+)\.to_q\.(weight|bias))", "encoder_layers.$1.attn.linears.0.$2"},
+      {R"(mixers\.(\d+)\.to_k\.(weight|bias))", "encoder_layers.$1.attn.linears.1.$2"},
+      {R"(mixers\.(\d+)\.to_v\.(weight|bias))", "encoder_layers.$1.attn.linears.2.$2"},
+      {R"(mixers\.(\d+)\.to_out\.(weight|bias))", "encoder_layers.$1.attn.fc.$2"},
+  };
+  // Per-head norms: galerkin normalises K and V (our norm_a, norm_b), fourier Q and K, softmax Q and K.
+  const int64_t heads = model_node.has("mixer") ? model_node.child("mixer").get<int64_t>("heads", 4) : 4;
+  auto per_head = [heads](const std::string& theirs) {
+    std::string joined;
+    for (int64_t h = 0; h < heads; ++h) joined += fmt::format("{}encoder_layers.$1.attn.{}.{}.$2", h ? "|" : "", theirs, h);
+    return joined;
+  };
+  const bool fourier = model_node.has("mixer") && mixer_type(model_node, "mixer") == "fourier";
+  table.push_back({R"(mixers\.(\d+)\.norm_a\.(weight|bias))", per_head(fourier ? "norm_Q" : "norm_K")});
+  table.push_back({R"(mixers\.(\d+)\.norm_b\.(weight|bias))", per_head(fourier ? "norm_K" : "norm_V")});
+  table.push_back({R"(mixers\.(\d+)\.norm_q\.(weight|bias))", per_head("norm_Q")});
+  table.push_back({R"(mixers\.(\d+)\.norm_k\.(weight|bias))", per_head("norm_K")});
+  table.push_back({R"(mixers\.(\d+)\.(.+))", "encoder_layers.$1.attn.$2"});  // SS2D: the same names
+  return table;
 }
 
 }  // namespace mno::models

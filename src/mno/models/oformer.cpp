@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "mno/core/error.h"
+#include "mno/models/authors_names.h"
 #include "mno/models/builtin_models.h"
 #include "mno/models/host_mixer.h"
 #include "mno/nn/attention_common.h"
@@ -217,6 +218,92 @@ NeuralOperator make_oformer(const ConfigNode& node) {
                            std::to_string(out));
   }
   return std::make_shared<OformerImpl>(node, in, out, o);
+}
+
+// The authors' names (MambaOFormer/nn_module/, reference/mno.md §4): two state dicts, prefixed
+// "encoder." and "decoder." (authors_checkpoint_parts). The encoder is SpatialEncoder2D (steady;
+// final projection `to_out.0`) or SpatialTemporalEncoder2D (marching; `project_to_latent.0`), whose
+// TransformerCatNoCls holds per layer [LayerNorm, mixer, LayerNorm, FeedForward] (galerkin, mamba:
+// layers.i.{0,1,2,3}) or [PreNorm(attention), PreNorm(FeedForward)] (softmax: layers.i.{0,1}.norm,
+// .fn). FeedForward is net.{0: Linear(d, 2h), 3: Linear(h, d)}; to_out of an attention is
+// Sequential(Linear, Dropout). The decoder is PointWiseDecoder2DSimple (steady) or
+// PointWiseDecoder2D (marching): coordinate_projection = [GaussianFourierFeatureTransform (_B),
+// Linear, GELU, Linear], decoding_transformer = CrossFormer (cross_attn_module, ffn), then to_out
+// (steady: Linear, GELU, Linear, GELU, Linear) or expand_feat, propagator.0 = [LayerNorm,
+// Sequential(Linear, GELU, Linear, GELU, Linear)] and to_out = [LayerNorm, Linear, GELU, Linear,
+// GELU, Linear]. SS2D / CrossSS2D parameters carry the same names as ours.
+//
+// The encoder's self attention (galerkin, softmax) is one fused to_qkv.weight [3·H·d_h, D] in the
+// authors' code (q, k, v = chunk(3) of its output); ours is to_q + to_kv (galerkin) or to_q, to_k,
+// to_v (softmax): row chunks of theirs. The authors' RotaryEmbedding keeps inv_freq [d_h/4] as a
+// buffer (emb_module.inv_freq); ours computes the same frequencies from the config (not imported).
+NameTable oformer_authors_names(const ConfigNode& model_node) {
+  const auto type = mixer_type(model_node, "mixer");
+  if (type != "rotary_galerkin" && type != "softmax" && type != "mamba")
+    throw Error(fmt::format("model.mixer.type '{}': the MNO authors' OFormer has rotary_galerkin (OFormer), softmax "
+                            "(--use_st) and mamba (--use_mamba) only",
+                            type));
+  const bool marching = model_node.get<std::string>("variant", "steady") == "marching";
+  const auto norm = model_node.get<std::string>("encoder_norm", "auto");
+  const bool pre_norm = type == "softmax";  // the authors' layer pattern for each mixer
+  if (norm != "auto" && norm != (pre_norm ? "pre" : "stream"))
+    throw Error(fmt::format("model.encoder_norm '{}': the authors' OFormer with {} uses '{}'", norm, type,
+                            pre_norm ? "pre" : "stream"));
+  const auto depth =
+      model_node.get<std::vector<double>>("rotary_scales", OformerOptions::defaults(marching).rotary_scales).size();
+
+  const std::string layers = "encoder.s_transformer.layers.$1.";
+  const std::string cross = "decoder.decoding_transformer.cross_attn_module.";
+  NameTable table = {
+      {R"(embed\.weight)", "encoder.to_embedding.0.weight"},
+      {R"(to_latent\.weight)", marching ? "encoder.project_to_latent.0.weight" : "encoder.to_out.0.weight"},
+      {R"(fourier\.B)", "decoder.coordinate_projection.0._B"},
+      {R"(query_embed\.0\.weight)", "decoder.coordinate_projection.1.weight"},
+      {R"(query_embed\.2\.weight)", "decoder.coordinate_projection.3.weight"},
+      {R"(cross_ffn\.fc1\.(weight|bias))", "decoder.decoding_transformer.ffn.net.0.$1"},
+      {R"(cross_ffn\.fc2\.(weight|bias))", "decoder.decoding_transformer.ffn.net.3.$1"},
+      {R"(cross_mixer\.to_out\.(weight|bias))", cross + "to_out.0.$1"},
+      {R"(cross_mixer\.(to_q|to_kv|to_k|to_v)\.weight)", cross + "$1.weight"},
+      {"", R"(.*\.emb_module\.inv_freq)"},
+  };
+  if (type == "mamba") table.push_back({R"(cross_mixer\.(.+))", cross + "$1"});  // SS2D names are the authors'
+  if (marching) {
+    table.insert(table.end(), {
+                                  {R"(expand\.(weight|bias))", "decoder.expand_feat.$1"},
+                                  {R"(propagator_norm\.(weight|bias))", "decoder.propagator.0.0.$1"},
+                                  {R"(propagator\.(0|2|4)\.weight)", "decoder.propagator.0.1.$1.weight"},
+                                  {R"(head\.(0|1|3|5)\.(weight|bias))", "decoder.to_out.$1.$2"},
+                              });
+  } else {
+    table.push_back({R"(head\.(0|2|4)\.(weight|bias))", "decoder.to_out.$1.$2"});
+  }
+  if (pre_norm) {  // softmax: PreNorm(StandardAttention), PreNorm(FeedForward)
+    table.insert(table.end(), {
+                                  {R"(encoder_mixers\.(\d+)\.to_out\.(weight|bias))", layers + "0.fn.to_out.0.$2"},
+                                  {R"(encoder_mixers\.(\d+)\.to_q\.weight)", layers + "0.fn.to_qkv.weight#0/3"},
+                                  {R"(encoder_mixers\.(\d+)\.to_k\.weight)", layers + "0.fn.to_qkv.weight#1/3"},
+                                  {R"(encoder_mixers\.(\d+)\.to_v\.weight)", layers + "0.fn.to_qkv.weight#2/3"},
+                                  {R"(encoder_ffns\.(\d+)\.fc1\.(weight|bias))", layers + "1.fn.net.0.$2"},
+                                  {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", layers + "1.fn.net.3.$2"},
+                              });
+  } else {  // galerkin, mamba: LayerNorm, mixer, LayerNorm, FeedForward
+    table.insert(table.end(), {
+                                  {R"(encoder_mixers\.(\d+)\.to_out\.(weight|bias))", layers + "1.to_out.0.$2"},
+                                  {R"(encoder_mixers\.(\d+)\.to_q\.weight)", layers + "1.to_qkv.weight#0/3"},
+                                  {R"(encoder_mixers\.(\d+)\.to_kv\.weight)", layers + "1.to_qkv.weight#1-2/3"},
+                                  {R"(encoder_ffns\.(\d+)\.fc1\.(weight|bias))", layers + "3.net.0.$2"},
+                                  {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", layers + "3.net.3.$2"},
+                              });
+    if (type == "mamba") table.push_back({R"(encoder_mixers\.(\d+)\.(.+))", layers + "1.$2"});
+  }
+  // Our encoder_norms 2i and 2i+1 are layer i's two LayerNorms.
+  for (size_t i = 0; i < depth; ++i) {
+    const auto theirs = fmt::format("encoder.s_transformer.layers.{}.", i);
+    const auto norm_rule = [](size_t k) { return fmt::format(R"(encoder_norms\.{}\.(weight|bias))", k); };
+    table.push_back({norm_rule(2 * i), theirs + (pre_norm ? "0.norm.$1" : "0.$1")});
+    table.push_back({norm_rule(2 * i + 1), theirs + (pre_norm ? "1.norm.$1" : "2.$1")});
+  }
+  return table;
 }
 
 }  // namespace mno::models

@@ -57,6 +57,9 @@ class Trainer {
   // A stopped run: loads its normalisers and its last checkpoint (model, optimiser, position);
   // without a checkpoint yet, it starts from the first step.
   void restore();
+  // Writes checkpoints/last.pt as the run stands: for a new run whose weights were set from
+  // outside (mno import), so that --resume, eval and predict start from them.
+  void save_last() { save(files_.last_checkpoint); }
 
   TrainOutcome run(const TrainOptions& options);
 

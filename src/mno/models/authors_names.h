@@ -1,0 +1,44 @@
+#pragma once
+// How the MNO authors' PyTorch models name their parameters and buffers, host by host: the
+// tables `mno import` uses to read their checkpoints into ours (docs/models.md, "Parity with the
+// authors' code"). One table per host, written beside the host's model (gt in
+// galerkin_transformer.cpp, gnot in gnot.cpp, oformer in oformer.cpp); fno has none (the authors
+// ship no FNO).
+//
+// A rule maps each of our names matching `ours` (an ECMAScript regex over the whole name) to the
+// authors' name `authors` ($1, $2 ... are our name's groups). Rules are tried in order; the first
+// match wins. Several authors' names joined by '|' make our one tensor: stacked along a new dim 0
+// when each is one rank below ours (their per-head LayerNorms -> our [heads, d] weights), else
+// concatenated along dim 0 (their separate projections -> our fused one). A name may take a block
+// of rows, "name#i/n" (the i-th of n equal chunks along dim 0, as torch.chunk) or "name#i-j/n"
+// (chunks i..j): our separate projections from their fused one. A rule with an empty `ours` names
+// (as a regex) authors' tensors that mno derives from the config instead of storing, e.g. the
+// rotary inv_freq buffers: they are not imported. Every tensor of the checkpoint must be
+// used exactly once, and shapes must agree exactly. A checkpoint in several files (OFormer's encoder and decoder) is read as one dict
+// whose names carry the file's role as a prefix ("encoder.", "decoder.").
+#include <string>
+#include <vector>
+
+#include "mno/core/config.h"
+
+namespace mno::models {
+
+struct NameRule {
+  std::string ours;
+  std::string authors;
+};
+using NameTable = std::vector<NameRule>;
+
+// The table for the model a `model:` config node builds; an error naming the host when the
+// authors have no such model.
+NameTable authors_name_table(const ConfigNode& model_node);
+
+// The checkpoint files a host's authors save: {""} for one file, {"encoder", "decoder"} for OFormer.
+std::vector<std::string> authors_checkpoint_parts(const ConfigNode& model_node);
+
+// The per-host tables (in the hosts' own files).
+NameTable gt_authors_names(const ConfigNode& model_node);
+NameTable gnot_authors_names(const ConfigNode& model_node);
+NameTable oformer_authors_names(const ConfigNode& model_node);
+
+}  // namespace mno::models

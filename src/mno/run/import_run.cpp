@@ -1,0 +1,83 @@
+#include "mno/run/import_run.h"
+
+#include <filesystem>
+
+#include "mno/core/config.h"
+#include "mno/core/error.h"
+#include "mno/core/log.h"
+#include "mno/core/remove_tree.h"
+#include "mno/models/authors_names.h"
+#include "mno/models/checkpoint_import.h"
+#include "mno/models/neural_operator.h"
+#include "mno/run/training.h"
+
+namespace mno::run {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The authors' tensors of every file the host saves, named as the host's table expects them.
+models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_node) {
+  const auto parts = models::authors_checkpoint_parts(model_node);
+  const auto host = model_node.get<std::string>("name", "");
+  if (parts.size() == 1) {
+    if (!r.encoder.empty() || !r.decoder.empty())
+      throw Error(fmt::format("mno import: --encoder/--decoder are for OFormer's two checkpoint files; a {} "
+                              "checkpoint is one file: pass it as --checkpoint",
+                              host));
+    if (r.checkpoint.empty())
+      throw Error(fmt::format("mno import: a {} model needs --checkpoint FILE (the authors' torch.save file)", host));
+    return models::read_torch_state_dict(r.checkpoint);
+  }
+  if (!r.checkpoint.empty())
+    throw Error(fmt::format("mno import: the authors save {} as two files; pass them as --encoder FILE and "
+                            "--decoder FILE instead of --checkpoint",
+                            host));
+  models::NamedTensors all;
+  for (const auto& part : parts) {
+    const auto& file = part == "encoder" ? r.encoder : r.decoder;
+    if (file.empty())
+      throw Error(fmt::format("mno import: the {} checkpoint comes as two files and --{} is missing "
+                              "(expected --encoder FILE --decoder FILE)",
+                              host, part));
+    for (auto& [name, tensor] : models::read_torch_state_dict(file)) all.emplace_back(part + "." + name, tensor);
+  }
+  return all;
+}
+
+}  // namespace
+
+std::string import_authors_run(const ImportRequest& r) {
+  if (r.out.empty()) throw Error("mno import: --out RUN_DIR is required");
+  Config config = Config::load_file(r.config_path);
+  config.apply_overrides(r.overrides);
+  const ConfigNode model_node = config.root().child("model");
+  const auto table = models::authors_name_table(model_node);
+  const auto authors = read_parts(r, model_node);
+  const std::string what = fmt::format("mno import {}", r.checkpoint.empty() ? r.encoder : r.checkpoint);
+
+  // Map and check everything on a model of our own before anything is written.
+  auto staged = models::make_model(model_node);
+  models::load_authors_state(*staged, authors, table, what);
+
+  const bool existed = fs::exists(r.out);
+  TrainingRun run = start_training(config, r.out, r.overwrite);
+  try {
+    torch::NoGradGuard no_grad;
+    auto& model = run->model();
+    const auto from = staged->named_parameters();
+    for (auto& p : model.named_parameters()) p.value().copy_(from[p.key()]);
+    const auto from_buffers = staged->named_buffers();
+    for (auto& b : model.named_buffers()) b.value().copy_(from_buffers[b.key()]);
+    run->save_last();
+  } catch (...) {
+    run.reset();
+    if (!existed) remove_tree_noexcept(r.out);
+    throw;
+  }
+  log::info("imported {} tensors of the authors' {} into {} (checkpoints/last.pt, step 0)", authors.size(),
+            model_node.get<std::string>("name", ""), r.out);
+  return r.out;
+}
+
+}  // namespace mno::run

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Parity fixtures: the MNO authors' own PyTorch models, seeded, run once, saved for mno's tests.
+
+Usage (on a machine whose python3 has torch, einops and timm, e.g. the GPU machine's image):
+
+    python3 tools/parity/make_fixtures.py --authors PATH/TO/Mamba-Neural-Operator \
+        --out tests/fixtures/parity [--only gt_mamba_darcy,...] [--list]
+
+PATH is a checkout of github.com/Math-ML-X/Mamba-Neural-Operator (fetched into an ignored folder,
+never committed). For every host x mixer x dataset variant that mno's configs ship, a host module
+(host_gt.py, host_gnot.py, host_oformer.py) builds the authors' model with the authors' classes and
+config values, at a reduced width and depth so that each fixture stays small (the full-size
+structure is pinned separately by the parameter-count tests). This script then:
+
+  1. seeds torch with the CRC-32 of the fixture's name, builds the model in fp32 on the CPU;
+  2. turns every dropout off, including the authors' always-on functional dropout in GT's
+     attention (reference/mno.md §3.3): torch.nn.functional.dropout is replaced by the identity,
+     so outputs are deterministic (the quirk itself is tested in mno against the plain formula);
+  3. makes one input batch on a small grid (non-square where the host allows it);
+  4. runs the model in eval mode (no grad) and in train mode, takes the MSE loss against a fixed
+     random target and back-propagates it;
+  5. writes <out>/<name>/: the checkpoint file(s) exactly as the authors' scripts save them
+     (torch.save(model.state_dict(), ...); OFormer saves encoder.pt and decoder.pt), and data.pt,
+     a dict of: features, pos, grid [H, W], target, output_eval, output_train, loss, grads (the
+     authors' parameter names -> gradient; zeros where autograd gives none), mno_model (the
+     matching `model:` config for mno, as JSON, which YAML reads), authors_class.
+
+The selective scan runs through tools/parity/stubs/selective_scan_cuda.py (mamba_ssm's maths in
+plain PyTorch, CPU); fvcore, imported by the authors only for FLOP counts, is stubbed too.
+"""
+import argparse
+import importlib
+import json
+import os
+import sys
+import zlib
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOSTS = ["gt", "gnot", "oformer"]  # each in its own process: their packages share module names
+
+
+def no_dropout(input, p=0.5, training=True, inplace=False):
+    return input
+
+
+def make_inputs(fixture, generator):
+    """features in [0, 1), pos the grid's coordinates in [0, 1] (row-major points), target ~ N(0,1)."""
+    batch, (height, width) = fixture["batch"], fixture["grid"]
+    features = torch.rand(batch, height * width, fixture["in_channels"], generator=generator)
+    rows = torch.linspace(0, 1, height)
+    cols = torch.linspace(0, 1, width)
+    grid_r, grid_c = torch.meshgrid(rows, cols, indexing="ij")
+    pos = torch.stack([grid_r.reshape(-1), grid_c.reshape(-1)], dim=-1)
+    pos = pos.unsqueeze(0).repeat(batch, 1, 1)
+    target = torch.randn(batch, height * width, fixture["out_channels"], generator=generator)
+    return features, pos, target
+
+
+def named_parts(fixture):
+    """(prefix, module) for each checkpoint file: ("", model) or ("encoder.", enc), ("decoder.", dec)."""
+    parts = fixture["parts"]
+    if list(parts) == ["checkpoint"]:
+        return [("", parts["checkpoint"])]
+    return [(name + ".", module) for name, module in parts.items()]
+
+
+def make_one(fixture, index, out_dir):
+    name = fixture["name"]
+    generator = torch.Generator().manual_seed(index + 1)
+    features, pos, target = make_inputs(fixture, generator)
+    parts = named_parts(fixture)
+    for _, module in parts:
+        module.float()
+        for m in module.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.p = 0.0
+    run = fixture["run"]  # (features, pos, (H, W)) -> [B, L, out_channels]
+
+    for _, module in parts:
+        module.eval()
+    with torch.no_grad():
+        output_eval = run(features, pos, fixture["grid"]).detach().clone()
+
+    for _, module in parts:
+        module.train()
+        module.zero_grad(set_to_none=True)
+    output_train = run(features, pos, fixture["grid"])
+    if output_train.shape != target.shape:
+        raise RuntimeError(f"{name}: output {tuple(output_train.shape)} != target {tuple(target.shape)}")
+    loss = F.mse_loss(output_train, target)
+    loss.backward()
+
+    grads = {}
+    for prefix, module in parts:
+        for pname, param in module.named_parameters():
+            grad = param.grad if param.grad is not None else torch.zeros_like(param)
+            grads[prefix + pname] = grad.detach().clone().contiguous()
+
+    folder = os.path.join(out_dir, name)
+    os.makedirs(folder, exist_ok=True)
+    for file_name, module in fixture["parts"].items():
+        state = {k: v.detach().clone().contiguous() for k, v in module.state_dict().items()}
+        torch.save(state, os.path.join(folder, file_name + ".pt"))
+    data = {
+        "features": features, "pos": pos, "grid": torch.tensor(fixture["grid"]), "target": target,
+        "output_eval": output_eval, "output_train": output_train.detach().clone(),
+        "loss": loss.detach().clone(), "grads": grads,
+        "mno_model": json.dumps(fixture["mno_model"]), "authors_class": fixture["authors_class"],
+    }
+    torch.save(data, os.path.join(folder, "data.pt"))
+    count = sum(p.numel() for _, m in parts for p in m.parameters())
+    print(f"{name:28s} {fixture['authors_class']:34s} params {count:7d}  loss {loss.item():.6e}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--authors", required=True, help="checkout of Math-ML-X/Mamba-Neural-Operator")
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "..", "tests", "fixtures", "parity"))
+    parser.add_argument("--only", default="", help="comma-separated fixture names")
+    parser.add_argument("--list", action="store_true", help="print the authors' state_dict names and shapes")
+    parser.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated hosts (gt, gnot, oformer)")
+    args = parser.parse_args()
+    hosts = [h for h in args.hosts.split(",") if h]
+    unknown = [h for h in hosts if h not in HOSTS]
+    if unknown:
+        parser.error(f"unknown host(s) {unknown}; expected some of {HOSTS}")
+    if len(hosts) > 1:
+        import subprocess
+        status = 0
+        for host in hosts:
+            argv = [a for a in sys.argv[1:]]
+            status |= subprocess.call([sys.executable, os.path.abspath(__file__), *argv, "--hosts", host])
+        sys.exit(1 if status else 0)
+
+    sys.path.insert(0, os.path.join(HERE, "stubs"))
+    sys.path.insert(0, HERE)
+    torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
+    F.dropout = no_dropout
+    torch.nn.functional.dropout = no_dropout
+
+    wanted = set(filter(None, args.only.split(",")))
+    failures = []
+    for host_name in hosts:
+        host = importlib.import_module("host_" + host_name)
+        for spec in host.fixture_specs():
+            index = zlib.crc32(spec["name"].encode())  # a seed that does not depend on --only
+            if wanted and spec["name"] not in wanted:
+                continue
+            torch.manual_seed(index)
+            try:
+                fixture = host.build(spec, os.path.abspath(args.authors))
+                if args.list:
+                    for prefix, module in named_parts(fixture):
+                        for k, v in module.state_dict().items():
+                            print(f"{spec['name']} {prefix}{k} {list(v.shape)}")
+                make_one(fixture, index, args.out)
+            except Exception as error:  # report every fixture, then fail
+                import traceback
+                traceback.print_exc()
+                failures.append(f"{spec['name']}: {error}")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
