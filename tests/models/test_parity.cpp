@@ -30,6 +30,7 @@ const std::vector<std::string> kFixtures = {
     "gt_softmax_diffreact", "gt_mamba_darcy", "gt_mamba_swe",          "gt_mamba_diffreact", "gt_mamba4_darcy",
     "gnot_linear_darcy", "gnot_linear_swe", "gnot_linear_diffreact", "gnot_softmax_darcy", "gnot_softmax_swe",
     "gnot_softmax_diffreact", "gnot_mamba_darcy", "gnot_mamba_swe", "gnot_mamba_diffreact", "gnot_mamba4_darcy",
+    "gnot_mamba4_swe", "gnot_mamba4_diffreact",
     "oformer_galerkin_darcy", "oformer_galerkin_swe", "oformer_galerkin_diffreact", "oformer_softmax_darcy",
     "oformer_softmax_swe", "oformer_softmax_diffreact", "oformer_mamba_darcy", "oformer_mamba_swe",
     "oformer_mamba_diffreact",

@@ -23,7 +23,8 @@ row-major flattened points forward and reversed, so those fixtures use a non-squ
 The K = 4 core (mamba_ops_4.py) reshapes L to int(sqrt(L))^2, so the C4 fixture uses 6 x 6.
 C4: no config ships gnot with mamba4, but the mixer registry builds it for gnot and
 docs/models.md documents MambaGNOT_C4 as gnot_mamba.yaml with model.mixer.type=mamba4 (its
-parameter count is asserted), so one Darcy fixture covers it, as GT's gt_mamba4_darcy does.
+parameter count is asserted for all three datasets, reference/mno.md §6), so it has a fixture per
+dataset like the other MambaGNOT rows.
 """
 import ast
 import importlib
@@ -41,7 +42,7 @@ CLASSES = {
     "mamba4": ("mmgpt_mamba_c4", "MambaGNOT_C4_ABL", "linear"),
 }
 VARIANTS = [(mixer, dataset) for mixer in ("linear", "softmax", "mamba") for dataset in ("darcy", "swe", "diffreact")]
-VARIANTS.append(("mamba4", "darcy"))
+VARIANTS += [("mamba4", dataset) for dataset in ("darcy", "swe", "diffreact")]
 # The dataset class whose _update_dataset_config gives input_dim, theta_dim, branch_sizes, output_dim.
 DATASET_FILES = {"darcy": "dataset_darcy_flow_pdebench_d3.py",
                  "swe": "dataset_shallow_water_2d_pdebench_d3.py",
