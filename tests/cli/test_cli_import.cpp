@@ -26,7 +26,7 @@ std::string fixture(const std::string& name, const std::string& file) {
 std::string fixture_config(const TempDir& dir, const std::string& name, const std::string& data_file,
                            const std::string& model_override = "") {
   std::string model_json;
-  for (const auto& [k, v] : models::read_torch_strings(fixture(name, "data.pt")))
+  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).strings)
     if (k == "mno_model") model_json = v;
   const Config config = train::testing::tiny_gt_config(data_file);
   YAML::Node root = config.root().yaml();

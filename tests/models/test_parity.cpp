@@ -58,8 +58,9 @@ struct Fixture {
 
 Fixture read_fixture(const std::string& dir) {
   Fixture f;
-  for (auto& [k, v] : models::read_torch_tensors(dir + "/data.pt")) f.tensors.emplace(k, v);
-  for (auto& [k, v] : models::read_torch_strings(dir + "/data.pt"))
+  const auto entries = models::read_torch_entries(dir + "/data.pt");
+  for (const auto& [k, v] : entries.tensors) f.tensors.emplace(k, v);
+  for (const auto& [k, v] : entries.strings)
     if (k == "mno_model") f.mno_model = v;
   return f;
 }
@@ -75,11 +76,10 @@ TEST_P(Parity, OutputsLossAndGradientsMatchTheAuthorsModel) {
   const auto node = config.root().child("model");
   auto model = models::make_model(node);
 
-  models::NamedTensors authors;
-  for (const auto& part : models::authors_checkpoint_parts(node)) {
-    const auto file = dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt";
-    for (auto& [k, v] : models::read_torch_state_dict(file)) authors.emplace_back(part.empty() ? k : part + "." + k, v);
-  }
+  const auto parts = models::authors_checkpoint_parts(node);
+  std::vector<std::string> files;
+  for (const auto& part : parts) files.push_back(dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt");
+  const auto authors = models::read_authors_checkpoint(parts, files);
   const auto table = models::authors_name_table(node);
   models::load_authors_state(*model, authors, table, GetParam());
 

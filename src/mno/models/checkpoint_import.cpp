@@ -418,18 +418,19 @@ NamedTensors read_torch_state_dict(const std::string& path) {
       path, first_non_tensor(*root)));
 }
 
-NamedTensors read_torch_tensors(const std::string& path) {
-  NamedTensors tensors;
-  std::vector<std::pair<std::string, std::string>> strings;
-  flatten(*read_pickle(path), "", tensors, strings);
-  return tensors;
+NamedTensors read_authors_checkpoint(const std::vector<std::string>& parts, const std::vector<std::string>& files) {
+  check(parts.size() == files.size(), "read_authors_checkpoint: {} parts but {} files", parts.size(), files.size());
+  NamedTensors all;
+  for (size_t i = 0; i < parts.size(); ++i)
+    for (auto& [name, tensor] : read_torch_state_dict(files[i]))
+      all.emplace_back(parts[i].empty() ? name : parts[i] + "." + name, tensor);
+  return all;
 }
 
-std::vector<std::pair<std::string, std::string>> read_torch_strings(const std::string& path) {
-  NamedTensors tensors;
-  std::vector<std::pair<std::string, std::string>> strings;
-  flatten(*read_pickle(path), "", tensors, strings);
-  return strings;
+TorchFileEntries read_torch_entries(const std::string& path) {
+  TorchFileEntries entries;
+  flatten(*read_pickle(path), "", entries.tensors, entries.strings);
+  return entries;
 }
 
 namespace {

@@ -28,11 +28,19 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 // dict under any of those keys (listing the top-level keys).
 NamedTensors read_torch_state_dict(const std::string& path);
 
-// Every dict entry of a torch.save file whose value is a tensor or a dict of tensors, flattened
-// with '.' (e.g. {"grads": {"a.weight": T}} -> "grads.a.weight"); other scalars are skipped,
-// strings are returned by read_torch_strings. For test fixtures (tests/fixtures/parity).
-NamedTensors read_torch_tensors(const std::string& path);
-std::vector<std::pair<std::string, std::string>> read_torch_strings(const std::string& path);
+// The state dicts of every file a host's authors save (authors_checkpoint_parts: "" for one file,
+// "encoder"/"decoder" for OFormer), `files[i]` holding part i, as one list named as the host's
+// table expects: a part's names prefixed "<part>.".
+NamedTensors read_authors_checkpoint(const std::vector<std::string>& parts, const std::vector<std::string>& files);
+
+// Every tensor and string of a torch.save file, dicts flattened with '.' (e.g.
+// {"grads": {"a.weight": T}} -> "grads.a.weight"); other scalars are skipped. For test fixtures
+// (tests/fixtures/parity).
+struct TorchFileEntries {
+  NamedTensors tensors;
+  std::vector<std::pair<std::string, std::string>> strings;
+};
+TorchFileEntries read_torch_entries(const std::string& path);
 
 // Maps the authors' tensors onto `ours` (our names and the shapes they must have) by `table`.
 // Each authors' tensor must be used exactly once unless `allow_unused`; shapes must agree. One

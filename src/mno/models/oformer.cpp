@@ -277,25 +277,20 @@ NameTable oformer_authors_names(const ConfigNode& model_node) {
   } else {
     table.push_back({R"(head\.(0|2|4)\.(weight|bias))", "decoder.to_out.$1.$2"});
   }
-  if (pre_norm) {  // softmax: PreNorm(StandardAttention), PreNorm(FeedForward)
-    table.insert(table.end(), {
-                                  {R"(encoder_mixers\.(\d+)\.to_out\.(weight|bias))", layers + "0.fn.to_out.0.$2"},
-                                  {R"(encoder_mixers\.(\d+)\.to_q\.weight)", layers + "0.fn.to_qkv.weight#0/3"},
-                                  {R"(encoder_mixers\.(\d+)\.to_k\.weight)", layers + "0.fn.to_qkv.weight#1/3"},
-                                  {R"(encoder_mixers\.(\d+)\.to_v\.weight)", layers + "0.fn.to_qkv.weight#2/3"},
-                                  {R"(encoder_ffns\.(\d+)\.fc1\.(weight|bias))", layers + "1.fn.net.0.$2"},
-                                  {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", layers + "1.fn.net.3.$2"},
-                              });
-  } else {  // galerkin, mamba: LayerNorm, mixer, LayerNorm, FeedForward
-    table.insert(table.end(), {
-                                  {R"(encoder_mixers\.(\d+)\.to_out\.(weight|bias))", layers + "1.to_out.0.$2"},
-                                  {R"(encoder_mixers\.(\d+)\.to_q\.weight)", layers + "1.to_qkv.weight#0/3"},
-                                  {R"(encoder_mixers\.(\d+)\.to_kv\.weight)", layers + "1.to_qkv.weight#1-2/3"},
-                                  {R"(encoder_ffns\.(\d+)\.fc1\.(weight|bias))", layers + "3.net.0.$2"},
-                                  {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", layers + "3.net.3.$2"},
-                              });
-    if (type == "mamba") table.push_back({R"(encoder_mixers\.(\d+)\.(.+))", layers + "1.$2"});
-  }
+  // Encoder layer i: softmax is [PreNorm(StandardAttention), PreNorm(FeedForward)] (attention in
+  // layers.i.0.fn, FFN in layers.i.1.fn), galerkin and mamba [LayerNorm, mixer, LayerNorm,
+  // FeedForward] (layers.i.1, layers.i.3).
+  const std::string attention = layers + (pre_norm ? "0.fn." : "1."), ffn = layers + (pre_norm ? "1.fn." : "3.");
+  table.insert(table.end(), {
+                                {R"(encoder_mixers\.(\d+)\.to_out\.(weight|bias))", attention + "to_out.0.$2"},
+                                {R"(encoder_mixers\.(\d+)\.to_q\.weight)", attention + "to_qkv.weight#0/3"},
+                                {R"(encoder_mixers\.(\d+)\.to_k\.weight)", attention + "to_qkv.weight#1/3"},
+                                {R"(encoder_mixers\.(\d+)\.to_v\.weight)", attention + "to_qkv.weight#2/3"},
+                                {R"(encoder_mixers\.(\d+)\.to_kv\.weight)", attention + "to_qkv.weight#1-2/3"},
+                                {R"(encoder_ffns\.(\d+)\.fc1\.(weight|bias))", ffn + "net.0.$2"},
+                                {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", ffn + "net.3.$2"},
+                            });
+  if (type == "mamba") table.push_back({R"(encoder_mixers\.(\d+)\.(.+))", attention + "$2"});
   // Our encoder_norms 2i and 2i+1 are layer i's two LayerNorms.
   for (size_t i = 0; i < depth; ++i) {
     const auto theirs = fmt::format("encoder.s_transformer.layers.{}.", i);

@@ -27,22 +27,21 @@ models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_
                               host));
     if (r.checkpoint.empty())
       throw Error(fmt::format("mno import: a {} model needs --checkpoint FILE (the authors' torch.save file)", host));
-    return models::read_torch_state_dict(r.checkpoint);
+    return models::read_authors_checkpoint(parts, {r.checkpoint});
   }
   if (!r.checkpoint.empty())
     throw Error(fmt::format("mno import: the authors save {} as two files; pass them as --encoder FILE and "
                             "--decoder FILE instead of --checkpoint",
                             host));
-  models::NamedTensors all;
+  std::vector<std::string> files;
   for (const auto& part : parts) {
-    const auto& file = part == "encoder" ? r.encoder : r.decoder;
-    if (file.empty())
+    files.push_back(part == "encoder" ? r.encoder : r.decoder);
+    if (files.back().empty())
       throw Error(fmt::format("mno import: the {} checkpoint comes as two files and --{} is missing "
                               "(expected --encoder FILE --decoder FILE)",
                               host, part));
-    for (auto& [name, tensor] : models::read_torch_state_dict(file)) all.emplace_back(part + "." + name, tensor);
   }
-  return all;
+  return models::read_authors_checkpoint(parts, files);
 }
 
 }  // namespace
