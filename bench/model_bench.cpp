@@ -1,6 +1,9 @@
 #include "bench/model_bench.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "bench/memory.h"
@@ -10,6 +13,7 @@
 #include "mno/core/progress.h"
 #include "mno/models/neural_operator.h"
 #include "mno/nn/parameter_counts.h"
+#include "mno/train/fused_adam.h"
 
 namespace mno::bench {
 
@@ -28,7 +32,9 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   const auto features = torch::randn({o.batch, L, model->in_channels()}).to(device);
   const auto target = torch::randn({o.batch, L, model->out_channels()}).to(device);
   const models::TokenGrid grid{o.side, o.side};
-  torch::optim::AdamW optimiser(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(5e-6));
+  // The optimiser `mno train` runs: AdamW with LibTorch's fused step where it has one.
+  train::FusedAdamW optimiser({torch::optim::OptimizerParamGroup(model->parameters())},
+                              torch::optim::AdamWOptions(1e-3).weight_decay(5e-6));
   const auto forward = [&] {
     torch::NoGradGuard no_grad;
     model->forward(features, pos, grid);
@@ -53,11 +59,22 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   train_step();
   const int64_t peak_bytes = cuda ? peak.peak_bytes() : peak.growth_bytes();
   row.peak_bytes = peak_bytes;
+  if (!o.trace.empty()) {
+    row.trace_path = trace_path_for(o.trace, path, o.configs.empty() ? 9 : o.configs.size());
+    row.trace = trace_steps(train_step, o.trace_steps, device, row.trace_path);
+  }
   row.config = path;
   const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
   row.model = model->name() + (mixer.IsDefined() && mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
   row.parameters = nn::count_parameters(*model).trainable;
   return row;
+}
+
+std::string trace_path_for(const std::string& trace, const std::string& config_path, size_t configs) {
+  if (configs <= 1) return trace;
+  const std::filesystem::path t(trace);
+  const std::string stem = std::filesystem::path(config_path).stem().string();
+  return (t.parent_path() / (t.stem().string() + "." + stem + t.extension().string())).string();
 }
 
 std::vector<std::string> default_model_bench_configs(const std::string& source_dir) {
@@ -99,7 +116,38 @@ std::string model_bench_markdown(const ModelBenchReport& report, const MachineIn
   for (const auto& r : report.rows)
     s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {} |\n", r.config, r.model, r.parameters, r.forward_ms,
                      r.forward_backward_ms, r.train_step_ms, format_megabytes(r.peak_bytes));
+  for (const auto& r : report.rows)
+    if (!r.trace_path.empty())
+      s += "\n" + step_trace_markdown(r.trace, fmt::format("Trace of {} ({}): {}", r.config, r.model, r.trace_path));
   return s;
+}
+
+std::string model_bench_json(const ModelBenchReport& report, const MachineInfo& m, const std::string& command) {
+  const ModelBenchOptions& o = report.options;
+  const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  nlohmann::ordered_json json = {{"command", command},         {"device", device_name(device)},
+                                 {"threads", m.threads},        {"torch", m.torch_version},
+                                 {"date", m.date},              {"batch", o.batch},
+                                 {"side", o.side},              {"repeats", o.repeats}};
+  json["rows"] = nlohmann::ordered_json::array();
+  for (const auto& r : report.rows) {
+    nlohmann::ordered_json row = {{"config", r.config},
+                                  {"model", r.model},
+                                  {"parameters", r.parameters},
+                                  {"forward_ms", r.forward_ms},
+                                  {"forward_backward_ms", r.forward_backward_ms},
+                                  {"train_step_ms", r.train_step_ms},
+                                  {"peak_bytes", r.peak_bytes}};
+    if (!r.trace_path.empty()) {
+      row["trace"] = {{"file", r.trace_path}, {"steps", r.trace.steps}, {"window_ms", r.trace.window_ms},
+                      {"busy_ms", r.trace.busy_ms}, {"launches", r.trace.launches}};
+      auto& top = row["trace"]["top"] = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < std::min<size_t>(15, r.trace.top.size()); ++i)
+        top.push_back({{"name", r.trace.top[i].name}, {"calls", r.trace.top[i].calls}, {"ms", r.trace.top[i].total_ms}});
+    }
+    json["rows"].push_back(row);
+  }
+  return json.dump(2) + "\n";
 }
 
 }  // namespace mno::bench

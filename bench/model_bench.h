@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "bench/machine.h"
+#include "bench/step_trace.h"
 
 namespace mno::bench {
 
@@ -17,6 +18,10 @@ struct ModelBenchOptions {
   int64_t batch = 8, side = 64;
   int repeats = 5;
   bool quick = false;  // batch 1, 16 × 16, 1 repeat: a smoke run
+  // Non-empty: trace `trace_steps` AdamW steps of each config with LibTorch's profiler and write
+  // Chrome traces: this path itself for one config, else "<stem>.<config stem><ext>" beside it.
+  std::string trace;
+  int trace_steps = 3;
 };
 
 struct ModelBenchRow {
@@ -27,6 +32,8 @@ struct ModelBenchRow {
   // (parameters, gradients, AdamW state, inputs and activations together, as
   // torch.cuda.max_memory_allocated reports it); CPU — the growth of the peak resident set.
   int64_t peak_bytes = -1;
+  std::string trace_path;  // where its Chrome trace went ("" = not traced)
+  StepTrace trace;
 };
 
 struct ModelBenchReport {
@@ -40,5 +47,8 @@ std::vector<std::string> default_model_bench_configs(const std::string& source_d
 ModelBenchRow measure_model(const std::string& config_path, const ModelBenchOptions& options, const torch::Device& device);
 ModelBenchReport run_model_bench(const ModelBenchOptions& options);
 std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command);
+std::string model_bench_json(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command);
+// Where config_path's trace goes for --trace `trace` over `configs` configs.
+std::string trace_path_for(const std::string& trace, const std::string& config_path, size_t configs);
 
 }  // namespace mno::bench

@@ -36,7 +36,9 @@ struct Case {
   std::string name;  // (a)..(d)
   int64_t batch, channels, groups, length, state, directions;
   torch::Dtype dtype;
-  double anchor_fwd_ms, anchor_bwd_ms;  // mamba_ssm on an H100, fp32, directions 1 at these C (docs/gpu.md); 0 = none
+  // An old reference, not measured in the run: mamba_ssm on an H100 (2026-11-25), fp32, directions 1
+  // at these C (docs/gpu.md); 0 = none. The same-run comparison is tools/device/authors-bench.sh.
+  double anchor_fwd_ms, anchor_bwd_ms;
 };
 
 struct Result {
@@ -133,11 +135,13 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
       "Selective scan, CUDA (softplus, delta_bias, D, input-dependent B/C, no z; N 16; CUDA events, median of {} after {} "
       "warm-ups, whole op incl. autograd).\n`{}` — {}, LibTorch {}, {}. Measured in this run: D2D copy {:.2f} TB/s "
       "(read + write), exp2f {:.2f} T/s. Floor = max(min bytes ÷ copy, B·C·L·N exps ÷ exp2f rate) (×2 exps for fwd+bwd). "
-      "Anchor: mamba_ssm, H100, fp32, directions 1 at the same C (docs/gpu.md).\n\n",
+      "Old reference (\"H100 anchor\"): mamba_ssm on an H100, fp32, directions 1 at the same C, measured 2026-11-25, "
+      "NOT in this run (docs/gpu.md); the same-run comparison with mamba_ssm is tools/device/authors-bench.sh "
+      "(docs/performance.md).\n\n",
       repeats, kWarmups, command, prop.name, compat::torch_version(), date, copy_bw / 1e12, exp_rate / 1e12);
   rep.markdown +=
       "| shape | dtype | batch×C×L, G, K | fwd ms | fwd GB/s | fwd % floor | fwd+bwd ms | fwd+bwd GB/s | fwd+bwd % floor | "
-      "anchor fwd ms | anchor fwd+bwd ms | fwd × anchor | fwd+bwd × anchor |\n";
+      "H100 anchor fwd ms | H100 anchor fwd+bwd ms | fwd × H100 anchor | fwd+bwd × H100 anchor |\n";
   rep.markdown += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   nlohmann::ordered_json json = {{"command", command}, {"device", prop.name}, {"torch", compat::torch_version()},
                                  {"date", date}, {"copy_bytes_per_s", copy_bw}, {"exp2_per_s", exp_rate}};

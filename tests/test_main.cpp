@@ -24,5 +24,6 @@ int main(int argc, char** argv) {
     threads = static_cast<int>(n);
   }
   mno::set_threads(threads);
+  mno::set_blas_threads(0);  // as the CLI does by default (core/threads.h)
   return RUN_ALL_TESTS();
 }

@@ -27,6 +27,34 @@ TEST(CliBench, ModelQuickHasARowPerConfig) {
   EXPECT_TRUE(r.has("gnot_mamba")) << r.output;
 }
 
+// --trace: one Chrome trace per config (named after it), the top ops by self time under the table,
+// and the JSON with the same rows; a bad --trace-steps is refused by name.
+TEST(CliBench, ModelTraceWritesAChromeTracePerConfigAndTheTopOps) {
+  data::testing::TempDir dir;
+  const CliResult r = run_mno({"--threads", "2", "bench", "model", "--quick", "configs/darcy/gnot_linear.yaml",
+                               "configs/darcy/gt_mamba.yaml", "--trace", dir.file("step.json"), "--trace-steps", "2",
+                               "--json", dir.file("bench.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* config : {"gnot_linear", "gt_mamba"}) {
+    const std::string trace = dir.file(std::string("step.") + config + ".json");
+    ASSERT_TRUE(std::filesystem::exists(trace)) << trace << "\n" << r.output;
+    EXPECT_NE(read_text(trace).find("traceEvents"), std::string::npos) << trace;
+    EXPECT_TRUE(r.has(std::string("### Trace of configs/darcy/") + config + ".yaml")) << r.output;
+  }
+  EXPECT_TRUE(r.has("| op (self time) | calls a step | ms a step | share of the step |")) << r.output;
+  EXPECT_TRUE(r.has("`aten::")) << r.output;  // LibTorch ops by name
+  const std::string json = read_text(dir.file("bench.json"));
+  for (const char* key : {"\"train_step_ms\"", "\"peak_bytes\"", "\"trace\"", "\"window_ms\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key << "\n" << json;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();  // nothing half-written left
+
+  const CliResult bad = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--trace",
+                                 dir.file("t.json"), "--trace-steps", "0"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_TRUE(bad.has("--trace-steps")) << bad.output;
+}
+
 TEST(CliBench, LayerQuickHasItsRow) {
   const CliResult r = run_mno({"--threads", "2", "bench", "layer", "--quick"});
   EXPECT_EQ(r.exit_code, 0) << r.output;

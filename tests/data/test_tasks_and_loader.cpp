@@ -111,6 +111,51 @@ TEST(Loader, PrefetchedEpochCoversTheRangeOnceAndShufflesBySeed) {
   EXPECT_EQ(first, epoch_samples(0));
 }
 
+// Resident mode (the whole range held on a device, batches gathered there) gives exactly the
+// batches of the file loader: the same order per (seed, epoch), a resumed epoch's first batch, a
+// short last batch, and a data-parallel rank's shard.
+TEST(Loader, ResidentBatchesEqualTheFileLoadersBatches) {
+  TaskSpec task;
+  task.input_frames = 1;
+  for (const int rank : {0, 1}) {
+    LoaderOptions options;
+    options.batch_size = 2;
+    options.shuffle = true;
+    options.seed = 7;
+    options.rank = rank;
+    options.world_size = 2;
+    BatchLoader from_file(fixture("pdebench_swe.h5"), {0, 3}, task, options);
+    options.resident = torch::Device(torch::kCPU);
+    BatchLoader resident(fixture("pdebench_swe.h5"), {0, 3}, task, options);
+    for (const uint64_t epoch : {0u, 1u, 2u}) {
+      for (const size_t first_batch : {size_t(0), size_t(1)}) {
+        from_file.start_epoch(epoch, first_batch);
+        resident.start_epoch(epoch, first_batch);
+        int batches = 0;
+        while (auto want = from_file.next()) {
+          auto got = resident.next();
+          ASSERT_TRUE(got.has_value()) << "epoch " << epoch << ", batch " << batches;
+          ASSERT_EQ(got->x.defined(), want->x.defined());
+          if (want->x.defined()) {
+            EXPECT_TRUE(torch::equal(got->x, want->x)) << "rank " << rank << ", epoch " << epoch << ", batch " << batches;
+            EXPECT_TRUE(torch::equal(got->y, want->y)) << "rank " << rank << ", epoch " << epoch << ", batch " << batches;
+          }
+          ++batches;
+        }
+        EXPECT_FALSE(resident.next().has_value());
+        EXPECT_EQ(batches, 2 - static_cast<int>(first_batch));
+      }
+    }
+  }
+}
+
+TEST(Loader, ResidentReadErrorsSurfaceWhenTheEpochStarts) {
+  LoaderOptions options;
+  options.resident = torch::Device(torch::kCPU);
+  BatchLoader loader(fixture("bad_nan.h5"), {0, 3}, TaskSpec{}, options);
+  expect_error([&] { loader.start_epoch(0); }, {"bad_nan.h5", "non-finite"});
+}
+
 TEST(Loader, ReadErrorsSurfaceFromNext) {
   BatchLoader loader(fixture("bad_nan.h5"), {0, 3}, TaskSpec{}, LoaderOptions{});
   loader.start_epoch(0);

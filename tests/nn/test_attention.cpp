@@ -2,6 +2,7 @@
 // gradients), the mixers' formulas on small inputs, and the errors for bad context or config.
 #include <gtest/gtest.h>
 
+#include "mno/core/torch_compat.h"
 #include "mno/nn/chunked_attention.h"
 #include "mno/nn/linear_attention.h"
 #include "mno/nn/mixer.h"
@@ -30,6 +31,7 @@ TEST(AttentionChunked, EqualsWholeMatrixFormulaWithGradients) {
     nn::ChunkedAttentionOptions options;
     options.scale = 0.3;
     options.chunk = chunk;
+    options.kernel = nn::ChunkedAttentionOptions::Kernel::blocked;
     const auto got = run([&](auto& q, auto& k, auto& v) { return nn::chunked_softmax_attention(q, k, v, options); });
     const char* names[] = {"out", "dq", "dk", "dv"};
     for (int i = 0; i < 4; ++i) EXPECT_LT(relative_error(got[i], want[i]), 1e-12) << names[i] << ", chunk " << chunk;
@@ -42,6 +44,73 @@ TEST(AttentionChunked, LargeLogitsStayFinite) {
   options.chunk = 3;
   const auto out = nn::chunked_softmax_attention(q, k, v, options);
   EXPECT_TRUE(torch::allclose(out, v.mean(2, true).expand({1, 1, 4, 3}), 1e-5, 1e-5));
+}
+
+// The automatic kernel (LibTorch's fused SDPA where it has one, zero-padding the head widths) against
+// the plain formula in fp32: values and gradients, a width that needs padding (GT's 32 + 2 = 34)
+// and one that does not, self (Lq = Lk) and cross (Lq != Lk) shapes.
+void expect_automatic_kernel_matches_formula(const torch::Device& device) {
+  torch::manual_seed(4);
+  for (const int64_t d : {34, 8}) {
+    for (const int64_t lk : {300, 257}) {
+      const auto f32 = torch::TensorOptions().dtype(torch::kFloat).device(device);
+      const auto q0 = torch::randn({2, 3, 300, d}, f32), k0 = torch::randn({2, 3, lk, d}, f32);
+      const auto v0 = torch::randn({2, 3, lk, d}, f32), upstream = torch::randn({2, 3, 300, d}, f32);
+      nn::ChunkedAttentionOptions options;
+      options.scale = 1.0 / std::sqrt(static_cast<double>(d));
+      const auto run = [&](auto attend) {
+        auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true), v = v0.clone().requires_grad_(true);
+        const auto out = attend(q, k, v);
+        (out * upstream).sum().backward();
+        return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
+      };
+      const auto want = run([&](auto& q, auto& k, auto& v) {
+        return nn::softmax_attention_reference(q.to(torch::kDouble), k.to(torch::kDouble), v.to(torch::kDouble),
+                                               options.scale).to(torch::kFloat);
+      });
+      const auto got = run([&](auto& q, auto& k, auto& v) { return nn::chunked_softmax_attention(q, k, v, options); });
+      const std::string kernel = nn::softmax_attention_kernel(q0, k0, v0, options);
+      const char* names[] = {"out", "dq", "dk", "dv"};
+      for (int i = 0; i < 4; ++i)
+        EXPECT_LT(relative_error(got[i], want[i]), 1e-5) << names[i] << ", head width " << d << ", Lk " << lk << ", "
+                                                         << kernel << " on " << device.str();
+    }
+  }
+}
+
+TEST(AttentionFused, AutomaticKernelEqualsFormulaWithGradients) { expect_automatic_kernel_matches_formula(torch::kCPU); }
+
+TEST(AttentionFusedCuda, AutomaticKernelEqualsFormulaWithGradients) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_automatic_kernel_matches_formula(torch::kCUDA);
+  // On the H200 with LibTorch >= 2.1, fp32 runs a fused kernel, never the materialising fallback.
+  const auto q = torch::randn({2, 4, 4096, 34}, torch::kCUDA);
+  nn::ChunkedAttentionOptions options;
+  const std::string kernel = nn::softmax_attention_kernel(q, q, q, options);
+  if (MNO_TORCH_AT_LEAST(2, 1)) EXPECT_NE(kernel.find("(LibTorch SDPA)"), std::string::npos) << kernel;
+}
+
+TEST(AttentionFused, WhichKernelRunsAndWhyNotFused) {
+  const auto q = torch::randn({1, 2, 16, 8});
+  nn::ChunkedAttentionOptions options;
+  options.kernel = nn::ChunkedAttentionOptions::Kernel::blocked;
+  EXPECT_EQ(nn::softmax_attention_kernel(q, q, q, options), "blocked");
+  options.kernel = nn::ChunkedAttentionOptions::Kernel::automatic;
+  options.always_on_dropout = 0.5;  // the dropout quirk keeps LibTorch's masks: blocked
+  EXPECT_EQ(nn::softmax_attention_kernel(q, q, q, options), "blocked");
+  options.kernel = nn::ChunkedAttentionOptions::Kernel::fused;
+  expect_error([&] { nn::chunked_softmax_attention(q, q, q, options); },
+               {"no fused kernel", "cpu Float inputs", compat::torch_version(), "no always-on dropout", "blocked"});
+  options.always_on_dropout = 0.0;
+  options.kernel = nn::ChunkedAttentionOptions::Kernel::automatic;
+  const std::string kernel = nn::softmax_attention_kernel(q, q, q, options);
+  if (MNO_TORCH_AT_LEAST(2, 1)) {
+    EXPECT_NE(kernel.find("(LibTorch SDPA)"), std::string::npos) << kernel;  // LibTorch 2.x has a CPU flash kernel
+  } else {
+    EXPECT_EQ(kernel, "blocked");
+    options.kernel = nn::ChunkedAttentionOptions::Kernel::fused;
+    expect_error([&] { nn::chunked_softmax_attention(q, q, q, options); }, {"no fused kernel", "LibTorch 1.13"});
+  }
 }
 
 TEST(AttentionLinear, MatchesGnotNormalisedFormula) {
@@ -119,6 +188,8 @@ TEST(AttentionErrors, BadKeysNameTheKey) {
                {"key 'init'", "default, gt, orthogonal", "'xavier'"});
   expect_error([] { mixer("{type: rotary_galerkin, heads: 4, head_dim: 6}", 8, nn::MixerRole::self); },
                {"key 'head_dim'", "multiple of 4"});
+  expect_error([] { mixer("{type: softmax, kernel: flash}", 8, nn::MixerRole::self); },
+               {"key 'kernel'", "auto, blocked, fused", "'flash'"});
   expect_error([] { mixer("{type: fourier, always_on_dropout: true}", 8, nn::MixerRole::self); },
                {"unknown key 'always_on_dropout'"});
 }

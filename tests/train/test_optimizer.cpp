@@ -53,7 +53,7 @@ TEST(OptimizerGroups, EachPrefixGroupGetsItsOwnLrAndWeightDecayTheRestTheBase) {
   EXPECT_EQ(names_in(groups[2], model), (std::vector<std::string>{"head.weight", "head.bias"}));
   EXPECT_DOUBLE_EQ(groups[2].options().get_lr(), 1e-3);
   EXPECT_DOUBLE_EQ(weight_decay(groups[2]), 0.5);
-  EXPECT_EQ(opt.describe(), "adamw (3 parameter groups: encoder; decoder; rest)");
+  EXPECT_EQ(opt.describe().rfind("adamw (3 parameter groups: encoder; decoder; rest), ", 0), 0u) << opt.describe();
 }
 
 TEST(OptimizerGroups, ScheduledLrKeepsEachGroupsRatioToTheBase) {

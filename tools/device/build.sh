@@ -2,7 +2,8 @@
 # Run THERE (the GPU machine), from a source tree: unpacks the carried .deb files into a prefix
 # (never into /), configures against PyTorch's LibTorch + CUDA for sm_90, builds, then runs the
 # steps named in MNO_DEVICE_STEPS (default: all of them, in this order):
-#   gpu-tests  the CUDA tests alone (*Cuda*: their CPU double reference is slow under -j)
+#   gpu-tests  the CUDA tests alone (*Cuda*: their CPU double reference is slow under -j), and the
+#              tests of what only LibTorch 2.x has (fused attention, fused Adam) on its CPU too
 #   bench      mno bench scan --device cuda, mno bench layer --device cuda
 #   models     mno bench model --device cuda (the Darcy configs, batch 8, 64×64)
 #   ctest      the rest of the suite (MNO_CTEST_ARGS narrows it, e.g. "-R cli")
@@ -15,7 +16,7 @@ DEBS=$(cd "${1:-$SRC/.device-debs}" && pwd)
 OUT=${2:-${OUT:-/tmp/mno-out}}
 STEPS=${MNO_DEVICE_STEPS:-gpu-tests bench models ctest}
 PREFIX=/tmp/mno-deps
-BUILD=/tmp/mno-build
+BUILD=${MNO_BUILD_DIR:-/tmp/mno-build}   # inside the tree (e.g. build-device) to keep it between warm calls
 mkdir -p "$PREFIX" "$OUT"
 step() { [[ " $STEPS " == *" $1 "* ]]; }
 START=$(date +%s)
@@ -80,7 +81,7 @@ cd "$SRC"   # bench model finds configs/ relative to here
 
 if step gpu-tests; then
   echo "== GPU tests $(since)"
-  "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30 \
+  "$BUILD/mno_tests" --gtest_filter="${MNO_GTEST_FILTER:-*Cuda*:AttentionFused*:FusedAdam*}" --gtest_brief=1 2>&1 | tee "$OUT/gpu-tests.log" | tail -30 \
     || echo "GPU TESTS FAILED"
 fi
 if step bench; then

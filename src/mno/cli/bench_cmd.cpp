@@ -2,7 +2,8 @@
 // mno bench data [--samples N] [--resolution N] [--dir DIR] [--quick]
 // mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench ssm [--device cpu|cuda] [--repeats N] [--quick]
-// mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick]
+// mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick] [--json FILE]
+//                 [--trace FILE] [--trace-steps N]
 // mno bench scaling [CONFIG ...] [--device cpu|cuda] [--sides 32,64,...] [--batch N] [--repeats N] [--max-step-seconds S] [--out DIR] [--quick]
 #include <fmt/format.h>
 
@@ -105,10 +106,21 @@ void add_model_table(CLI::App& bench, Action& action) {
   model->add_option("--side", opts->side, "grid side (L = side²)")->capture_default_str()->check(CLI::PositiveNumber);
   model->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
   model->add_flag("--quick", opts->quick, "batch 1, 16 × 16, one run: a smoke test");
-  model->callback([&action, opts] {
-    action = [opts] {
+  auto json = std::make_shared<std::string>();
+  model->add_option("--json", *json, "also write the results as JSON to this file");
+  model->add_option("--trace", opts->trace,
+                    "trace AdamW steps with LibTorch's profiler: Chrome trace(s) here (one config: this file; several: "
+                    "FILE's stem + '.<config>' + its extension), top kernels/ops printed under the table");
+  model->add_option("--trace-steps", opts->trace_steps, "steps traced per config")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  model->callback([&action, opts, json] {
+    action = [opts, json] {
       const std::string command = fmt::format("mno bench model --device {}{}", opts->device, opts->quick ? " --quick" : "");
-      fmt::print("{}", bench::model_bench_markdown(bench::run_model_bench(*opts), bench::machine_info(), command));
+      const auto result = bench::run_model_bench(*opts);
+      const auto machine = bench::machine_info();
+      report(bench::model_bench_markdown(result, machine, command),
+             json->empty() ? std::string() : bench::model_bench_json(result, machine, command), *json);
       return 0;
     };
   });

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("mno 0.1.0 (LibTorch {})", mno::compat::torch_version()));
   int threads = 0;
   app.add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  int blas_threads = 0;
+  app.add_option("--blas-threads", blas_threads,
+                 "OpenBLAS threads for CPU matmuls (0 = 1 when --threads gives at most 2, else the same count; "
+                 "docs/performance.md)")
+      ->check(CLI::NonNegativeNumber);
 
   mno::cli::Action action;
   mno::cli::add_bench_command(app, action);
@@ -57,7 +62,9 @@ int main(int argc, char** argv) {
     return mno::cli::kUsageError;
   }
   try {
+    mno::flush_denormals_to_zero();  // before any worker thread exists: they inherit it
     mno::set_threads(threads);
+    mno::set_blas_threads(blas_threads);
     return action ? action() : 0;
   } catch (const mno::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -62,11 +62,48 @@ void BatchLoader::start_epoch(uint64_t epoch, size_t first_batch) {
     const SampleRange mine = shard_of_batch(last - first, options_.rank, options_.world_size);
     batches.emplace_back(order.begin() + first + mine.begin, order.begin() + first + mine.end);
   }
+  if (options_.resident) {
+    load_resident();
+    std::vector<int64_t> positions;
+    epoch_batches_.clear();
+    for (const auto& indices : batches) {
+      const auto begin = static_cast<int64_t>(positions.size());
+      for (size_t i : indices) positions.push_back(static_cast<int64_t>(i - range_.begin));
+      epoch_batches_.emplace_back(begin, static_cast<int64_t>(positions.size()));
+    }
+    // One copy of the epoch's order to the device: the only host-to-device transfer of the epoch.
+    epoch_positions_ = torch::tensor(positions, torch::kLong).to(*options_.resident);
+    next_batch_ = 0;
+    return;
+  }
   slot_.reset();
   failure_ = nullptr;
   finished_ = false;
   cancel_ = false;
   thread_ = std::thread(&BatchLoader::prefetch, this, std::move(batches));
+}
+
+void BatchLoader::load_resident() {
+  if (resident_.x.defined()) return;
+  constexpr size_t kChunk = 64;  // samples per read while loading
+  std::vector<torch::Tensor> xs, ys;
+  for (size_t first = range_.begin; first < range_.end; first += kChunk) {
+    std::vector<size_t> indices(std::min(kChunk, range_.end - first));
+    std::iota(indices.begin(), indices.end(), first);
+    Batch chunk = read_batch(reader_, indices, task_);
+    xs.push_back(chunk.x.to(*options_.resident));
+    ys.push_back(chunk.y.to(*options_.resident));
+  }
+  resident_ = {torch::cat(xs), torch::cat(ys)};
+}
+
+std::optional<Batch> BatchLoader::next_resident() {
+  check(epoch_positions_.defined(), "{}: next() before start_epoch()", reader_.path());
+  if (next_batch_ >= epoch_batches_.size()) return std::nullopt;
+  const auto [begin, end] = epoch_batches_[next_batch_++];
+  if (begin == end) return Batch{};  // this rank's empty shard of a short last batch
+  const auto positions = epoch_positions_.slice(0, begin, end);
+  return Batch{resident_.x.index_select(0, positions), resident_.y.index_select(0, positions)};
 }
 
 void BatchLoader::prefetch(std::vector<std::vector<size_t>> batches) {
@@ -93,6 +130,7 @@ void BatchLoader::prefetch(std::vector<std::vector<size_t>> batches) {
 }
 
 std::optional<Batch> BatchLoader::next() {
+  if (options_.resident) return next_resident();
   check(thread_.joinable(), "{}: next() before start_epoch()", reader_.path());
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return slot_.has_value() || finished_; });

@@ -25,6 +25,11 @@ struct LoaderOptions {
   // batch_size stays the global batch. A rank whose shard of a short last batch is empty gets a
   // Batch with undefined tensors, so every rank sees the same number of steps.
   int rank = 0, world_size = 1;
+  // Resident: the whole range is read once, at the first epoch, and kept on this device; batches
+  // are then gathered there (index_select) in the same order as from the file — no reads, no
+  // host-to-device copies, no host waits per step. For data that fits (the trainer decides,
+  // `data.resident`, docs/training.md). Not set: batches are read from the file one ahead.
+  std::optional<torch::Device> resident;
 };
 
 // The contiguous part of a global batch of `batch` samples that `rank` of `world` trains on: the
@@ -51,6 +56,8 @@ class BatchLoader {
  private:
   void stop();
   void prefetch(std::vector<std::vector<size_t>> batches);
+  void load_resident();
+  std::optional<Batch> next_resident();
   PdebenchReader reader_;
   SampleRange range_;
   TaskSpec task_;
@@ -61,6 +68,12 @@ class BatchLoader {
   std::optional<Batch> slot_;  // one batch read ahead
   std::exception_ptr failure_;
   bool finished_ = false, cancel_ = false;
+  // Resident mode: the range's samples in file order, the epoch's sample positions in it
+  // (batches one after another, on the device) and where each batch starts and ends there.
+  Batch resident_;
+  torch::Tensor epoch_positions_;
+  std::vector<std::pair<int64_t, int64_t>> epoch_batches_;
+  size_t next_batch_ = 0;
 };
 
 }  // namespace mno::data

@@ -36,14 +36,26 @@ Normaliser Normaliser::fit(Kind kind, const torch::Tensor& samples, double eps) 
   return n;
 }
 
+const torch::Tensor& Normaliser::shift_on(const torch::Device& device) const {
+  if (device == shift_.device()) return shift_;
+  if (!device_shift_.defined() || device_shift_.device() != device) device_shift_ = shift_.to(device);
+  return device_shift_;
+}
+
+const torch::Tensor& Normaliser::scale_on(const torch::Device& device) const {
+  if (device == scale_.device()) return scale_;
+  if (!device_scale_.defined() || device_scale_.device() != device) device_scale_ = scale_.to(device);
+  return device_scale_;
+}
+
 torch::Tensor Normaliser::encode(const torch::Tensor& x) const {
   check(shift_.defined(), "normaliser: used before fit or load");
-  return ((x.to(torch::kFloat64) - shift_.to(x.device())) / scale_.to(x.device())).to(x.scalar_type());
+  return ((x.to(torch::kFloat64) - shift_on(x.device())) / scale_on(x.device())).to(x.scalar_type());
 }
 
 torch::Tensor Normaliser::decode(const torch::Tensor& x) const {
   check(shift_.defined(), "normaliser: used before fit or load");
-  return (x.to(torch::kFloat64) * scale_.to(x.device()) + shift_.to(x.device())).to(x.scalar_type());
+  return (x.to(torch::kFloat64) * scale_on(x.device()) + shift_on(x.device())).to(x.scalar_type());
 }
 
 void Normaliser::save(const std::string& path) const {

@@ -32,6 +32,11 @@ class Normaliser {
  private:
   Kind kind_ = Kind::scalar_gaussian;
   torch::Tensor shift_, scale_;  // broadcast against one sample
+  // shift_ and scale_ on the device last encoded/decoded on, copied once: a copy per batch
+  // would make the host wait for the GPU at every training step.
+  mutable torch::Tensor device_shift_, device_scale_;
+  const torch::Tensor& shift_on(const torch::Device& device) const;
+  const torch::Tensor& scale_on(const torch::Device& device) const;
 };
 
 }  // namespace mno::data

@@ -42,6 +42,7 @@ DataConfig read_data_config(const ConfigNode& n) {
   d.normalise_inputs = n.get_choice("normalise_inputs", "none", kinds);
   d.normalise_targets = n.get_choice("normalise_targets", "none", kinds);
   d.normaliser_samples = count_key(n, "normaliser_samples", 0, 0);
+  d.resident = n.get_choice("resident", "auto", {"auto", "true", "false"});
   n.reject_unknown_keys();
   return d;
 }
@@ -177,6 +178,23 @@ torch::Tensor TaskData::fields(const torch::Tensor& x, const torch::Tensor& y) c
 }
 
 torch::Tensor TaskData::positions(int64_t batch) const { return pos_.expand({batch, -1, -1}); }
+
+torch::Tensor TaskData::positions(int64_t batch, const torch::Device& device) const {
+  if (device == pos_.device()) return positions(batch);
+  if (!pos_on_device_.defined() || pos_on_device_.device() != device) pos_on_device_ = pos_.to(device);
+  return pos_on_device_.expand({batch, -1, -1});
+}
+
+int64_t TaskData::train_split_bytes() const {
+  return static_cast<int64_t>(split_.train.size()) * height_ * width_ * (in_channels_ + out_channels_) * 4;
+}
+
+std::optional<torch::Device> TaskData::resident_device(const torch::Device& device) const {
+  constexpr int64_t kAutoLimit = int64_t(4) << 30;
+  if (config_.resident == "true") return device;
+  if (config_.resident == "auto" && device.is_cuda() && train_split_bytes() <= kAutoLimit) return device;
+  return std::nullopt;
+}
 
 std::string TaskData::describe() const {
   return fmt::format("{} ({}): {}x{} points (stride {}), train samples [{}, {}), test samples [{}, {}){}{}", file_,

@@ -31,6 +31,9 @@ struct DataConfig {
   std::string normalise_inputs = "none";   // none | per_point_gaussian | scalar_gaussian | range
   std::string normalise_targets = "none";
   size_t normaliser_samples = 0;           // training samples the normalisers are fitted on (0: all)
+  // Keep the training split on the training device (loader.h, LoaderOptions::resident):
+  // auto = on a CUDA device when the split is at most 4 GiB; true = always; false = never.
+  std::string resident = "auto";
 };
 
 // Reads and checks a data: node; unknown keys and bad values are errors naming the key.
@@ -54,6 +57,9 @@ class TaskData {
   void load_normalisers(const std::string& dir);
 
   std::unique_ptr<BatchLoader> train_loader(const LoaderOptions& options) const;
+  // Where the training split should be held when training on `device` (data.resident), or none.
+  std::optional<torch::Device> resident_device(const torch::Device& device) const;
+  int64_t train_split_bytes() const;  // inputs and targets of the training split, as loaded (fp32)
   std::unique_ptr<BatchLoader> test_loader(size_t batch_size) const;
   // Any range of samples of the file, in order (predict).
   std::unique_ptr<BatchLoader> loader(SampleRange range, size_t batch_size) const;
@@ -63,6 +69,8 @@ class TaskData {
   torch::Tensor decode_output(const torch::Tensor& out) const;  // [B,L,Cout] encoded -> [B,H,W,Cout] physical
   torch::Tensor fields(const torch::Tensor& x, const torch::Tensor& y) const;  // physical -> [B,H,W,T,C]
   torch::Tensor positions(int64_t batch) const;                 // [batch, L, 2]
+  // The same on `device`, copied there once and kept (a copy per step would make the host wait).
+  torch::Tensor positions(int64_t batch, const torch::Device& device) const;
   Grid2d grid() const { return {height_, width_}; }
 
   const PdebenchInfo& info() const { return info_; }
@@ -81,6 +89,7 @@ class TaskData {
   Split split_;
   TaskSpec task_;
   int64_t height_ = 0, width_ = 0, channels_ = 1, in_channels_ = 0, out_channels_ = 0;
+  mutable torch::Tensor pos_on_device_;
   torch::Tensor pos_;  // [1, L, 2]
   std::optional<Normaliser> input_norm_, target_norm_;
 };

@@ -23,7 +23,7 @@ MetricOptions metric_options(const data::TaskData& data) {
 torch::Tensor forward_batch(models::NeuralOperatorImpl& model, const data::TaskData& data, const torch::Tensor& x) {
   const torch::Device device = device_of(model);
   const torch::Tensor features = data.features(x).to(device);
-  const torch::Tensor pos = data.positions(x.size(0)).to(device);
+  const torch::Tensor pos = data.positions(x.size(0), device);
   const data::Grid2d g = data.grid();
   return model.forward(features, pos, models::TokenGrid{g.height, g.width});
 }

@@ -79,15 +79,91 @@ torch::Tensor blocked_with_dropout(const torch::Tensor& q, const torch::Tensor& 
   return torch::cat(blocks, 2);
 }
 
-}  // namespace
+#if MNO_TORCH_AT_LEAST(2, 1)
+constexpr bool kHaveSdpa = true;
+#else
+constexpr bool kHaveSdpa = false;
+#endif
 
-torch::Tensor chunked_softmax_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                        const ChunkedAttentionOptions& options) {
+// q, k, v with their head dimensions zero-padded to a multiple of 8: the fused backends' alignment
+// rule (GT's heads of 32 + 2 position features are 34 wide). Zero columns in q and k add nothing
+// to any score; zero columns in v give zero output columns, cut off again after the kernel.
+struct PaddedHeads {
+  torch::Tensor q, k, v;
+  int64_t value_dim;
+};
+
+PaddedHeads pad_heads(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto pad = [](const torch::Tensor& t) {
+    const int64_t d = t.size(-1), to = (d + 7) / 8 * 8;
+    return d == to ? t : torch::constant_pad_nd(t, {0, to - d});
+  };
+  return {pad(q), pad(k), pad(v), v.size(-1)};
+}
+
+// LibTorch's sdp::SDPBackend as words; "" for math (the materialising fallback) and errors.
+[[maybe_unused]] std::string fused_backend_name(int64_t backend) {
+  switch (backend) {
+    case 1: return "flash attention (LibTorch SDPA)";
+    case 2: return "memory-efficient attention (LibTorch SDPA)";
+    case 3: return "cuDNN attention (LibTorch SDPA)";
+    default: return "";
+  }
+}
+
+// The fused backend LibTorch would run for these (padded) inputs, or "" when none.
+std::string fused_backend(const PaddedHeads& p, double scale) {
+#if MNO_TORCH_AT_LEAST(2, 1)
+  return fused_backend_name(at::_fused_sdp_choice(p.q, p.k, p.v, c10::nullopt, 0.0, false, scale));
+#else
+  (void)p, (void)scale;
+  return "";
+#endif
+}
+
+torch::Tensor fused_attention(const PaddedHeads& p, double scale) {
+#if MNO_TORCH_AT_LEAST(2, 1)
+  return at::scaled_dot_product_attention(p.q, p.k, p.v, {}, 0.0, false, scale).narrow(-1, 0, p.value_dim);
+#else
+  (void)p, (void)scale;
+  throw Error("softmax attention: the fused kernel needs LibTorch 2.1 or later");
+#endif
+}
+
+void check_qkv(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
   const bool ok = q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
                   k.size(1) == q.size(1) && v.size(1) == q.size(1) && k.size(3) == q.size(3) && v.size(2) == k.size(2);
   if (!ok)
     throw mismatch_error("softmax attention: q, k, v", "[B, H, Lq, d], [B, H, Lk, d], [B, H, Lk, dv]",
                          fmt::format("{}, {}, {}", compat::shape_str(q), compat::shape_str(k), compat::shape_str(v)));
+}
+
+}  // namespace
+
+std::string softmax_attention_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     const ChunkedAttentionOptions& options) {
+  check_qkv(q, k, v);
+  using Kernel = ChunkedAttentionOptions::Kernel;
+  if (options.kernel == Kernel::blocked || options.always_on_dropout > 0 || !kHaveSdpa) return "blocked";
+  const std::string fused = fused_backend(pad_heads(q, k, v), options.scale);
+  return fused.empty() ? "blocked" : fused;
+}
+
+torch::Tensor chunked_softmax_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const ChunkedAttentionOptions& options) {
+  check_qkv(q, k, v);
+  using Kernel = ChunkedAttentionOptions::Kernel;
+  // The always-on dropout quirk stays on the blocked path: its masks follow LibTorch's dropout,
+  // so a run with it is the same on every LibTorch version.
+  if (kHaveSdpa && options.kernel != Kernel::blocked && options.always_on_dropout <= 0) {
+    const PaddedHeads padded = pad_heads(q, k, v);
+    if (!fused_backend(padded, options.scale).empty()) return fused_attention(padded, options.scale);
+  }
+  if (options.kernel == Kernel::fused)
+    throw Error(fmt::format("softmax attention: no fused kernel for {} {} inputs with LibTorch {} (it needs 2.1 or "
+                              "later, a fused backend for this device and dtype, and no always-on dropout); use the "
+                              "blocked kernel",
+                              q.device().str(), compat::dtype_str(q), compat::torch_version()));
   const int64_t rows = rows_per_block(q, k, options.chunk);
   if (options.always_on_dropout > 0) return blocked_with_dropout(q, k, v, options.scale, rows, options.always_on_dropout);
   return BlockedSoftmaxAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), options.scale, rows)[0];

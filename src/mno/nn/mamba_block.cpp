@@ -48,14 +48,16 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
     throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", s6.d_model), compat::shape_str(x));
   check(!context.defined(), "MambaBlock is a self mixer: it takes no context");
   const int64_t L = x.size(1), E = s6.d_inner(), R = s6.rank(), N = s6.d_state;
-  const auto xz = in_proj->forward(x).transpose(1, 2);  // [B, 2E, L]
-  auto u = conv1d->forward(xz.narrow(1, 0, E)).narrow(2, 0, L);  // causal: keep the first L outputs
+  // split, not narrow, wherever a tensor is cut into parts: its backward concatenates the parts'
+  // gradients, where each narrow's backward fills a zero tensor of the whole and adds.
+  const auto xz = in_proj->forward(x).transpose(1, 2).split(E, 1);  // 2 × [B, E, L]
+  auto u = conv1d->forward(xz[0]).narrow(2, 0, L);  // causal: keep the first L outputs
   u = torch::silu(u).contiguous();
-  const auto z = xz.narrow(1, E, E).contiguous();
-  const auto x_dbl = x_proj->forward(u.transpose(1, 2));  // [B, L, R + 2N]
-  const auto delta = torch::matmul(dt_proj->weight, x_dbl.narrow(2, 0, R).transpose(1, 2));  // [B, E, L]
-  const auto Bm = x_dbl.narrow(2, R, N).transpose(1, 2).unsqueeze(1).contiguous();  // [B, 1, N, L]
-  const auto Cm = x_dbl.narrow(2, R + N, N).transpose(1, 2).unsqueeze(1).contiguous();
+  const auto z = xz[1].contiguous();
+  const auto x_dbl = x_proj->forward(u.transpose(1, 2)).split_with_sizes({R, N, N}, 2);  // [B, L, R | N | N]
+  const auto delta = torch::matmul(dt_proj->weight, x_dbl[0].transpose(1, 2));  // [B, E, L]
+  const auto Bm = x_dbl[1].transpose(1, 2).unsqueeze(1).contiguous();  // [B, 1, N, L]
+  const auto Cm = x_dbl[2].transpose(1, 2).unsqueeze(1).contiguous();
   ops::ScanOptions scan;
   scan.delta_softplus = true;
   const auto A = -torch::exp(A_log.to(torch::kFloat));

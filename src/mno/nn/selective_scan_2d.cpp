@@ -33,8 +33,10 @@ void SelectiveScan2dBase::check_tokens(const torch::Tensor& x, const char* name)
 
 std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
   const int64_t E = options_.d_inner();
-  const auto xz = torch::silu(in_proj->forward(x));  // SiLU before the split: both halves
-  return {xz.narrow(2, 0, E).transpose(1, 2).contiguous(), xz.narrow(2, E, E)};
+  // SiLU before the split: both halves. split, not two narrows: its backward concatenates the two
+  // gradients, where each narrow's backward fills a zero tensor of the whole width and adds.
+  const auto halves = torch::silu(in_proj->forward(x)).split(E, 2);
+  return {halves[0].transpose(1, 2).contiguous(), halves[1]};
 }
 
 torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight, const torch::Tensor& u) const {
@@ -46,9 +48,10 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
                                                    const torch::Tensor& z, const TokenGrid& grid) {
   const int64_t batch = u.size(0), E = u.size(1), L = u.size(2);
   const int64_t R = options_.rank(), N = options_.d_state, K = options_.directions;
-  const auto dts = x_dbl.narrow(2, 0, R);
-  const auto Bs = x_dbl.narrow(2, R, N).contiguous();
-  const auto Cs = x_dbl.narrow(2, R + N, N).contiguous();
+  const auto parts = x_dbl.split_with_sizes({R, N, N}, 2);  // split: see project_input
+  const auto& dts = parts[0];
+  const auto Bs = parts[1].contiguous();
+  const auto Cs = parts[2].contiguous();
   const auto delta = torch::matmul(dt_projs_weight, dts).reshape({batch, K * E, L});  // [K,E,R]·[B,K,R,L]
 
   ops::ScanOptions scan;

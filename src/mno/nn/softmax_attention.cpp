@@ -1,8 +1,11 @@
 #include "mno/nn/softmax_attention.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "mno/core/error.h"
+#include "mno/core/log.h"
+#include "mno/core/torch_compat.h"
 #include "mno/nn/chunked_attention.h"
 
 namespace mno::nn {
@@ -37,6 +40,9 @@ SoftmaxAttentionOptions SoftmaxAttentionOptions::from_config(const ConfigNode& n
   o.chunk = node.get<int64_t>("chunk", o.chunk);
   if (o.chunk < 0) throw mismatch_error(key_where(node, "chunk"), "0 (automatic) or more", std::to_string(o.chunk));
   o.always_on_dropout = node.get<bool>("always_on_dropout", o.always_on_dropout);
+  o.kernel = node.get<std::string>("kernel", o.kernel);
+  if (o.kernel != "auto" && o.kernel != "blocked" && o.kernel != "fused")
+    throw mismatch_error(key_where(node, "kernel"), "one of auto, blocked, fused", "'" + o.kernel + "'");
   return o;
 }
 
@@ -93,6 +99,13 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x, const torch:
   attention.scale = 1.0 / std::sqrt(static_cast<double>(o.head_dim + o.pos_dim));
   attention.chunk = o.chunk;
   attention.always_on_dropout = o.always_on_dropout ? 0.5 : 0.0;
+  using Kernel = ChunkedAttentionOptions::Kernel;
+  attention.kernel = o.kernel == "fused" ? Kernel::fused : o.kernel == "blocked" ? Kernel::blocked : Kernel::automatic;
+  static std::atomic<bool> reported{false};  // which kernel a run used belongs in its log, once
+  if (!reported.exchange(true)) {
+    log::info("{}: {} kernel for {} {} inputs", name, softmax_attention_kernel(q, k, v, attention), q.device().str(),
+               compat::dtype_str(q));
+  }
   const auto out = merge_heads(chunked_softmax_attention(q, k, v, attention));
   return o.out_proj ? to_out->forward(out) : out;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Scaled dot-product (softmax) attention, self and cross, computed in query blocks
-// (chunked_attention.h). One class covers the three hosts' "standard" attentions; their
+// Scaled dot-product (softmax) attention, self and cross, by LibTorch's fused kernel where it has
+// one, else in query blocks (chunked_attention.h; key `kernel`). One class covers the three hosts' "standard" attentions; their
 // differences are keys, set per host by the model (docs/models.md):
 //   GNOT:    8 heads, q/k/v with bias, output projection.
 //   GT:      per-head LayerNorm on q and k (qk_norm), positions concatenated (pos_dim 2),
@@ -34,9 +34,10 @@ struct SoftmaxAttentionOptions {
   std::string init = "default";  // default | gt | orthogonal
   int64_t chunk = 0;          // query rows per block, 0 = automatic
   bool always_on_dropout = false;  // [quirk] dropout p = 0.5 on the probabilities, always
+  std::string kernel = "auto";     // auto | blocked | fused (chunked_attention.h)
 
   // Keys: heads, head_dim, qkv_bias, qk_norm, norm_eps, pos_dim, rotary_scale, min_freq, out_proj,
-  // init, chunk, always_on_dropout.
+  // init, chunk, always_on_dropout, kernel.
   static SoftmaxAttentionOptions from_config(const ConfigNode& node, int64_t d_model, bool cross);
   int64_t width() const { return heads * (head_dim + pos_dim); }
 };

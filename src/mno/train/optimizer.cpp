@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "mno/core/error.h"
+#include "mno/train/fused_adam.h"
 
 namespace mno::train {
 namespace {
@@ -38,6 +39,7 @@ Optimizer::Optimizer(const ConfigNode& node, torch::nn::Module& model) {
         base.betas.size());
   check(base.lr > 0.0, "{}: expected > 0, found {}", node.path_of("lr"), base.lr);
   base_lr_ = base.lr;
+  const bool fused = node.get<bool>("fused", true);
 
   // Named trainable parameters, assigned to the first group whose prefix matches, else the default group.
   struct Group {
@@ -87,8 +89,17 @@ Optimizer::Optimizer(const ConfigNode& node, torch::nn::Module& model) {
   }
   check(!param_groups.empty(), "{}: the model has no trainable parameters", node.path_of("type"));
   const Hyper& first = groups.front().params.empty() ? base : groups.front().hyper;
-  if (type_ == "adam") optimizer_ = std::make_unique<torch::optim::Adam>(param_groups, make_options<torch::optim::AdamOptions>(first));
-  else optimizer_ = std::make_unique<torch::optim::AdamW>(param_groups, make_options<torch::optim::AdamWOptions>(first));
+  std::vector<torch::Tensor> trainable;
+  for (const auto& g : groups) trainable.insert(trainable.end(), g.params.begin(), g.params.end());
+  const std::string why_not = fused ? fused_adam_unavailable(trainable) : "fused: false";
+  step_kind_ = why_not.empty() ? "fused step" : "per-tensor step (" + why_not + ")";
+  const auto adam = make_options<torch::optim::AdamOptions>(first);
+  const auto adamw = make_options<torch::optim::AdamWOptions>(first);
+  if (type_ == "adam")
+    optimizer_ = fused ? std::make_unique<FusedAdam>(param_groups, adam) : std::make_unique<torch::optim::Adam>(param_groups, adam);
+  else
+    optimizer_ = fused ? std::make_unique<FusedAdamW>(param_groups, adamw)
+                       : std::make_unique<torch::optim::AdamW>(param_groups, adamw);
 }
 
 void Optimizer::apply(const ScheduleValue& value) {
@@ -110,8 +121,8 @@ void Optimizer::apply(const ScheduleValue& value) {
 double Optimizer::current_lr() const { return optimizer_->param_groups().front().options().get_lr(); }
 
 std::string Optimizer::describe() const {
-  return fmt::format("{} ({} parameter group{}: {})", type_, group_names_.size(), group_names_.size() == 1 ? "" : "s",
-                     fmt::join(group_names_, "; "));
+  return fmt::format("{} ({} parameter group{}: {}), {}", type_, group_names_.size(), group_names_.size() == 1 ? "" : "s",
+                     fmt::join(group_names_, "; "), step_kind_);
 }
 
 }  // namespace mno::train

@@ -5,7 +5,8 @@
 // with two groups: Adam is element-wise, so the updates are identical.
 //
 //   optimizer: {type: adamw, lr: 1e-3, weight_decay: 5e-6, betas: [0.9, 0.999], eps: 1e-8,
-//               groups: [{prefixes: [encoder], lr: 1e-4}, ...]}   # groups optional
+//               groups: [{prefixes: [encoder], lr: 1e-4}, ...],   # groups optional
+//               fused: true}   # LibTorch's fused multi-tensor step where it has one (fused_adam.h)
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ class Optimizer {
   double base_lr_ = 1e-3;
   std::vector<double> lr_scale_;  // per group
   std::vector<std::string> group_names_;
+  std::string step_kind_;  // "fused step", or which torch::optim step and why
 };
 
 }  // namespace mno::train

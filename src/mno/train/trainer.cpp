@@ -34,6 +34,27 @@ ConfigNode section(const ConfigNode& parent, const std::string& key) {
   return parent.child(key);
 }
 
+// g <- g * min(1, max_norm / (||g|| + 1e-6)) over all gradients together: the formula of
+// torch::nn::utils::clip_grad_norm_, whose double result reads the norm back to the host and so
+// makes every step wait for the GPU; here the factor stays on the device.
+void clip_grad_norm_on_device(const std::vector<torch::Tensor>& params, double max_norm) {
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    grads.push_back(p.grad());
+    norms.push_back(p.grad().norm(2));
+  }
+  if (grads.empty()) return;
+  const auto factor = (max_norm / (torch::stack(norms).norm(2) + 1e-6)).clamp_max(1.0);
+  for (auto& g : grads) g.mul_(factor);
+}
+
+// A step's loss still on the device, with where it was taken.
+struct PendingLoss {
+  torch::Tensor value;
+  int64_t step, batch;
+};
+
 double metric_by_name(const eval::Metrics& m, const std::string& name) {
   if (name == "rmse") return m.rmse;
   if (name == "nrmse") return m.nrmse;
@@ -118,6 +139,7 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
     collectives_->broadcast_from_rank0(state, "the broadcast of rank 0's weights");
     reducer_ = std::make_unique<GradientReducer>(model_->parameters(), collectives_);
   }
+  lo.resident = data_->resident_device(device_);
   const auto loader = data_->train_loader(lo);
   if (is_main()) {
     log::info("train {}: {} on {}; {}; {}; {} epochs x {} steps = {} steps", files_.run_dir, model_->name(),
@@ -126,6 +148,9 @@ TrainOutcome Trainer::run(const TrainOptions& options) {
       log::info("data parallel: {} ranks ({}), global batch {} split across them", collectives_->world_size(),
                collectives_->backend(), run_.train.batch_size);
     log::info("schedule: {}", schedule_->describe());
+    if (lo.resident)
+      log::info("training split resident on {} ({:.0f} MB; data.resident: {})", lo.resident->str(),
+                data_->train_split_bytes() / 1e6, run_.data.resident);
   }
   model_->train();
   while (state_.epoch < epochs_ && state_.step < total_steps_) {
@@ -150,37 +175,60 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
     bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", state_.epoch + 1, epochs_), steps_per_epoch_);
   if (bar && state_.batch > 0) bar->advance(state_.batch);
   bool completed = true;
+  const auto non_finite = [&](double value, int64_t step, int64_t batch) {
+    const bool saved = std::filesystem::exists(files_.last_checkpoint);
+    return Error(fmt::format(
+        "training stopped: the {} loss is {} at epoch {}, step {} (batch {} of the epoch); {}. Try a lower "
+        "train.optimizer.lr or train.clip_grad_norm, and check the data (mno data info)",
+        run_.train.loss, value, state_.epoch + 1, step + 1, batch + 1,
+        saved ? "the last good checkpoint is " + files_.last_checkpoint + " (resume with mno train --resume " + files_.run_dir + ")"
+              : "no epoch had finished, so there is no checkpoint"));
+  };
+  // On a GPU, losses are read back every kReadBackEvery steps (and at the end of the loop), not at
+  // every step: a read-back makes the host wait until the GPU has finished the step, so the next
+  // step's kernels could not be queued while this one runs. A non-finite loss is still reported
+  // with its exact step; the checkpoints are only written at epoch ends, after the read-back.
+  constexpr size_t kReadBackEvery = 25;
+  const size_t read_back_every = device_.is_cuda() && !collectives_ ? kReadBackEvery : 1;
+  std::vector<PendingLoss> pending;
+  double last_loss = std::nan("");
+  const auto read_back = [&] {
+    if (pending.empty()) return;
+    std::vector<torch::Tensor> values;
+    for (const auto& p : pending) values.push_back(p.value);
+    const auto host = torch::stack(values).to(torch::kCPU, torch::kDouble);
+    const auto read = host.accessor<double, 1>();
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (!std::isfinite(read[static_cast<int64_t>(i)])) throw non_finite(read[static_cast<int64_t>(i)], pending[i].step, pending[i].batch);
+      state_.epoch_loss_sum += read[static_cast<int64_t>(i)];
+      last_loss = read[static_cast<int64_t>(i)];
+    }
+    pending.clear();
+  };
   while (state_.step < total_steps_) {
     auto batch = loader.next();
     if (!batch) break;
     const ScheduleValue lr = schedule_->at(state_.step);
     optimizer_->apply(lr);
     optimizer_->get().zero_grad();
-    double value = 0.0;
     bool any_rank_stops = false;
-    torch::Tensor loss;
     if (collectives_) {
+      double value = 0.0;
       std::tie(value, any_rank_stops) = distributed_backward(*batch);
+      if (!std::isfinite(value)) throw non_finite(value, state_.step, state_.batch);
+      state_.epoch_loss_sum += value;
+      last_loss = value;
     } else {
-      loss = batch_loss(*batch);
-      value = loss.item<double>();
+      const torch::Tensor loss = batch_loss(*batch);
+      pending.push_back({loss.detach(), state_.step, state_.batch});
+      if (pending.size() >= read_back_every) read_back();
+      loss.backward();
     }
-    if (!std::isfinite(value)) {
-      const bool saved = std::filesystem::exists(files_.last_checkpoint);
-      throw Error(fmt::format(
-          "training stopped: the {} loss is {} at epoch {}, step {} (batch {} of the epoch); {}. Try a lower "
-          "train.optimizer.lr or train.clip_grad_norm, and check the data (mno data info)",
-          run_.train.loss, value, state_.epoch + 1, state_.step + 1, state_.batch + 1,
-          saved ? "the last good checkpoint is " + files_.last_checkpoint + " (resume with mno train --resume " + files_.run_dir + ")"
-                : "no epoch had finished, so there is no checkpoint"));
-    }
-    if (!collectives_) loss.backward();
-    if (run_.train.clip_grad_norm > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), run_.train.clip_grad_norm);
+    if (run_.train.clip_grad_norm > 0.0) clip_grad_norm_on_device(model_->parameters(), run_.train.clip_grad_norm);
     optimizer_->get().step();
     ++state_.step;
     ++state_.batch;
-    state_.epoch_loss_sum += value;
-    if (bar) bar->advance(1, fmt::format("loss {:.3e} lr {:.2e}", value, lr.lr));
+    if (bar) bar->advance(1, fmt::format("loss {:.3e} lr {:.2e}", last_loss, lr.lr));
     if (collectives_) maybe_fault_kill(collectives_->rank(), state_.step);
     const bool stop = collectives_ ? any_rank_stops : interrupt_requested();
     if (stop || (options.stop_after_steps > 0 && state_.step >= options.stop_after_steps)) {
@@ -188,6 +236,7 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
       break;
     }
   }
+  read_back();
   if (bar) bar->finish();
   seconds = seconds_since(start);
   return completed;
