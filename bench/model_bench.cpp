@@ -17,6 +17,15 @@
 
 namespace mno::bench {
 
+// at::globalContext()'s fp32 matmul precision while it lives ("highest" = fp32, "high" = TF32 allowed).
+class MatmulPrecision {
+ public:
+  explicit MatmulPrecision(const std::string& precision) { at::globalContext().setFloat32MatmulPrecision(precision); }
+  ~MatmulPrecision() { at::globalContext().setFloat32MatmulPrecision("highest"); }
+  MatmulPrecision(const MatmulPrecision&) = delete;
+  MatmulPrecision& operator=(const MatmulPrecision&) = delete;
+};
+
 ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o, const torch::Device& device) {
   const Config config = Config::load_file(path);
   YAML::Node model_yaml = config.root().yaml()["model"];
@@ -35,17 +44,22 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   // The optimiser `mno train` runs: AdamW with LibTorch's fused step where it has one.
   train::FusedAdamW optimiser({torch::optim::OptimizerParamGroup(model->parameters())},
                               torch::optim::AdamWOptions(1e-3).weight_decay(5e-6));
+  // fp32, or the opt-in tf32 (extra rows, never inside the fp32 comparisons): cuBLAS may use TF32
+  // tensor cores for fp32 matmuls. (bf16 autocast is not offered here yet: on the H200 the first
+  // config, gnot_linear, failed under it with "expected scalar type Float but found BFloat16".)
+  const MatmulPrecision matmul_precision(o.precision == "tf32" ? "high" : "highest");
+  const auto predict = [&] { return model->forward(features, pos, grid); };
   const auto forward = [&] {
     torch::NoGradGuard no_grad;
-    model->forward(features, pos, grid);
+    predict();
   };
   const auto forward_backward = [&] {
     model->zero_grad();
-    torch::mse_loss(model->forward(features, pos, grid), target).backward();
+    torch::mse_loss(predict(), target).backward();
   };
   const auto train_step = [&] {
     optimiser.zero_grad();
-    torch::mse_loss(model->forward(features, pos, grid), target).backward();
+    torch::mse_loss(predict(), target).backward();
     optimiser.step();
   };
   const bool cuda = device.is_cuda();
@@ -66,6 +80,7 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   row.config = path;
   const YAML::Node mixer = static_cast<const YAML::Node&>(model_yaml)["mixer"];
   row.model = model->name() + (mixer.IsDefined() && mixer.IsMap() && mixer["type"] ? " / " + mixer["type"].as<std::string>() : "");
+  if (o.precision != "fp32") row.model += " [" + o.precision + "]";
   row.parameters = nn::count_parameters(*model).trainable;
   return row;
 }
@@ -91,6 +106,10 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
   if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
   check(o.device == "cpu" || o.device == "cuda", "bench model: --device must be cpu or cuda, found '{}'", o.device);
   check(o.device == "cpu" || torch::cuda::is_available(), "bench model: --device cuda, but CUDA is not available here");
+  check(o.precision == "fp32" || o.precision == "tf32", "bench model: --precision must be fp32 or tf32, found '{}'",
+        o.precision);
+  check(o.precision == "fp32" || o.device == "cuda", "bench model: --precision {} needs --device cuda (it is a GPU "
+        "tensor-core mode); the CPU runs fp32", o.precision);
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   const auto configs = o.configs.empty() ? default_model_bench_configs(".") : o.configs;
   Progress progress("bench model", static_cast<int64_t>(configs.size()));
@@ -104,11 +123,13 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
 std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command) {
   const ModelBenchOptions& o = report.options;
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::string s = fmt::format("`{}` — {}, {}LibTorch {}, {}; batch {}, {} × {}, fp32, median of {}; peak memory of "
+  std::string s = fmt::format("`{}` — {}, {}LibTorch {}, {}; batch {}, {} × {}, {}, median of {}; peak memory of "
                               "one AdamW step: {}\n\n",
                               command, device_name(device),
                               device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads), machine.torch_version,
-                              machine.date, o.batch, o.side, o.side, o.repeats,
+                              machine.date, o.batch, o.side, o.side,
+                              o.precision == "fp32" ? "fp32" : "fp32 with TF32 matmuls",
+                              o.repeats,
                               device.is_cuda() ? "all allocated bytes (parameters, gradients, optimiser state, activations)"
                                                : "growth of the peak resident set");
   s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms | peak memory |\n";
@@ -128,7 +149,8 @@ std::string model_bench_json(const ModelBenchReport& report, const MachineInfo& 
   nlohmann::ordered_json json = {{"command", command},         {"device", device_name(device)},
                                  {"threads", m.threads},        {"torch", m.torch_version},
                                  {"date", m.date},              {"batch", o.batch},
-                                 {"side", o.side},              {"repeats", o.repeats}};
+                                 {"side", o.side},              {"repeats", o.repeats},
+                                 {"precision", o.precision}};
   json["rows"] = nlohmann::ordered_json::array();
   for (const auto& r : report.rows) {
     nlohmann::ordered_json row = {{"config", r.config},

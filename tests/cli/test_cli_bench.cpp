@@ -55,6 +55,15 @@ TEST(CliBench, ModelTraceWritesAChromeTracePerConfigAndTheTopOps) {
   EXPECT_TRUE(bad.has("--trace-steps")) << bad.output;
 }
 
+TEST(CliBench, ModelPrecisionOtherThanFp32NeedsCudaAndAKnownName) {
+  const CliResult cpu = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--precision", "tf32"});
+  EXPECT_EQ(cpu.exit_code, 1) << cpu.output;
+  EXPECT_TRUE(cpu.has("--precision tf32 needs --device cuda")) << cpu.output;
+  const CliResult unknown = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--precision", "fp16"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_TRUE(unknown.has("fp32 or tf32, found 'fp16'")) << unknown.output;
+}
+
 TEST(CliBench, LayerQuickHasItsRow) {
   const CliResult r = run_mno({"--threads", "2", "bench", "layer", "--quick"});
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -3,7 +3,7 @@
 // mno bench layer [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench ssm [--device cpu|cuda] [--repeats N] [--quick]
 // mno bench model [CONFIG ...] [--device cpu|cuda] [--batch N] [--side N] [--repeats N] [--quick] [--json FILE]
-//                 [--trace FILE] [--trace-steps N]
+//                 [--trace FILE] [--trace-steps N] [--precision fp32|tf32]
 // mno bench scaling [CONFIG ...] [--device cpu|cuda] [--sides 32,64,...] [--batch N] [--repeats N] [--max-step-seconds S] [--out DIR] [--quick]
 #include <fmt/format.h>
 
@@ -111,12 +111,17 @@ void add_model_table(CLI::App& bench, Action& action) {
   model->add_option("--trace", opts->trace,
                     "trace AdamW steps with LibTorch's profiler: Chrome trace(s) here (one config: this file; several: "
                     "FILE's stem + '.<config>' + its extension), top kernels/ops printed under the table");
+  model->add_option("--precision", opts->precision,
+                    "fp32 (default) or tf32 (TF32 tensor cores for fp32 matmuls; CUDA only)")
+      ->capture_default_str();
   model->add_option("--trace-steps", opts->trace_steps, "steps traced per config")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   model->callback([&action, opts, json] {
     action = [opts, json] {
-      const std::string command = fmt::format("mno bench model --device {}{}", opts->device, opts->quick ? " --quick" : "");
+      const std::string command = fmt::format("mno bench model --device {}{}{}", opts->device,
+                                              opts->precision == "fp32" ? "" : " --precision " + opts->precision,
+                                              opts->quick ? " --quick" : "");
       const auto result = bench::run_model_bench(*opts);
       const auto machine = bench::machine_info();
       report(bench::model_bench_markdown(result, machine, command),
