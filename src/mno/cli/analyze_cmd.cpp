@@ -2,11 +2,13 @@
 // mno analyze ssm RUN [--out DIR] [--samples N] [--device cpu|cuda|auto]
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
 // mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
+// mno analyze compare RUN [RUN ...] [--labels A,B,...] [--heatmap A,B] [--sample K] [--out DIR]
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
 #include "mno/run/analyze.h"
+#include "mno/run/compare_runs.h"
 #include "mno/run/resolution_study.h"
 
 namespace mno::cli {
@@ -21,7 +23,7 @@ int report(const std::vector<std::string>& written) {
 
 void add_analyze_command(CLI::App& app, Action& action) {
   auto* analyze = app.add_subcommand(
-      "analyze", "Analyses as PNG + CSV: discretisation orders, a run's SSM layers, HiPPO, runs across resolutions");
+      "analyze", "Analyses as PNG + CSV: discretisation orders, a run's SSM layers, HiPPO, runs across resolutions, runs side by side");
   analyze->require_subcommand(1);
 
   auto* disc = analyze->add_subcommand("discretization", "Error of ZOH, bilinear and Euler vs the exact solution as the step shrinks");
@@ -73,6 +75,25 @@ void add_analyze_command(CLI::App& app, Action& action) {
       const auto study = run::analyze_resolution(res->runs, res->data, res->strides, res->out);
       fmt::print("{}", study.markdown);
       return report(study.written);
+    };
+  });
+
+  auto* compare = analyze->add_subcommand(
+      "compare", "Trained runs of one dataset side by side: metrics and timing table, error against time, heatmaps");
+  auto cmp = std::make_shared<run::CompareOptions>();
+  compare->add_option("runs", cmp->runs, "run directories, in table order")->required();
+  compare->add_option("--labels", cmp->labels, "a name per run, comma-separated (default: the directory names)")
+      ->delimiter(',');
+  compare->add_option("--heatmap", cmp->heatmap, "labels of the runs drawn in heatmaps.png (default: the first two)")
+      ->delimiter(',');
+  compare->add_option("--sample", cmp->sample, "the test sample drawn (below the runs' train.plot_samples)")
+      ->capture_default_str();
+  compare->add_option("--out", cmp->out_dir, "output directory")->capture_default_str();
+  compare->callback([&action, cmp] {
+    action = [cmp] {
+      const auto comparison = run::compare_runs(*cmp);
+      fmt::print("{}", comparison.markdown);
+      return report(comparison.written);
     };
   });
 }

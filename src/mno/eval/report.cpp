@@ -43,16 +43,6 @@ Series log_series(const std::string& csv, const std::string& column, const std::
   return s;
 }
 
-Heatmap panel(const std::string& title, const torch::Tensor& field) {  // field [H, W]
-  const torch::Tensor f = field.to(torch::kFloat32).contiguous();
-  Heatmap h;
-  h.title = title;
-  h.nx = static_cast<size_t>(f.size(0));
-  h.ny = static_cast<size_t>(f.size(1));
-  h.values.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-  return h;
-}
-
 std::string along_time_csv(const Evaluation& e) {
   std::string csv = "frame,mode";
   const auto names = named_values(Metrics{});
@@ -84,6 +74,10 @@ void write_metrics_json(const std::string& path, const ReportInputs& in, const E
   j["data"] = in.data_line;
   j["samples"] = e.samples;
   j["eval_seconds"] = e.seconds;
+  if (in.parameters > 0) j["parameters"] = in.parameters;
+  if (in.steps > 0) j["steps"] = in.steps;
+  if (in.steps_per_epoch > 0) j["steps_per_epoch"] = in.steps_per_epoch;
+  if (in.train_seconds > 0) j["train_seconds"] = in.train_seconds;
   j["standard"] = to_json(e.standard.result());
   j["paper"] = to_json(e.paper.result());
   write_text_atomically(path, j.dump(2) + "\n");
@@ -101,11 +95,11 @@ std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir) {
       for (int64_t c = 0; c < e.truth.size(4); ++c) {
         const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
         std::vector<Heatmap> panels;
-        if (given == 0) panels.push_back(panel("input", e.inputs[k].select(2, 0)));
-        else panels.push_back(panel(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
-        panels.push_back(panel("truth", truth));
-        panels.push_back(panel("prediction", pred));
-        panels.push_back(panel("error", pred - truth));
+        if (given == 0) panels.push_back(field_heatmap("input", e.inputs[k].select(2, 0)));
+        else panels.push_back(field_heatmap(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
+        panels.push_back(field_heatmap("truth", truth));
+        panels.push_back(field_heatmap("prediction", pred));
+        panels.push_back(field_heatmap("error", pred - truth));
         const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
                                              : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
         write_heatmaps_png(dir + "/" + name, panels,
@@ -206,6 +200,16 @@ ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
   ReportFiles files{to.metrics_json, to.along_time_csv, to.report_md, {}};
   for (const Plot& p : plots) files.plots.push_back(p.file);
   return files;
+}
+
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field) {
+  const torch::Tensor f = field.to(torch::kCPU, torch::kFloat32).contiguous();
+  Heatmap h;
+  h.title = title;
+  h.nx = static_cast<size_t>(f.size(0));
+  h.ny = static_cast<size_t>(f.size(1));
+  h.values.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+  return h;
 }
 
 std::string metrics_table_header() {

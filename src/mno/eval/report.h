@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mno/eval/evaluate.h"
+#include "mno/eval/heatmap.h"
 
 namespace mno::eval {
 
@@ -22,12 +23,18 @@ struct ReportInputs {
   std::string data_line;     // which data
   std::string log_csv;       // the run's log.csv ("" when there is none)
   double train_seconds = 0;  // total training time
+  // Written into metrics.json when > 0, so runs can be compared from their files alone
+  // (`mno analyze compare`): trainable parameters, optimiser steps done, steps in one epoch.
+  int64_t parameters = 0, steps = 0, steps_per_epoch = 0;
 };
 
 struct ReportFiles {
   std::string metrics_json, along_time_csv, report_md;
   std::vector<std::string> plots;
 };
+
+// One heatmap panel of a field [H, W] (any floating dtype, any device).
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field);
 
 // Writes every file atomically; returns their paths.
 ReportFiles write_report(const ReportInputs& in, const Evaluation& evaluation);

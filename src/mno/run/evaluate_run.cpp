@@ -21,6 +21,10 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   RunEvaluation out{eval::evaluate(*r.model, *r.data, *loader, o), {}};
   out.parameters = nn::count_parameters(*r.model).trainable;
   out.train_seconds = r.state.seconds;
+  out.steps = r.state.step;
+  out.epochs = r.state.epoch;
+  const auto n = static_cast<int64_t>(r.data->split().train.size()), b = r.run.train.batch_size;
+  out.steps_per_epoch = r.run.train.drop_last ? n / b : (n + b - 1) / b;
   eval::ReportInputs in;
   in.paths = r.paths.report_paths();
   if (!out_dir.empty()) {
@@ -35,6 +39,9 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   in.data_line = "Data: " + r.data->describe() + ".";
   in.log_csv = r.state.log_csv;
   in.train_seconds = r.state.seconds;
+  in.parameters = out.parameters;
+  in.steps = out.steps;
+  in.steps_per_epoch = out.steps_per_epoch;
   out.files = eval::write_report(in, out.evaluation);
   return out;
 }
