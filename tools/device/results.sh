@@ -37,7 +37,7 @@ cd "$SRC"   # configs/ are found relative to here
 declare -A FILE=([darcy]=$DIR/data/2D_DarcyFlow_beta1.0_Train.hdf5 [swe]=$DIR/data/2D_rdb_NA_NA.h5
                  [diffreact]=$DIR/data/2D_diff-react_NA_NA.h5)
 declare -A SAMPLES=([darcy]=10000 [swe]=1000 [diffreact]=1000)
-# dataset:config[:seed]; the run is runs/<dataset>/<config>[_seed<seed>].
+# dataset:config[:seed] (run_dir below names its directory).
 DEFAULT_JOBS="darcy:gt_mamba darcy:gt_galerkin swe:gt_mamba swe:gt_galerkin diffreact:gt_mamba diffreact:gt_galerkin
   darcy:gnot_mamba darcy:gnot_linear swe:gnot_mamba swe:gnot_linear diffreact:gnot_mamba diffreact:gnot_linear
   darcy:oformer_mamba darcy:oformer_galerkin swe:oformer_mamba swe:oformer_galerkin diffreact:oformer_mamba
@@ -55,13 +55,15 @@ for d in darcy swe diffreact; do
   fi
 done
 
+# A job's run directory, runs/<dataset>/<config>[_seed<seed>].
+run_dir() { local d config seed; IFS=: read -r d config seed <<< "$1"; echo "$DIR/runs/$d/$config${seed:+_seed$seed}"; }
 [[ -f $DIR/timing.csv ]] || echo "dataset,run,gpu,wall_seconds,status" > "$DIR/timing.csv"
 
 train_one() {  # GPU JOB
-  local g=$1 job=$2 d config seed run
+  local g=$1 job=$2 d config seed
   IFS=: read -r d config seed <<< "$job"
-  run=$config${seed:+_seed$seed}
-  local dir=$DIR/runs/$d/$run; mkdir -p "$DIR/runs/$d"
+  local dir; dir=$(run_dir "$job"); mkdir -p "$(dirname "$dir")"
+  local run; run=$(basename "$dir")
   [[ -f $dir/metrics.json || -f $dir.failed ]] && return 0   # done, or failed once (its log says why)
   if (( BUDGET > 0 && $(date +%s) - start > BUDGET - GUESS )); then
     say "   $d/$run not started: the budget of $BUDGET s is spent"; echo "$d,$run,$g,0,budget" >> "$DIR/timing.csv"; return 0
@@ -90,8 +92,7 @@ for p in "${pids[@]}"; do wait "$p"; done
 for d in darcy swe diffreact; do
   runs=()
   for job in "${JOBS[@]}"; do
-    IFS=: read -r jd config seed <<< "$job"
-    [[ $jd == "$d" && -d $DIR/runs/$d/$config${seed:+_seed$seed} ]] && runs+=("$DIR/runs/$d/$config${seed:+_seed$seed}")
+    [[ $job == "$d:"* && -d $(run_dir "$job") ]] && runs+=("$(run_dir "$job")")
   done
   [[ ${#runs[@]} -gt 0 ]] || continue
   # The heatmap row: the GT pair (the paper's headline host) when both ran, else the first two runs.

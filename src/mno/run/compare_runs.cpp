@@ -34,7 +34,7 @@ std::string directory_name(const std::string& run_dir) {
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
-std::string time(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "—"; }
+std::string one_decimal(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "—"; }
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : ""; }
 
 void validate(const CompareOptions& o, const std::vector<std::string>& labels) {
@@ -72,7 +72,7 @@ std::string table(const std::vector<ComparedRun>& rows) {
     }
     const std::string nrmse = r.standard.nrmse == best ? "**" + number(r.standard.nrmse) + "**" : number(r.standard.nrmse);
     s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.label, r.parameters,
-                     r.steps, time(r.ms_per_step), time(r.seconds_per_epoch), number(r.standard.rmse), nrmse, number(r.standard.rl2),
+                     r.steps, one_decimal(r.ms_per_step), one_decimal(r.seconds_per_epoch), number(r.standard.rmse), nrmse, number(r.standard.rl2),
                      number(r.standard.brmse), number(r.standard.frmse_low), number(r.standard.frmse_mid),
                      number(r.standard.frmse_high), number(r.paper.nrmse));
   }
@@ -95,14 +95,6 @@ std::string csv(const std::vector<ComparedRun>& rows) {
                      csv_number(r.standard.frmse_high), csv_number(r.paper.nrmse), r.refused);
   }
   return s;
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  check(in.good(), "cannot read '{}'", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // One metrics.json section ("standard" / "paper"); a missing or null entry is NaN.
@@ -174,7 +166,7 @@ ComparedRun read_run(const std::string& run_dir, const std::string& label) {
   row.run = run_dir;
   const std::string metrics_file = run_dir + "/metrics.json";
   check(fs::exists(metrics_file), "no metrics.json: train the run to its end or `mno eval` it first");
-  const auto j = nlohmann::json::parse(read_text_file(metrics_file));
+  const auto j = nlohmann::json::parse(std::ifstream(metrics_file));
   row.standard = metrics_from(j.value("standard", nlohmann::json::object()));
   row.paper = metrics_from(j.value("paper", nlohmann::json::object()));
   row.parameters = j.value("parameters", int64_t{0});

@@ -32,7 +32,7 @@ struct ComparedRun {
   int64_t parameters = 0, steps = 0;
   double ms_per_step = 0, seconds_per_epoch = 0;
   eval::Metrics standard, paper;
-  std::vector<double> nrmse_along_time;  // standard nRMSE per predicted frame
+  std::vector<double> nrmse_along_time;  // standard nRMSE per frame (the given frames' is 0)
   std::string refused;                   // non-empty: why this run has no metrics
 };
 

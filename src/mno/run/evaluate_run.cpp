@@ -22,9 +22,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   out.parameters = nn::count_parameters(*r.model).trainable;
   out.train_seconds = r.state.seconds;
   out.steps = r.state.step;
-  out.epochs = r.state.epoch;
-  const auto n = static_cast<int64_t>(r.data->split().train.size()), b = r.run.train.batch_size;
-  out.steps_per_epoch = r.run.train.drop_last ? n / b : (n + b - 1) / b;
+  out.steps_per_epoch = r.run.train.steps_per_epoch(r.data->split().train.size());
   eval::ReportInputs in;
   in.paths = r.paths.report_paths();
   if (!out_dir.empty()) {

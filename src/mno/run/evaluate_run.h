@@ -14,7 +14,7 @@ struct RunEvaluation {
   eval::ReportFiles files;
   int64_t parameters = 0;
   double train_seconds = 0.0;      // training wall time of the checkpoint's state (no evaluation)
-  int64_t steps = 0, epochs = 0;   // optimiser steps and whole epochs done at the checkpoint
+  int64_t steps = 0;               // optimiser steps done at the checkpoint
   int64_t steps_per_epoch = 0;     // what one process's epoch of this data and batch size takes
 };
 

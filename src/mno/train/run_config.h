@@ -35,6 +35,13 @@ struct TrainConfig {
   // the rendezvous may wait before every rank stops with an error.
   std::string backend = "auto";           // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
   double distributed_timeout_s = 600.0;
+
+  // Optimiser steps in one pass over `train_samples` (one process): whole batches, plus a short
+  // last one unless drop_last.
+  int64_t steps_per_epoch(size_t train_samples) const {
+    const auto n = static_cast<int64_t>(train_samples);
+    return drop_last ? n / batch_size : (n + batch_size - 1) / batch_size;
+  }
 };
 
 struct RunConfig {

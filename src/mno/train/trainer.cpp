@@ -80,7 +80,7 @@ Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, Trai
   optimizer_ = std::make_unique<Optimizer>(section(train, "optimizer"), *model_);
 
   const size_t n = data_->split().train.size(), b = static_cast<size_t>(run_.train.batch_size);
-  steps_per_epoch_ = static_cast<int64_t>(run_.train.drop_last ? n / b : (n + b - 1) / b);
+  steps_per_epoch_ = run_.train.steps_per_epoch(n);
   check(steps_per_epoch_ >= 1, "train.batch_size: {} is larger than the {} training samples and train.drop_last is on",
         b, n);
   if (run_.train.iterations > 0) {
