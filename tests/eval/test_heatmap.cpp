@@ -1,6 +1,6 @@
 // PNG heatmaps: a file is written whose header says PNG, 470 px wide per panel and 390 px high (a
 // square image with room for the tick labels, the panel title and the colour bar's labels), and a
-// sheet title in a band of its own; bad panels are refused with a message naming the file, and
+// sheet title in a band of its own; colour-bar tick labels; bad panels are refused with a message naming the file, and
 // nothing is left behind.
 #include <cstdint>
 #include <filesystem>
@@ -70,6 +70,24 @@ TEST(Heatmap, EmptyPanelIsAnError) {
   TempDir dir;
   expect_error([&] { write_heatmaps_png(dir.file("empty.png"), {ramp("e", 0, 4)}); },
                {"empty.png: panel 'e' has 0 values for 0x4"});
+}
+
+// The colour bar's ticks: zero where rounding left a residue, and enough digits to tell the ticks of
+// a near-constant field apart.
+TEST(Heatmap, ColourBarLabelWritesARoundingResidueAsZero) {
+  EXPECT_EQ(colour_bar_label(-5.55e-17, -0.6, 0.6), "0");
+  EXPECT_EQ(colour_bar_label(2e-6, -0.6, 0.6), "2e-06");  // above a millionth of the span: a value
+}
+
+TEST(Heatmap, ColourBarLabelHasThreeDigitsOnAWideBar) {
+  EXPECT_EQ(colour_bar_label(0.123456, -0.6, 0.6), "0.123");
+  EXPECT_EQ(colour_bar_label(2.5e-3, 0, 4e-3), "0.0025");
+}
+
+TEST(Heatmap, ColourBarLabelTellsTheTicksOfANarrowBarApart) {
+  EXPECT_EQ(colour_bar_label(-0.044812, -0.04484, -0.04479), "-0.044812");
+  EXPECT_NE(colour_bar_label(-0.04481, -0.04484, -0.04479), colour_bar_label(-0.04482, -0.04484, -0.04479));
+  EXPECT_EQ(colour_bar_label(1.0000001, 1.0, 1.0 + 1e-12), "1");  // five digits at most
 }
 
 }  // namespace

@@ -35,8 +35,12 @@ struct Layout {
 
 // Colour-bar tick labels with their exponent written out ("2.5e-03"): PLplot's shared "(x10⁻²)"
 // label sits above the bar, outside the room it has, and was cut off.
-void compact_label(PLINT, PLFLT value, char* label, PLINT length, PLPointer) {
-  std::snprintf(label, static_cast<size_t>(length), "%.3g", value);
+struct BarRange {
+  PLFLT zmin, zmax;
+};
+void bar_label(PLINT, PLFLT value, char* label, PLINT length, PLPointer data) {
+  const auto& bar = *static_cast<const BarRange*>(data);
+  std::snprintf(label, static_cast<size_t>(length), "%s", colour_bar_label(value, bar.zmin, bar.zmax).c_str());
 }
 
 // The colour bar as a viewport of its own, exactly beside the image and as tall as it (PLplot's
@@ -50,7 +54,8 @@ void draw_colour_bar(PLFLT left, PLFLT right, PLFLT bottom, PLFLT top, PLFLT zmi
   plwind(0, 1, zmin, zmax);
   plimage(columns, 2, kSteps, 0, 1, zmin, zmax, zmin, zmax, 0, 1, zmin, zmax);
   plcol0(kPlplotBlack);
-  plslabelfunc(compact_label, nullptr);
+  BarRange bar{zmin, zmax};
+  plslabelfunc(bar_label, &bar);
   plbox("bc", 0, 0, "bcmtvo", 0, 0);
   plslabelfunc(nullptr, nullptr);
 }
@@ -62,7 +67,6 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   plwind(p.x_min, p.x_max, p.y_min, p.y_max);
   plcol0(kPlplotBlack);
   plbox("bcnst", 0, 0, "bcnstv", 0, 0);
-  pllab("", "", p.title.c_str());
   auto [lo, hi] = std::minmax_element(p.values.begin(), p.values.end());
   PLFLT zmin = *lo, zmax = *hi;
   if (zmax <= zmin) zmax = zmin + 1e-12;
@@ -74,9 +78,27 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   plbox("bcst", 0, 0, "bcst", 0, 0);
   draw_colour_bar((x0 + side + Layout::kBarGap) / w, (x0 + side + Layout::kBarGap + Layout::kBar) / w,
                   Layout::kBottom / h, (Layout::kBottom + side) / h, zmin, zmax);
+  // The panel title in the middle of its band, placed in pixels like the sheet title: PLplot's own
+  // title (pllab) sits a number of character heights above the box, and on a wide sheet of many
+  // panels that reached up into the sheet title's band.
+  plvpor(0, 1, 0, 1);
+  plwind(0, w, 0, h);
+  plcol0(kPlplotBlack);
+  plptex(x0 + side / 2, Layout::kBottom + side + 0.5 * Layout::kPanelTitle, 1, 0, 0.5, p.title.c_str());
 }
 
 }  // namespace
+
+std::string colour_bar_label(double value, double zmin, double zmax) {
+  const double span = zmax - zmin, magnitude = std::max(std::abs(zmin), std::abs(zmax));
+  if (std::abs(value) < 1e-6 * span) value = 0;
+  // Enough digits for neighbouring ticks to differ: about log10(magnitude / span) of them are shared.
+  const double ratio = span > 0 && magnitude > 0 ? magnitude / span : 1.0;
+  const int digits = std::clamp(static_cast<int>(std::ceil(std::log10(std::min(ratio, 1e6)))) + 2, 3, 5);
+  char label[32];
+  std::snprintf(label, sizeof label, "%.*g", digits, value);
+  return label;
+}
 
 void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& panels, const std::string& title) {
   check(!panels.empty(), "{}: no panels to plot", path);
@@ -87,7 +109,9 @@ void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& pan
   write_plplot_png(path, layout.width(), layout.height(), [&] {
     use_viridis();
     pladv(0);
-    plschr(0, 0.85);
+    // PLplot sizes characters in proportion to the page width; keep them the size they have on a
+    // two-panel sheet, so that a wide sheet's labels do not outgrow the room laid out for them.
+    plschr(0, 0.85 * std::min(1.0, 2.0 * Layout::kSlotWidth / layout.width()));
     for (size_t k = 0; k < panels.size(); ++k) draw_panel(panels[k], layout, static_cast<int>(k));
     if (!title.empty()) {  // in its own band above the panel titles
       plvpor(0, 1, 0, 1);
