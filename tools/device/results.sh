@@ -41,7 +41,8 @@ declare -A SAMPLES=([darcy]=10000 [swe]=1000 [diffreact]=1000)
 DEFAULT_JOBS="darcy:gt_mamba darcy:gt_galerkin swe:gt_mamba swe:gt_galerkin diffreact:gt_mamba diffreact:gt_galerkin
   darcy:gnot_mamba darcy:gnot_linear swe:gnot_mamba swe:gnot_linear diffreact:gnot_mamba diffreact:gnot_linear
   darcy:oformer_mamba darcy:oformer_galerkin swe:oformer_mamba swe:oformer_galerkin diffreact:oformer_mamba
-  diffreact:oformer_galerkin darcy:fno swe:fno diffreact:fno darcy:gt_mamba:43 darcy:gt_galerkin:43"
+  diffreact:oformer_galerkin darcy:fno swe:fno diffreact:fno darcy:gt_mamba:43 darcy:gt_galerkin:43
+  swe:gt_mamba:43 swe:gt_galerkin:43 diffreact:gt_mamba:43 diffreact:gt_galerkin:43"
 read -r -a JOBS <<< "$(echo ${MNO_RESULTS_JOBS:-$DEFAULT_JOBS})"
 BUDGET=${MNO_RESULTS_BUDGET:-0} GUESS=${MNO_RESULTS_RUN_GUESS:-75}
 
