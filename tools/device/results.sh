@@ -5,8 +5,8 @@
 #      counts (Darcy beta = 1: 10,000; SW2D and DR2D: 1,000);
 #   3. trains, per dataset, every host's MNO and its attention twin (GT: Galerkin, GNOT: linear,
 #      OFormer: rotary Galerkin) and FNO, each for the same number of optimiser steps (train.iterations)
-#      with the shipped config otherwise (the paper's settings, at 64 x 64 by stride 2), plus the Darcy GT
-#      pair with a second seed;
+#      with the shipped config otherwise (the paper's settings, at 64 x 64 by stride 2), plus every
+#      dataset's GT pair with a second seed;
 #   4. `mno analyze compare` per dataset: table, error against time, heatmaps.
 # Resumable: a run whose directory holds metrics.json is not trained again, so on a warm machine a second
 # call picks up where the first stopped. Everything goes to $MNO_RESULTS_DIR (default /tmp/mno-results):
