@@ -12,6 +12,7 @@
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/models/neural_operator.h"
+#include "mno/core/autocast.h"
 #include "mno/nn/parameter_counts.h"
 #include "mno/train/fused_adam.h"
 
@@ -44,11 +45,16 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   // The optimiser `mno train` runs: AdamW with LibTorch's fused step where it has one.
   train::FusedAdamW optimiser({torch::optim::OptimizerParamGroup(model->parameters())},
                               torch::optim::AdamWOptions(1e-3).weight_decay(5e-6));
-  // fp32, or the opt-in tf32 (extra rows, never inside the fp32 comparisons): cuBLAS may use TF32
-  // tensor cores for fp32 matmuls. (bf16 autocast is not offered here yet: on the H200 the first
-  // config, gnot_linear, failed under it with "expected scalar type Float but found BFloat16".)
+  // fp32, or the opt-in modes (extra rows, never inside the fp32 comparisons): tf32 lets cuBLAS
+  // use TF32 tensor cores for fp32 matmuls; bf16 runs the forward under bf16 autocast exactly as
+  // `mno train` with train.bf16 does (Trainer::batch_loss): the output cast back to fp32, the loss,
+  // the backward and the optimiser step outside the autocast scope.
   const MatmulPrecision matmul_precision(o.precision == "tf32" ? "high" : "highest");
-  const auto predict = [&] { return model->forward(features, pos, grid); };
+  const bool bf16 = o.precision == "bf16";
+  const auto predict = [&] {
+    compat::CudaBf16Autocast autocast(bf16);
+    return model->forward(features, pos, grid).to(torch::kFloat);
+  };
   const auto forward = [&] {
     torch::NoGradGuard no_grad;
     predict();
@@ -106,8 +112,8 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
   if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
   check(o.device == "cpu" || o.device == "cuda", "bench model: --device must be cpu or cuda, found '{}'", o.device);
   check(o.device == "cpu" || torch::cuda::is_available(), "bench model: --device cuda, but CUDA is not available here");
-  check(o.precision == "fp32" || o.precision == "tf32", "bench model: --precision must be fp32 or tf32, found '{}'",
-        o.precision);
+  check(o.precision == "fp32" || o.precision == "tf32" || o.precision == "bf16",
+        "bench model: --precision must be fp32, tf32 or bf16, found '{}'", o.precision);
   check(o.precision == "fp32" || o.device == "cuda", "bench model: --precision {} needs --device cuda (it is a GPU "
         "tensor-core mode); the CPU runs fp32", o.precision);
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
@@ -128,7 +134,9 @@ std::string model_bench_markdown(const ModelBenchReport& report, const MachineIn
                               command, device_name(device),
                               device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads), machine.torch_version,
                               machine.date, o.batch, o.side, o.side,
-                              o.precision == "fp32" ? "fp32" : "fp32 with TF32 matmuls",
+                              o.precision == "fp32"   ? "fp32"
+                              : o.precision == "tf32" ? "fp32 with TF32 matmuls"
+                                                      : "bf16 autocast (as train.bf16)",
                               o.repeats,
                               device.is_cuda() ? "all allocated bytes (parameters, gradients, optimiser state, activations)"
                                                : "growth of the peak resident set");

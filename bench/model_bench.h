@@ -18,7 +18,7 @@ struct ModelBenchOptions {
   int64_t batch = 8, side = 64;
   int repeats = 5;
   bool quick = false;  // batch 1, 16 × 16, 1 repeat: a smoke run
-  std::string precision = "fp32";  // fp32 | tf32 (CUDA only; extra rows, not the fp32 comparison)
+  std::string precision = "fp32";  // fp32 | tf32 | bf16 (CUDA only; extra rows, not the fp32 comparison)
   // Non-empty: trace `trace_steps` AdamW steps of each config with LibTorch's profiler and write
   // Chrome traces: this path itself for one config, else "<stem>.<config stem><ext>" beside it.
   std::string trace;

@@ -8,10 +8,12 @@
 #include <cstdlib>
 
 #include "mno/core/crash_report.h"
+#include "mno/core/heap_policy.h"
 #include "mno/core/threads.h"
 
 int main(int argc, char** argv) {
   mno::install_crash_report("mno_tests");
+  mno::keep_freed_memory_for_reuse();  // as the CLI does (core/heap_policy.h)
   ::testing::InitGoogleTest(&argc, argv);
   int threads = 0;
   if (const char* cap = std::getenv("MNO_TEST_THREADS"); cap && *cap) {

@@ -59,9 +59,12 @@ TEST(CliBench, ModelPrecisionOtherThanFp32NeedsCudaAndAKnownName) {
   const CliResult cpu = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--precision", "tf32"});
   EXPECT_EQ(cpu.exit_code, 1) << cpu.output;
   EXPECT_TRUE(cpu.has("--precision tf32 needs --device cuda")) << cpu.output;
+  const CliResult bf16 = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--precision", "bf16"});
+  EXPECT_EQ(bf16.exit_code, 1) << bf16.output;
+  EXPECT_TRUE(bf16.has("--precision bf16 needs --device cuda")) << bf16.output;
   const CliResult unknown = run_mno({"bench", "model", "--quick", "configs/darcy/gnot_linear.yaml", "--precision", "fp16"});
   EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
-  EXPECT_TRUE(unknown.has("fp32 or tf32, found 'fp16'")) << unknown.output;
+  EXPECT_TRUE(unknown.has("fp32, tf32 or bf16, found 'fp16'")) << unknown.output;
 }
 
 TEST(CliBench, LayerQuickHasItsRow) {

@@ -46,6 +46,30 @@ TEST(AttentionChunked, LargeLogitsStayFinite) {
   EXPECT_TRUE(torch::allclose(out, v.mean(2, true).expand({1, 1, 4, 3}), 1e-5, 1e-5));
 }
 
+// q, k and v of different dtypes (under bf16 autocast: a bf16 projection beside an fp32
+// LayerNorm) are brought to the widest one: both kernels run forward and backward, and each
+// gradient comes back in its input's dtype.
+TEST(AttentionChunked, MixedDtypesRunForwardAndBackwardInTheWidest) {
+  torch::manual_seed(2);
+  const auto q0 = torch::randn({1, 2, 12, 8}), k0 = torch::randn({1, 2, 9, 8}), v0 = torch::randn({1, 2, 9, 8});
+  const auto want = nn::softmax_attention_reference(q0.to(torch::kBFloat16).to(torch::kDouble), k0.to(torch::kDouble),
+                                                    v0.to(torch::kDouble), 0.3);
+  for (const auto kernel : {nn::ChunkedAttentionOptions::Kernel::blocked, nn::ChunkedAttentionOptions::Kernel::automatic}) {
+    nn::ChunkedAttentionOptions options;
+    options.scale = 0.3;
+    options.kernel = kernel;
+    auto q = q0.to(torch::kBFloat16).requires_grad_(true);
+    auto k = k0.clone().requires_grad_(true), v = v0.clone().requires_grad_(true);
+    const auto out = nn::chunked_softmax_attention(q, k, v, options);
+    EXPECT_EQ(out.scalar_type(), torch::kFloat);
+    EXPECT_LT(relative_error(out.to(torch::kDouble), want), 1e-5) << nn::softmax_attention_kernel(q, k, v, options);
+    out.sum().backward();
+    ASSERT_TRUE(q.grad().defined() && k.grad().defined() && v.grad().defined());
+    EXPECT_EQ(q.grad().scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(k.grad().scalar_type(), torch::kFloat);
+  }
+}
+
 // The automatic kernel (LibTorch's fused SDPA where it has one, zero-padding the head widths) against
 // the plain formula in fp32: values and gradients, a width that needs padding (GT's 32 + 2 = 34)
 // and one that does not, self (Lq = Lk) and cross (Lq != Lk) shapes.

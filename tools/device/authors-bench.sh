@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run THERE (the GPU machine), from a source tree with the authors' code and mamba's source in the
-# git-ignored .authors/ (filled HERE by .authors/fetch.sh: MambaGNOT, MambaGalerkinTransformer,
+# git-ignored .authors/ (filled HERE by tools/parity/fetch-authors.sh: MambaGNOT, MambaGalerkinTransformer,
 # MambaOFormer from Math-ML-X/Mamba-Neural-Operator; .authors/mamba = mamba_ssm/ and
 # csrc/selective_scan/ of state-spaces/mamba). Times the authors' code on the GPU, for the
 # side-by-side with mno's own benches (docs/performance.md):
@@ -54,7 +54,7 @@ since() { echo "$(( $(date +%s) - START ))"; }
 # -- checks first, with what to do about them
 for d in MambaGNOT MambaGalerkinTransformer MambaOFormer mamba/csrc/selective_scan mamba/mamba_ssm; do
   [[ -d .authors/$d ]] || { echo "authors-bench: .authors/$d is missing. HERE: fetch github:Math-ML-X/Mamba-Neural-Operator" \
-    "and github:state-spaces/mamba (git mirrors), run .authors/fetch.sh, and carry .authors in the device call." >&2; exit 2; }
+    "and github:state-spaces/mamba (git mirrors), run tools/parity/fetch-authors.sh, and carry .authors in the device call." >&2; exit 2; }
 done
 if [[ $WITH_OURS == 1 ]]; then
   compgen -G "$DEBS/*.deb" >/dev/null || { echo "authors-bench: MNO_WITH_OURS=1 needs the .deb files in $DEBS" \

@@ -8,6 +8,11 @@
 #   models     mno bench model --device cuda (the Darcy configs, batch 8, 64×64)
 #   ctest      the rest of the suite (MNO_CTEST_ARGS narrows it, e.g. "-R cli")
 #   profile    Nsight Compute on one forward and one backward launch at shape (b)
+#   model-ncu  Nsight Compute over a stretch of training-step kernels of MNO_NCU_CONFIGS (default the
+#              Darcy gt_mamba and gt_softmax), summed per kernel name: the top kernels' duration,
+#              SM and memory throughput, occupancy, registers (ncu-model-<config>.txt)
+#   bf16-repro GNOT-linear trained 3 steps under bf16 autocast on generated Darcy data, with
+#              LibTorch's C++ stack on failure (MNO_BACKTRACE=1): the op that fails, if one does
 # MNO_BUILD_TARGET=mno_cli builds the CLI alone (about half the time; no test steps then).
 # Usage: tools/device/build.sh [DEBS_DIR] [OUT_DIR]    (see docs/gpu.md)
 set -euo pipefail
@@ -101,6 +106,30 @@ if step ctest; then
   (cd "$BUILD" && MNO_TEST_THREADS=2 ctest -j"$(( $(nproc) / 2 ))" --timeout 900 -E Cuda ${MNO_CTEST_ARGS:-} \
      --output-on-failure 2>&1 | tee "$OUT/ctest.log" | tail -25)
   echo "ctest done $(since)"
+fi
+if step model-ncu && command -v ncu >/dev/null; then
+  # bench model runs warm-ups, then forward, forward+backward and AdamW steps: skipping the first
+  # MNO_NCU_SKIP launches lands in the timed steps; MNO_NCU_COUNT launches are about one step.
+  for cfg in ${MNO_NCU_CONFIGS:-configs/darcy/gt_mamba.yaml configs/darcy/gt_softmax.yaml}; do
+    name=$(basename "$cfg" .yaml)
+    echo "== ncu over the step kernels of $name $(since)"
+    ncu --launch-skip "${MNO_NCU_SKIP:-2000}" --launch-count "${MNO_NCU_COUNT:-700}" --section SpeedOfLight \
+        --section Occupancy --section LaunchStats --print-summary per-kernel \
+        "$BUILD/mno" bench model --device cuda --repeats 3 "$cfg" >"$OUT/ncu-model-$name.txt" 2>&1 || true
+    tools/device/ncu-summary.py "$OUT/ncu-model-$name.txt" | tee "$OUT/ncu-model-$name.md" | head -24 || true
+  done
+fi
+if step bf16-repro; then
+  echo "== bf16 autocast, GNOT linear $(since)"
+  R=/tmp/mno-bf16-repro && rm -rf "$R" && mkdir -p "$R"
+  "$BUILD/mno" generate darcy --samples 40 --resolution 32 --out "$R/darcy.h5" >/dev/null 2>&1
+  for cfg in ${MNO_BF16_CONFIGS:-configs/darcy/gnot_linear.yaml}; do
+    MNO_BACKTRACE=1 TORCH_SHOW_CPP_STACKTRACES=1 "$BUILD/mno" train -c "$cfg" --out "$R/run-$(basename "$cfg" .yaml)" \
+      --no-eval --stop-after-steps 3 train.bf16=true train.device=cuda data.file="$R/darcy.h5" data.stride=1 \
+      train.batch_size=4 >"$OUT/bf16-$(basename "$cfg" .yaml).log" 2>&1 && echo "$cfg: 3 bf16 steps ran" \
+      || { echo "$cfg: FAILED under bf16"; grep -m1 "^error" "$OUT/bf16-$(basename "$cfg" .yaml).log";
+           grep -E "mno::|at::native|autocast|frame" "$OUT/bf16-$(basename "$cfg" .yaml).log" | head -25; }
+  done
 fi
 if step profile && command -v ncu >/dev/null; then
   echo "== ncu (shape (b), fp32, directions 2: one forward and one backward launch)"

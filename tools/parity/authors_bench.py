@@ -3,7 +3,7 @@
 side-by-side with `mno bench model` / `mno bench scan` (tools/device/authors-bench.sh runs all of it
 in one device call; tools/parity/join_bench.py joins the tables).
 
-Usage (on the GPU machine, from the repository root; .authors/ filled by .authors/fetch.sh):
+Usage (on the GPU machine, from the repository root; .authors/ filled by tools/parity/fetch-authors.sh):
 
     python3 tools/parity/authors_bench.py build  --mamba .authors/mamba --build-dir /tmp/mamba-build \
         [--arch 90] [--json F]
@@ -79,7 +79,7 @@ SCAN_SHAPES = [("(a) MNO-GNOT", 8, 384, 2, 4096, 0.447, 1.168),
                ("(c) MNO long", 4, 384, 2, 16384, 0.915, 2.253),
                ("(d) Mamba", 8, 1536, 1, 4096, 1.667, 4.246)]
 SCAN_STATE = 16
-FETCH_HINT = ("fill it with .authors/fetch.sh (from git mirrors of github.com/Math-ML-X/Mamba-Neural-Operator "
+FETCH_HINT = ("fill it with tools/parity/fetch-authors.sh (from git mirrors of github.com/Math-ML-X/Mamba-Neural-Operator "
               "and github.com/state-spaces/mamba; see that script's header)")
 
 

@@ -112,7 +112,8 @@ void add_model_table(CLI::App& bench, Action& action) {
                     "trace AdamW steps with LibTorch's profiler: Chrome trace(s) here (one config: this file; several: "
                     "FILE's stem + '.<config>' + its extension), top kernels/ops printed under the table");
   model->add_option("--precision", opts->precision,
-                    "fp32 (default) or tf32 (TF32 tensor cores for fp32 matmuls; CUDA only)")
+                    "fp32 (default), tf32 (TF32 tensor cores for fp32 matmuls) or bf16 (the forward under bf16 "
+                    "autocast, as train.bf16); tf32 and bf16 on CUDA only")
       ->capture_default_str();
   model->add_option("--trace-steps", opts->trace_steps, "steps traced per config")
       ->capture_default_str()

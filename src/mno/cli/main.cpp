@@ -1,6 +1,8 @@
 // mno — neural operators built on state-space models. See `mno --help`.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -8,6 +10,7 @@
 #include "mno/cli/commands.h"
 #include "mno/core/crash_report.h"
 #include "mno/core/error.h"
+#include "mno/core/heap_policy.h"
 #include "mno/core/threads.h"
 #include "mno/core/torch_compat.h"
 
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
     return mno::cli::kUsageError;
   }
   try {
+    mno::keep_freed_memory_for_reuse();  // before the first large tensor
     mno::flush_denormals_to_zero();  // before any worker thread exists: they inherit it
     mno::set_threads(threads);
     mno::set_blas_threads(blas_threads);
@@ -70,8 +74,11 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   } catch (const c10::Error& e) {
-    // A LibTorch failure we did not validate first: show its message, not its stack.
-    fmt::print(stderr, "error: {}\n", e.what_without_backtrace());
+    // A LibTorch failure we did not validate first: show its message, not its stack — unless
+    // MNO_BACKTRACE=1 asks for LibTorch's whole report (with TORCH_SHOW_CPP_STACKTRACES=1 it names
+    // the C++ frames, to find which op failed).
+    const char* full = std::getenv("MNO_BACKTRACE");
+    fmt::print(stderr, "error: {}\n", full && std::string(full) == "1" ? e.what() : e.what_without_backtrace());
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -138,28 +138,47 @@ void check_qkv(const torch::Tensor& q, const torch::Tensor& k, const torch::Tens
                          fmt::format("{}, {}, {}", compat::shape_str(q), compat::shape_str(k), compat::shape_str(v)));
 }
 
+// Whether the fused kernel may run at all (both entry points below ask this, then fused_backend):
+// not when the blocked kernel is asked for by name, nor with the always-on dropout quirk (its
+// masks follow LibTorch's dropout, so a run with it is the same on every LibTorch version), nor
+// before LibTorch 2.1. Asked before padding, so the blocked path never pads.
+bool fused_allowed(const ChunkedAttentionOptions& options) {
+  return kHaveSdpa && options.kernel != ChunkedAttentionOptions::Kernel::blocked && options.always_on_dropout <= 0;
+}
+
+// q, k and v in one dtype, the widest of theirs. Under bf16 autocast a projection's output is
+// bf16 beside an fp32 LayerNorm's, and neither LibTorch's fused-kernel choice (it answers "none"
+// for mixed dtypes) nor our blocked kernel's backward (it runs outside autocast, where a matmul of
+// bf16 and fp32 fails) takes mixed dtypes. Under autocast the fused kernel still runs in bf16:
+// scaled_dot_product_attention is on autocast's lower-precision list.
+struct SameDtype {
+  torch::Tensor q, k, v;
+};
+
+SameDtype same_dtype(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto dt = at::promote_types(at::promote_types(q.scalar_type(), k.scalar_type()), v.scalar_type());
+  return {q.to(dt), k.to(dt), v.to(dt)};
+}
+
 }  // namespace
 
-std::string softmax_attention_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+std::string softmax_attention_kernel(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
                                      const ChunkedAttentionOptions& options) {
-  check_qkv(q, k, v);
-  using Kernel = ChunkedAttentionOptions::Kernel;
-  if (options.kernel == Kernel::blocked || options.always_on_dropout > 0 || !kHaveSdpa) return "blocked";
-  const std::string fused = fused_backend(pad_heads(q, k, v), options.scale);
+  check_qkv(q_in, k_in, v_in);
+  const auto [q, k, v] = same_dtype(q_in, k_in, v_in);
+  const std::string fused = fused_allowed(options) ? fused_backend(pad_heads(q, k, v), options.scale) : "";
   return fused.empty() ? "blocked" : fused;
 }
 
-torch::Tensor chunked_softmax_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+torch::Tensor chunked_softmax_attention(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
                                         const ChunkedAttentionOptions& options) {
-  check_qkv(q, k, v);
-  using Kernel = ChunkedAttentionOptions::Kernel;
-  // The always-on dropout quirk stays on the blocked path: its masks follow LibTorch's dropout,
-  // so a run with it is the same on every LibTorch version.
-  if (kHaveSdpa && options.kernel != Kernel::blocked && options.always_on_dropout <= 0) {
+  check_qkv(q_in, k_in, v_in);
+  const auto [q, k, v] = same_dtype(q_in, k_in, v_in);
+  if (fused_allowed(options)) {
     const PaddedHeads padded = pad_heads(q, k, v);
     if (!fused_backend(padded, options.scale).empty()) return fused_attention(padded, options.scale);
   }
-  if (options.kernel == Kernel::fused)
+  if (options.kernel == ChunkedAttentionOptions::Kernel::fused)
     throw Error(fmt::format("softmax attention: no fused kernel for {} {} inputs with LibTorch {} (it needs 2.1 or "
                               "later, a fused backend for this device and dtype, and no always-on dropout); use the "
                               "blocked kernel",
