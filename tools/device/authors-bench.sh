@@ -147,6 +147,9 @@ fi
 
 # -- 5 ours, and the join
 if [[ $OURS_BUILT == 1 ]]; then
+  # build.sh's carried libraries (PLplot, shapelib, ...) are on its own library path only: mno
+  # needs them here too (without this, mno failed at once: "libshp.so.2: cannot open").
+  export LD_LIBRARY_PATH=/tmp/mno-deps/libs-missing${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   echo "== mno bench model $(since)s"
   t=$(date +%s)
   "$MNO" bench model --device cuda --repeats "$REPEATS" --json "$WORK/bench-model-cuda.json" \
