@@ -49,8 +49,12 @@ std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const
 }
 
 torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight, const torch::Tensor& u) const {
-  const int64_t K = weight.size(0), rows = weight.size(1), E = weight.size(2);
-  return torch::matmul(weight.reshape({K * rows, E}), u).view({u.size(0), K, rows, u.size(2)});
+  const int64_t K = weight.size(0), rows = weight.size(1), E = weight.size(2), batch = u.size(0);
+  // bmm, not matmul: for a weight that requires grad, LibTorch ≥ 2's matmul folds W·u into one mm
+  // on u transposed — a copy of u — and returns a transposed view, so x_dbl came out token-major
+  // and Δ's matmul and the B/C rows copied it again (profiled: 14 copies a GT-Mamba step).
+  const auto w = weight.reshape({1, K * rows, E}).expand({batch, K * rows, E});
+  return torch::bmm(w, u).view({batch, K, rows, u.size(2)});
 }
 
 torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl,
