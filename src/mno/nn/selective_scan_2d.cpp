@@ -4,6 +4,7 @@
 
 #include "mno/core/error.h"
 #include "mno/core/torch_compat.h"
+#include "mno/nn/gated_norm.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 
 namespace mno::nn {
@@ -43,9 +44,10 @@ torch::Tensor SelectiveScan2dBase::project_scan_input(const torch::Tensor& x) co
 
 std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
   const int64_t E = options_.d_inner();
-  // The gate stays token-major, [B, L, E], where it meets the LayerNorm's output.
+  // The gate stays token-major, [B, L, E], where it meets the LayerNorm's output; its SiLU is
+  // applied there (gated_layer_norm), so that only the pre-activation is kept for the backward.
   const auto w_gate = in_proj->weight.split(E, 0)[1];
-  return {project_scan_input(x), torch::silu(torch::matmul(x, w_gate.t()))};
+  return {project_scan_input(x), torch::matmul(x, w_gate.t())};
 }
 
 torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight, const torch::Tensor& u) const {
@@ -58,7 +60,7 @@ torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight
 }
 
 torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl,
-                                                   const torch::Tensor& z, const TokenGrid& grid) {
+                                                   const torch::Tensor& z_pre, const TokenGrid& grid) {
   const int64_t batch = u.size(0), E = u.size(1), L = u.size(2);
   const int64_t R = options_.rank(), N = options_.d_state, K = options_.directions;
   const auto parts = x_dbl.split_with_sizes({R, N, N}, 2);  // split: see project_input
@@ -81,10 +83,12 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
   // an fp64 layer: rounding it to fp32 there put 3e-8 relative error into A_logs' gradient.
   const auto A = -torch::exp(A_logs.to(torch::promote_types(A_logs.scalar_type(), torch::kFloat)));
   auto y = ops::selective_scan(u, delta, A, Bs, Cs, Ds, dt_projs_bias.reshape({K * E}), {}, scan).y;
-  // The copy to token-major made here rather than inside layer_norm: the norm then saves the
+  // The copy to token-major made here rather than inside the norm: the norm then saves the
   // contiguous tensor for its backward (which otherwise copies the transposed view again), and y
-  // itself is freed, so it costs no memory.
-  y = out_norm->forward(y.transpose(1, 2).contiguous()) * z;
+  // itself is freed, so it costs no memory. out_norm(y) ⊙ SiLU(z) as one op that recomputes the
+  // norm's output and the gate in the backward instead of keeping them (nn/gated_norm.h).
+  y = gated_layer_norm(y.transpose(1, 2).contiguous(), z_pre, out_norm->weight, out_norm->bias,
+                       out_norm->options.eps());
   return out_proj->forward(y);
 }
 
@@ -93,8 +97,8 @@ torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::
   check_tokens(x, "x");
   check(!context.defined(), "SelectiveScan2d is a self mixer: it takes no context (use the cross form, "
                             "CrossSelectiveScan2d, for query + context)");
-  auto [u, z] = project_input(x);
-  return scan_and_output(u, project_selection(x_proj_weight, u), z, grid);
+  auto [u, z_pre] = project_input(x);
+  return scan_and_output(u, project_selection(x_proj_weight, u), z_pre, grid);
 }
 
 std::string SelectiveScan2dImpl::describe() const {
@@ -118,10 +122,10 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                          fmt::format("the query's batch and length {} (position l of the query pairs with position l "
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
-  auto [u, z] = project_input(x);
+  auto [u, z_pre] = project_input(x);
   const auto r = project_scan_input(context);  // the context has no gate
   const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
-  return scan_and_output(u, x_dbl, z, grid);
+  return scan_and_output(u, x_dbl, z_pre, grid);
 }
 
 std::string CrossSelectiveScan2dImpl::describe() const {

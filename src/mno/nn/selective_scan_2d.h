@@ -42,15 +42,16 @@ class SelectiveScan2dBase : public TokenMixerImpl {
   std::function<void(const torch::Tensor& delta, const torch::Tensor& B, const torch::Tensor& C)> selection_probe;
 
  protected:
-  // SiLU(in_proj(x)) as the scan input [B, E, L] and the gate [B, L, E], each by its own GEMM on
-  // its half of in_proj's rows, written in the layout its reader wants.
+  // in_proj(x) as the scan input SiLU(x_s) [B, E, L] and the gate's pre-activation z [B, L, E]
+  // (its SiLU is applied with the norm), each by its own GEMM on its half of in_proj's rows,
+  // written in the layout its reader wants.
   std::pair<torch::Tensor, torch::Tensor> project_input(const torch::Tensor& x);
   // The scan-input half alone, [B, E, L] (Cross SS2D's context has no gate).
   torch::Tensor project_scan_input(const torch::Tensor& x) const;
   // [K, R+2N, E] weights applied to u [B, E, L] -> [B, K, R+2N, L].
   torch::Tensor project_selection(const torch::Tensor& weight, const torch::Tensor& u) const;
   // Δ/B/C from x_dbl, the scan, LayerNorm, gate, out_proj.
-  torch::Tensor scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl, const torch::Tensor& z,
+  torch::Tensor scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl, const torch::Tensor& z_pre,
                                 const TokenGrid& grid);
   void check_tokens(const torch::Tensor& x, const char* name) const;
 
