@@ -57,6 +57,11 @@ TEST(GatedLayerNorm, AGateOfLowerPrecisionGetsItsGradientInItsOwnDtype) {
   EXPECT_EQ(x.grad().scalar_type(), torch::kFloat);
 }
 
+TEST(GatedLayerNormRejects, AScalarInput) {
+  expect_error([] { nn::gated_layer_norm(torch::tensor(1.0), torch::tensor(1.0), {}, {}, 1e-5); },
+               {"expected a tensor x [..., E]", "[]"});
+}
+
 TEST(GatedLayerNormRejects, AGateOfAnotherShape) {
   expect_error([] { nn::gated_layer_norm(torch::randn({2, 3, 4}), torch::randn({2, 3, 5}), {}, {}, 1e-5); },
                {"gate 'z_pre'", "[2, 3, 4]", "[2, 3, 5]"});

@@ -33,7 +33,7 @@ class GatedLayerNormFunction : public torch::autograd::Function<GatedLayerNormFu
     const auto& g = grad_outputs[0];
     const int64_t E = x.size(-1);
     const double eps = ctx->saved_data["eps"].toDouble();
-    // The norm's output again, from the saved statistics' own kernel (bitwise the forward's).
+    // The norm's output again: the forward's kernel on the forward's input.
     const auto normed = std::get<0>(at::native_layer_norm(x, {E}, optional_of(weight), optional_of(bias), eps));
     // The gate's gradient is returned in z_pre's own dtype.
     const auto z = z_pre.to(normed.scalar_type());
@@ -51,10 +51,10 @@ class GatedLayerNormFunction : public torch::autograd::Function<GatedLayerNormFu
 torch::Tensor gated_layer_norm(const torch::Tensor& x, const torch::Tensor& z_pre, const torch::Tensor& weight,
                                const torch::Tensor& bias, double eps) {
   check(x.defined() && x.dim() >= 1, "gated_layer_norm: expected a tensor x [..., E], found {}",
-        x.defined() ? compat::shape_str(x) : std::string("an undefined tensor"));
+        compat::shape_str(x));
   if (!z_pre.defined() || z_pre.sizes() != x.sizes())
     throw mismatch_error("gated_layer_norm: gate 'z_pre'", fmt::format("the shape of x, {}", compat::shape_str(x)),
-                         z_pre.defined() ? compat::shape_str(z_pre) : std::string("an undefined tensor"));
+                         compat::shape_str(z_pre));
   const int64_t E = x.size(-1);
   for (const auto& [t, name] : {std::pair{weight, "weight"}, std::pair{bias, "bias"}})
     if (t.defined() && (t.dim() != 1 || t.size(0) != E))

@@ -63,7 +63,9 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
                                                    const torch::Tensor& z_pre, const TokenGrid& grid) {
   const int64_t batch = u.size(0), E = u.size(1), L = u.size(2);
   const int64_t R = options_.rank(), N = options_.d_state, K = options_.directions;
-  const auto parts = x_dbl.split_with_sizes({R, N, N}, 2);  // split: see project_input
+  // split, not three narrows: its backward concatenates the parts' gradients, where each narrow's
+  // backward fills a zero tensor of the whole and adds.
+  const auto parts = x_dbl.split_with_sizes({R, N, N}, 2);
   const auto& dts = parts[0];
   const auto Bs = parts[1].contiguous();
   const auto Cs = parts[2].contiguous();
