@@ -22,6 +22,12 @@ inline std::string shape_str(const at::Tensor& t) {
   return s + "]";
 }
 
+// An optional tensor argument of a custom autograd Function: LibTorch 1.13's apply() fails on an
+// undefined Tensor argument ("tensor does not have a device"), so absent inputs go as nullopt.
+inline c10::optional<at::Tensor> optional_of(const at::Tensor& t) {
+  return t.defined() ? c10::optional<at::Tensor>(t) : c10::nullopt;
+}
+
 inline std::string shape_str(const std::vector<int64_t>& sizes) {
   std::string s = "[";
   for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);

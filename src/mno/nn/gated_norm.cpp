@@ -10,12 +10,11 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 using OptTensor = c10::optional<torch::Tensor>;
-
-OptTensor optional_of(const torch::Tensor& t) { return t.defined() ? OptTensor(t) : OptTensor(); }
+using compat::optional_of;
 
 class GatedLayerNormFunction : public torch::autograd::Function<GatedLayerNormFunction> {
  public:
-  // weight and bias as optionals: LibTorch 1.13's apply() fails on an undefined Tensor argument.
+  // weight and bias as optionals (compat::optional_of says why).
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& z_pre,
                                const OptTensor& weight, const OptTensor& bias, double eps) {
     const int64_t E = x.size(-1);

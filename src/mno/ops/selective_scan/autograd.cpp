@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mno/core/error.h"
+#include "mno/core/torch_compat.h"
 #include "mno/ops/selective_scan/cpu.h"
 #include "mno/ops/selective_scan/cuda.h"
 #include "mno/ops/selective_scan/selective_scan.h"
@@ -79,13 +80,12 @@ class SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFunc
   }
 };
 
-OptTensor optional_of(const torch::Tensor& t) { return t.defined() ? OptTensor(t) : OptTensor(); }
-
 }  // namespace
 
 ScanResult selective_scan(const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,
                           const torch::Tensor& B, const torch::Tensor& C, const torch::Tensor& D,
                           const torch::Tensor& delta_bias, const torch::Tensor& z, const ScanOptions& options) {
+  using compat::optional_of;
   auto out = SelectiveScanFunction::apply(u, delta, A, B, C, optional_of(D), optional_of(delta_bias), optional_of(z),
                                           options);
   ScanResult r;
