@@ -20,7 +20,6 @@ struct LayerBenchRow {
   int64_t d_model = 0, batch = 0, length = 0;
   double fused_fwd_ms = 0, authors_fwd_ms = 0, fused_fwdbwd_ms = 0, authors_fwdbwd_ms = 0;
   int64_t fused_peak_bytes = -1, authors_peak_bytes = -1;
-  double paper_fwd_ms = 0, paper_fwdbwd_ms = 0, paper_mb = 0;  // the authors' own code on an H100 (docs/gpu.md); 0 = none
 };
 
 std::vector<LayerBenchRow> run_layer_bench(const LayerBenchOptions& options);

@@ -1,5 +1,5 @@
 #pragma once
-// What a benchmark ran on, printed beside every table (DESIGN.md §6: figures name the device).
+// What a benchmark ran on, printed beside every table (docs/architecture.md: figures name the device).
 #include <string>
 
 namespace mno::bench {

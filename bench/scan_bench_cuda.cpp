@@ -36,9 +36,6 @@ struct Case {
   std::string name;  // (a)..(d)
   int64_t batch, channels, groups, length, state, directions;
   torch::Dtype dtype;
-  // An old reference, not measured in the run: mamba_ssm on an H100 (2026-11-25), fp32, directions 1
-  // at these C (docs/gpu.md); 0 = none. The same-run comparison is tools/device/authors-bench.sh.
-  double anchor_fwd_ms, anchor_bwd_ms;
 };
 
 struct Result {
@@ -47,19 +44,19 @@ struct Result {
 };
 
 std::vector<Case> cases(bool quick, const std::string& only, const std::string& dtype) {
-  struct Shape { const char* name; int64_t b, C, G, L; bool mno; double af, ab; };
-  const std::vector<Shape> shapes = quick ? std::vector<Shape>{{"(q) quick", 2, 128, 2, 1024, true, 0, 0}}
-                                          : std::vector<Shape>{{"(a) MNO-GNOT", 8, 384, 2, 4096, true, 0.447, 1.168},
-                                                               {"(b) MNO-GT", 8, 1024, 2, 4096, true, 1.131, 2.866},
-                                                               {"(c) MNO long", 4, 384, 2, 16384, true, 0.915, 2.253},
-                                                               {"(d) Mamba", 8, 1536, 1, 4096, false, 1.667, 4.246}};
+  struct Shape { const char* name; int64_t b, C, G, L; bool mno; };
+  const std::vector<Shape> shapes = quick ? std::vector<Shape>{{"(q) quick", 2, 128, 2, 1024, true}}
+                                          : std::vector<Shape>{{"(a) MNO-GNOT", 8, 384, 2, 4096, true},
+                                                               {"(b) MNO-GT", 8, 1024, 2, 4096, true},
+                                                               {"(c) MNO long", 4, 384, 2, 16384, true},
+                                                               {"(d) Mamba", 8, 1536, 1, 4096, false}};
   std::vector<Case> out;
   for (auto dt : {torch::kFloat, torch::kBFloat16}) {
     if (!dtype.empty() && dtype != (dt == torch::kFloat ? "fp32" : "bf16")) continue;
     for (const auto& s : shapes) {
       if (std::string(s.name).rfind(only, 0) != 0) continue;
-      if (s.mno) out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 2, dt, s.af, s.ab});
-      out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 1, dt, s.af, s.ab});
+      if (s.mno) out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 2, dt});
+      out.push_back({s.name, s.b, s.C, s.G, s.L, 16, 1, dt});
     }
   }
   return out;
@@ -135,14 +132,12 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
       "Selective scan, CUDA (softplus, delta_bias, D, input-dependent B/C, no z; N 16; CUDA events, median of {} after {} "
       "warm-ups, whole op incl. autograd).\n`{}` — {}, LibTorch {}, {}. Measured in this run: D2D copy {:.2f} TB/s "
       "(read + write), exp2f {:.2f} T/s. Floor = max(min bytes ÷ copy, B·C·L·N exps ÷ exp2f rate) (×2 exps for fwd+bwd). "
-      "Old reference (\"H100 anchor\"): mamba_ssm on an H100, fp32, directions 1 at the same C, measured 2026-11-25, "
-      "NOT in this run (docs/gpu.md); the same-run comparison with mamba_ssm is tools/device/authors-bench.sh "
+      "Every figure here is measured in this run; mamba_ssm side by side is tools/device/authors-bench.sh "
       "(docs/performance.md).\n\n",
       repeats, kWarmups, command, prop.name, compat::torch_version(), date, copy_bw / 1e12, exp_rate / 1e12);
   rep.markdown +=
-      "| shape | dtype | batch×C×L, G, K | fwd ms | fwd GB/s | fwd % floor | fwd+bwd ms | fwd+bwd GB/s | fwd+bwd % floor | "
-      "H100 anchor fwd ms | H100 anchor fwd+bwd ms | fwd × H100 anchor | fwd+bwd × H100 anchor |\n";
-  rep.markdown += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "| shape | dtype | batch×C×L, G, K | fwd ms | fwd GB/s | fwd % floor | fwd+bwd ms | fwd+bwd GB/s | fwd+bwd % floor |\n";
+  rep.markdown += "|---|---|---|---:|---:|---:|---:|---:|---:|\n";
   nlohmann::ordered_json json = {{"command", command}, {"device", prop.name}, {"torch", compat::torch_version()},
                                  {"date", date}, {"copy_bytes_per_s", copy_bw}, {"exp2_per_s", exp_rate}};
   json["rows"] = nlohmann::ordered_json::array();
@@ -151,15 +146,11 @@ CudaScanReport run_scan_bench_cuda(const ScanBenchOptions& o, const std::string&
     const double floor_f = std::max(r.fwd_bytes / copy_bw, r.exps / exp_rate) * 1e3;
     const double floor_fb = std::max(r.fwdbwd_bytes / copy_bw, 2 * r.exps / exp_rate) * 1e3;
     const bool fp32 = c.dtype == torch::kFloat;
-    const double anchor_fb = c.anchor_fwd_ms + c.anchor_bwd_ms;
     const std::string dt = fp32 ? "fp32" : "bf16";
-    auto anchor = [&](double a) { return fp32 && a > 0 ? fmt::format("{:.3f}", a) : std::string("–"); };
-    auto ratio = [&](double a, double ms) { return fp32 && a > 0 ? fmt::format("{:.1f}×", a / ms) : std::string("–"); };
-    rep.markdown += fmt::format("| {} | {} | {}×{}×{}, G {}, K {} | {:.3f} | {:.0f} | {:.1f} | {:.3f} | {:.0f} | {:.1f} | {} | {} | {} | {} |\n",
+    rep.markdown += fmt::format("| {} | {} | {}×{}×{}, G {}, K {} | {:.3f} | {:.0f} | {:.1f} | {:.3f} | {:.0f} | {:.1f} |\n",
                                 c.name, dt, c.batch, c.channels, c.length, c.groups, c.directions, r.fwd_ms,
                                 r.fwd_bytes / r.fwd_ms / 1e6, 100 * floor_f / r.fwd_ms, r.fwdbwd_ms,
-                                r.fwdbwd_bytes / r.fwdbwd_ms / 1e6, 100 * floor_fb / r.fwdbwd_ms, anchor(c.anchor_fwd_ms),
-                                anchor(anchor_fb), ratio(c.anchor_fwd_ms, r.fwd_ms), ratio(anchor_fb, r.fwdbwd_ms));
+                                r.fwdbwd_bytes / r.fwdbwd_ms / 1e6, 100 * floor_fb / r.fwdbwd_ms);
     json["rows"].push_back({{"shape", c.name}, {"dtype", dt}, {"batch", c.batch}, {"channels", c.channels},
                             {"groups", c.groups}, {"length", c.length}, {"state", c.state}, {"directions", c.directions},
                             {"forward_ms", r.fwd_ms}, {"forward_backward_ms", r.fwdbwd_ms}, {"forward_min_bytes", r.fwd_bytes},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mno needs to build, test and run (DESIGN.md §5).
+# Installs the Debian packages mno needs to build, test and run (docs/architecture.md).
 # A fast no-op when everything is present: apt-get runs only for missing packages.
 set -euo pipefail
 

@@ -1,5 +1,5 @@
 // The GPU probes of bench/cuda/probe.h and the CUDA-event clock. No LibTorch header here
-// (DESIGN.md §3), so this builds with nvcc like the kernels.
+// (docs/architecture.md), so this builds with nvcc like the kernels.
 #include <cuda_runtime.h>
 
 #include <stdexcept>

@@ -71,6 +71,9 @@ TEST(CliBench, LayerQuickHasItsRow) {
   const CliResult r = run_mno({"--threads", "2", "bench", "layer", "--quick"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(r.has("| 96 | 1 × 256 |")) << r.output;
+  // Only figures of this run: no column of figures measured elsewhere (an H100's, once).
+  EXPECT_FALSE(r.has("H100")) << r.output;
+  EXPECT_FALSE(r.has("paper code")) << r.output;
 }
 
 TEST(CliBench, DataQuickHasARowPerPde) {

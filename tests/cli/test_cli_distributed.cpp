@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -143,7 +144,14 @@ TEST_F(DistributedRuns, CtrlCStopsEveryRankAfterTheSameStep) {
   const CliResult r = job.wait();
   EXPECT_EQ(r.exit_code, 130) << r.output;
   EXPECT_TRUE(r.has("continue with: mno train --resume " + run)) << r.output;
-  EXPECT_GT(last_weights(run).state.step, 5);
+  // Both ranks stopped, each after the step the checkpoint holds.
+  const int64_t step = last_weights(run).state.step;
+  EXPECT_GT(step, 5);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("stopped at step (\\d+): checkpoint"))) << r.output;
+  EXPECT_EQ(std::stoll(m[1]), step) << r.output;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("rank 1 stopped at step (\\d+)"))) << r.output;
+  EXPECT_EQ(std::stoll(m[1]), step) << r.output;
 }
 
 // On a machine with two GPUs (the device run, tools/device/distributed-run.sh): NCCL, one rank

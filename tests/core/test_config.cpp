@@ -108,6 +108,47 @@ TEST(Config, DefaultsReadAreWrittenIntoTheDumpAndCloneIsIndependent) {
   EXPECT_EQ(copy.dump().find("batch_size"), std::string::npos) << copy.dump();
 }
 
+// A default one reader asks for is recorded for the dump, never put where another reader would
+// take it for the user's own setting (an authors' name table asked a Mamba mixer for 'heads' with
+// a default, and the mixer's reader then rejected 'heads' as unknown).
+TEST(Config, ADefaultOneReaderAskedIsNotSeenByAnother) {
+  const auto cfg = Config::parse("model: {mixer: {type: mamba, d_state: 16}}", "m.yaml");
+  const std::string as_given = cfg.dump_as_given();
+  EXPECT_EQ(cfg.root().child("model").child("mixer").get<int64_t>("heads", 4), 4);
+  const auto mixer = cfg.root().child("model").child("mixer");
+  EXPECT_FALSE(mixer.has("heads"));
+  mixer.require<std::string>("type");
+  mixer.require<int64_t>("d_state");
+  EXPECT_NO_THROW(mixer.reject_unknown_keys());
+  EXPECT_EQ(cfg.dump_as_given(), as_given);
+  EXPECT_NE(cfg.dump().find("heads: 4"), std::string::npos) << cfg.dump();
+}
+
+TEST(Config, OptionalSectionsAndListItemsRecordTheirDefaults) {
+  const auto cfg = Config::parse("train: {groups: [{prefixes: [enc]}]}", "t.yaml");
+  const auto train = cfg.root().child("train");
+  EXPECT_EQ(train.optional_child("schedule").get<std::string>("type", "constant"), "constant");
+  const auto items = train.list_items("groups");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_DOUBLE_EQ(items[0].get<double>("lr", 0.5), 0.5);
+  EXPECT_TRUE(train.list_items("absent").empty());
+  const auto resolved = Config::parse(cfg.dump(), "dumped").root().child("train");
+  EXPECT_EQ(resolved.child("schedule").require<std::string>("type"), "constant");
+  EXPECT_DOUBLE_EQ(resolved.list_items("groups")[0].require<double>("lr"), 0.5);
+  EXPECT_EQ(cfg.dump_as_given().find("schedule"), std::string::npos) << cfg.dump_as_given();
+  EXPECT_EQ(cfg.dump_as_given().find("lr"), std::string::npos) << cfg.dump_as_given();
+}
+
+TEST(Config, OverridesReachTheResolvedDumpToo) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  cfg.root().child("train").get<int64_t>("batch", 8);
+  cfg.apply_overrides({"train.lr=0.25", "model.mixer.expand=3"});
+  const auto resolved = Config::parse(cfg.dump(), "dumped").root();
+  EXPECT_DOUBLE_EQ(resolved.child("train").require<double>("lr"), 0.25);
+  EXPECT_EQ(resolved.child("train").require<int64_t>("batch"), 8);
+  EXPECT_EQ(resolved.child("model").child("mixer").require<int64_t>("expand"), 3);
+}
+
 TEST(Config, InvalidYamlAndNonMappingFilesAreRejected) {
   expect_error([] { Config::parse("a: [1, 2", "bad.yaml"); }, {"bad.yaml", "not valid YAML"});
   expect_error([] { Config::parse("- 1\n- 2\n", "list.yaml"); }, {"list.yaml", "a YAML mapping at the top level"});

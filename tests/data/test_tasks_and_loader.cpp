@@ -1,4 +1,6 @@
 // Splits, task tensors, normalisers and the prefetching loader on the h5py fixtures.
+#include <set>
+
 #include <torch/torch.h>
 
 #include "data/data_test_support.h"
@@ -88,6 +90,16 @@ TEST(Normaliser, EachKindRoundTripsAndSavesAndLoads) {
   expect_error([&] { Normaliser::load(dir.file("missing.pt")); }, {"missing.pt", "no such"});
 }
 
+// The samples of one epoch in the order the loader gives them (the SWE fixture's sample i holds
+// values 1000 i + ...).
+std::vector<int> samples_of_epoch(BatchLoader& loader, uint64_t epoch) {
+  loader.start_epoch(epoch);
+  std::vector<int> seen;
+  while (auto b = loader.next())
+    for (int64_t k = 0; k < b->x.size(0); ++k) seen.push_back(static_cast<int>(b->x[k][0][0][0].item<float>() / 1000));
+  return seen;
+}
+
 TEST(Loader, PrefetchedEpochCoversTheRangeOnceAndShufflesBySeed) {
   TaskSpec task;
   task.input_frames = 1;
@@ -97,18 +109,31 @@ TEST(Loader, PrefetchedEpochCoversTheRangeOnceAndShufflesBySeed) {
   options.seed = 5;
   BatchLoader loader(fixture("pdebench_swe.h5"), {0, 3}, task, options);
   EXPECT_EQ(loader.batches_per_epoch(), 2u);
-  auto epoch_samples = [&](uint64_t epoch) {
-    loader.start_epoch(epoch);
-    std::vector<int> seen;
-    while (auto b = loader.next())
-      for (int64_t k = 0; k < b->x.size(0); ++k) seen.push_back(static_cast<int>(b->x[k][0][0][0].item<float>() / 1000));
-    return seen;
-  };
+  auto epoch_samples = [&](uint64_t epoch) { return samples_of_epoch(loader, epoch); };
   const auto first = epoch_samples(0);
   std::vector<int> sorted = first;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(first, epoch_samples(0));
+
+  // Shuffled: over 8 epochs the order changes and is not always the file's (a shuffle that does
+  // nothing, or one that ignores the epoch, fails here); another seed gives other orders.
+  const std::vector<int> file_order = {0, 1, 2};
+  std::set<std::vector<int>> orders;
+  std::vector<std::vector<int>> by_epoch;
+  for (uint64_t epoch = 0; epoch < 8; ++epoch) by_epoch.push_back(epoch_samples(epoch));
+  orders.insert(by_epoch.begin(), by_epoch.end());
+  EXPECT_GE(orders.size(), 3u);
+  options.seed = 6;
+  BatchLoader other_seed(fixture("pdebench_swe.h5"), {0, 3}, task, options);
+  std::vector<std::vector<int>> other_by_epoch;
+  for (uint64_t epoch = 0; epoch < 8; ++epoch) other_by_epoch.push_back(samples_of_epoch(other_seed, epoch));
+  EXPECT_NE(other_by_epoch, by_epoch);
+
+  // Not shuffled: the file's order every epoch.
+  options.shuffle = false;
+  BatchLoader in_order(fixture("pdebench_swe.h5"), {0, 3}, task, options);
+  for (uint64_t epoch = 0; epoch < 3; ++epoch) EXPECT_EQ(samples_of_epoch(in_order, epoch), file_order) << "epoch " << epoch;
 }
 
 // Resident mode (the whole range held on a device, batches gathered there) gives exactly the

@@ -34,7 +34,7 @@ Pass forward_backward(const models::NeuralOperator& model, const Inputs& in, con
 class ModelsOnCuda : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelsOnCuda, ForwardAndEveryGradientMatchTheCpu) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible (or a CPU-only LibTorch)";
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA device (none visible, or a CPU-only LibTorch): runs on the GPU machine";
   const auto& config = GetParam();
   const auto model = build_small_model(config);
   const auto in = make_inputs(*model, 2, 3);

@@ -105,7 +105,7 @@ void expect_automatic_kernel_matches_formula(const torch::Device& device) {
 TEST(AttentionFused, AutomaticKernelEqualsFormulaWithGradients) { expect_automatic_kernel_matches_formula(torch::kCPU); }
 
 TEST(AttentionFusedCuda, AutomaticKernelEqualsFormulaWithGradients) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA device (none visible): runs on the GPU machine";
   expect_automatic_kernel_matches_formula(torch::kCUDA);
   // On the H200 with LibTorch >= 2.1, fp32 runs a fused kernel, never the materialising fallback.
   const auto q = torch::randn({2, 4, 4096, 34}, torch::kCUDA);

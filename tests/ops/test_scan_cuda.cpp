@@ -75,7 +75,7 @@ class CudaScanMatchesReference : public ::testing::TestWithParam<CudaCase> {};
 
 TEST_P(CudaScanMatchesReference, ForwardAndEveryGradient) {
   if (!ops::scan_cuda_path::built()) GTEST_SKIP() << "this build of mno has no CUDA kernels (CPU LibTorch)";
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible";
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA device (none visible): runs on the GPU machine";
   const auto& c = GetParam();
   static uint64_t seed = 100;  // fresh inputs for every case and every run
   const auto in = make_scan_inputs(c.shape, torch::kDouble, ++seed);

@@ -48,7 +48,7 @@ double epoch_loss_on(const std::string& device, const std::string& data_file, co
 }
 
 TEST(TrainerCuda, DeferredLossReadBackCountsEveryStepOnce) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible (or a CPU-only LibTorch)";
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA device (none visible, or a CPU-only LibTorch): runs on the GPU machine";
   TempDir dir;
   const std::string data = testing::make_darcy(dir.path(), 64, 8);
   const double cpu = epoch_loss_on("cpu", data, dir.file("cpu"));
@@ -58,7 +58,7 @@ TEST(TrainerCuda, DeferredLossReadBackCountsEveryStepOnce) {
 }
 
 TEST(TrainerCuda, NonFiniteLossNamesItsStepThoughReadBackIsDeferred) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible (or a CPU-only LibTorch)";
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA device (none visible, or a CPU-only LibTorch): runs on the GPU machine";
   TempDir dir;
   // beta = 0: u = 0 everywhere, so the relative L2 loss divides by a zero norm at the first step;
   // the read-back that sees it comes 25 steps later.

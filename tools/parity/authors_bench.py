@@ -72,12 +72,11 @@ CONFIGS = [("gnot", "linear"), ("gnot", "softmax"), ("gnot", "mamba"),
 EXPECTED_PARAMETERS = {"gnot_linear": 890885, "gnot_softmax": 890885, "gnot_mamba": 1287173,
                        "gt_galerkin": 3582369, "gt_softmax": 3582369, "gt_mamba": 4854177,
                        "oformer_galerkin": 2556321, "oformer_softmax": 2556321, "oformer_mamba": 1626465}
-# The scan shapes of bench/scan_bench_cuda.cpp (batch, channels C, groups G of B/C, length L), and
-# the fixed mamba_ssm anchor figures it carries (H100, fp32, directions 1: fwd ms, bwd ms).
-SCAN_SHAPES = [("(a) MNO-GNOT", 8, 384, 2, 4096, 0.447, 1.168),
-               ("(b) MNO-GT", 8, 1024, 2, 4096, 1.131, 2.866),
-               ("(c) MNO long", 4, 384, 2, 16384, 0.915, 2.253),
-               ("(d) Mamba", 8, 1536, 1, 4096, 1.667, 4.246)]
+# The scan shapes of bench/scan_bench_cuda.cpp (batch, channels C, groups G of B/C, length L).
+SCAN_SHAPES = [("(a) MNO-GNOT", 8, 384, 2, 4096),
+               ("(b) MNO-GT", 8, 1024, 2, 4096),
+               ("(c) MNO long", 4, 384, 2, 16384),
+               ("(d) Mamba", 8, 1536, 1, 4096)]
 SCAN_STATE = 16
 FETCH_HINT = ("fill it with tools/parity/fetch-authors.sh (from git mirrors of github.com/Math-ML-X/Mamba-Neural-Operator "
               "and github.com/state-spaces/mamba; see that script's header)")
@@ -576,7 +575,7 @@ def cmd_scan(args):
         fail(f"the compiled selective scan disagrees with mamba_ssm's reference: {check}")
 
     rows = []
-    for shape, batch, channels, groups, length, anchor_fwd, anchor_bwd in SCAN_SHAPES:
+    for shape, batch, channels, groups, length in SCAN_SHAPES:
         inputs = scan_inputs(batch, channels, groups, length)
         gy = torch.randn(batch, channels, length, device="cuda")
 
@@ -592,8 +591,7 @@ def cmd_scan(args):
         fwdbwd = cuda_event_median_ms(forward_backward, args.warmups, args.repeats)
         rows.append({"shape": shape, "dtype": "fp32", "batch": batch, "channels": channels, "groups": groups,
                      "length": length, "state": SCAN_STATE, "directions": 1, "forward_ms": fwd,
-                     "forward_backward_ms": fwdbwd, "backward_ms": fwdbwd - fwd,
-                     "anchor_h100_forward_ms": anchor_fwd, "anchor_h100_backward_ms": anchor_bwd})
+                     "forward_backward_ms": fwdbwd, "backward_ms": fwdbwd - fwd})
         print(f"{shape:14s} {batch}x{channels}x{length}, G {groups}: fwd {fwd:.3f} ms, fwd+bwd {fwdbwd:.3f} ms",
               flush=True)
         del inputs, gy
@@ -605,13 +603,12 @@ def cmd_scan(args):
               "check_vs_reference": check, "rows": rows}
     write_text(args.json, json.dumps(report, indent=2) + "\n")
     s = (f"mamba_ssm selective_scan_fn — {report['device']}, PyTorch {report['torch']}, {report['date']}; "
-         f"{report['options']}; {report['timing']}. Anchor: the fixed H100 figures of bench/scan_bench_cuda.cpp.\n\n")
-    s += "| shape | batch×C×L, G | fwd ms | fwd+bwd ms | bwd ms | anchor (H100) fwd ms | anchor fwd+bwd ms |\n"
-    s += "|---|---|---:|---:|---:|---:|---:|\n"
+         f"{report['options']}; {report['timing']}.\n\n")
+    s += "| shape | batch×C×L, G | fwd ms | fwd+bwd ms | bwd ms |\n"
+    s += "|---|---|---:|---:|---:|\n"
     for r in rows:
         s += (f"| {r['shape']} | {r['batch']}×{r['channels']}×{r['length']}, G {r['groups']} | {r['forward_ms']:.3f} | "
-              f"{r['forward_backward_ms']:.3f} | {r['backward_ms']:.3f} | {r['anchor_h100_forward_ms']:.3f} | "
-              f"{r['anchor_h100_forward_ms'] + r['anchor_h100_backward_ms']:.3f} |\n")
+              f"{r['forward_backward_ms']:.3f} | {r['backward_ms']:.3f} |\n")
     write_text(args.markdown, s)
     print(s, flush=True)
     return 0

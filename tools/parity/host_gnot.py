@@ -23,7 +23,7 @@ row-major flattened points forward and reversed, so those fixtures use a non-squ
 The K = 4 core (mamba_ops_4.py) reshapes L to int(sqrt(L))^2, so the C4 fixture uses 6 x 6.
 C4: no config ships gnot with mamba4, but the mixer registry builds it for gnot and
 docs/models.md documents MambaGNOT_C4 as gnot_mamba.yaml with model.mixer.type=mamba4 (its
-parameter count is asserted for all three datasets, reference/mno.md §6), so it has a fixture per
+parameter count is asserted for all three datasets, docs/models.md), so it has a fixture per
 dataset like the other MambaGNOT rows.
 """
 import ast

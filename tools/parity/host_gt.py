@@ -12,7 +12,7 @@ import types
 
 import yaml
 
-# (our mixer, the authors' yml per dataset); the SW/DR Mamba ymls lack the SSM keys (reference/mno.md
+# (our mixer, the authors' yml per dataset); the SW/DR Mamba ymls lack the SSM keys (docs/models.md
 # §8.6), so the Darcy yml's SSM values are used for them, as mno's configs do.
 CONFIGS = {
     "galerkin": {"darcy": "darcyflow_pdebench/config_gt_darcyflow_pdebench.yml",

@@ -1,6 +1,6 @@
 """OFormer fixtures: the authors' encoder + decoder pairs (MambaOFormer/nn_module/), built with the
 constructor arguments of their train scripts, at a reduced size. `build_model` there picks the
-modules by flag (reference/mno.md §4): no flag -> encoder_module / decoder_module (Galerkin),
+modules by flag (docs/models.md): no flag -> encoder_module / decoder_module (Galerkin),
 --use_st -> *_st (softmax), --use_mamba -> *_mamba (SS2D / Cross SS2D).
 
   Darcy (train_darcyflow_pdebench_mamba.py):

@@ -14,7 +14,7 @@ structure is pinned separately by the parameter-count tests). This script then:
 
   1. seeds torch with the CRC-32 of the fixture's name, builds the model in fp32 on the CPU;
   2. turns every dropout off, including the authors' always-on functional dropout in GT's
-     attention (reference/mno.md §3.3): torch.nn.functional.dropout is replaced by the identity,
+     attention (docs/models.md): torch.nn.functional.dropout is replaced by the identity,
      so outputs are deterministic (the quirk itself is tested in mno against the plain formula);
   3. makes one input batch on a small grid (non-square where the host allows it);
   4. runs the model in eval mode (no grad) and in train mode, takes the MSE loss against a fixed

@@ -14,7 +14,7 @@ authors' side by side"; tools/device/gt-galerkin-side-by-side.sh runs both).
 The data are what mno trains on: the file's `nu` and `tensor` at stride 2 (128 -> 64), test = the
 first 10 % (mno's `split: pdebench`), positions (x_i, y_j) from x-/y-coordinate as mno's
 grid_positions builds them. The authors' attention applies an always-on functional dropout
-(reference/mno.md §3.3); --quirk off removes it (F.dropout -> identity), matching mno's default.
+(docs/models.md); --quirk off removes it (F.dropout -> identity), matching mno's default.
 """
 import argparse
 import csv

@@ -1,6 +1,6 @@
 #pragma once
 // Each sub-command lives in its own file and adds itself to the app here. cli/ parses only:
-// the work is done by the library (DESIGN.md §2). A sub-command stores what it will run in
+// the work is done by the library (docs/architecture.md). A sub-command stores what it will run in
 // `action`; main() runs it after parsing, once the global options (threads) are in effect, and
 // exits with the code it returns (0: success; errors are thrown as mno::Error and exit 1).
 #include <functional>

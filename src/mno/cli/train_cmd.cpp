@@ -37,6 +37,8 @@ void add_train_command(CLI::App& app, Action& action) {
         if (r.rank == 0)
           log::info("stopped at step {}: checkpoint {}; continue with: mno train --resume {}", r.outcome.state.step,
                   run::RunPaths{r.run_dir}.checkpoint("last"), r.run_dir);
+        else  // every rank says where it stopped: they must agree, or the checkpoint is not theirs
+          log::info("rank {} stopped at step {}", r.rank, r.outcome.state.step);
         return kInterruptedExit;
       }
       if (r.evaluation) {

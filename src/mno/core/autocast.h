@@ -7,7 +7,7 @@
 
 namespace mno::compat {
 
-// bf16 autocast on CUDA while the guard lives (DESIGN.md §4); nothing when `enabled` is false.
+// bf16 autocast on CUDA while the guard lives (docs/architecture.md); nothing when `enabled` is false.
 // Matmuls and linear layers run in bf16; our scan keeps its fp32 state whatever its input dtype,
 // and the spectral convolution casts to fp32 around its FFTs. LibTorch 2.4 renamed the API.
 class CudaBf16Autocast {

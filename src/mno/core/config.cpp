@@ -51,6 +51,16 @@ std::string nearest(const std::string& key, const std::vector<std::string>& cand
   return best;
 }
 
+// The place of `key` under `resolved` in the resolved tree (Undefined when it has none there).
+YAML::Node resolved_child(const YAML::Node& resolved, const std::string& key) {
+  YAML::Node child(YAML::NodeType::Undefined);
+  if (resolved.IsMap()) {
+    YAML::Node tree = resolved;
+    if (tree[key].IsDefined()) child.reset(tree[key]);
+  }
+  return child;
+}
+
 std::string join_keys(const YAML::Node& map) {
   std::string keys;
   for (const auto& kv : map) keys += (keys.empty() ? "" : ", ") + kv.first.as<std::string>();
@@ -60,7 +70,10 @@ std::string join_keys(const YAML::Node& map) {
 }  // namespace
 
 ConfigNode::ConfigNode(YAML::Node node, std::string path, std::string source)
-    : node_(std::move(node)), path_(std::move(path)), source_(std::move(source)),
+    : ConfigNode(std::move(node), YAML::Node(YAML::NodeType::Undefined), std::move(path), std::move(source)) {}
+
+ConfigNode::ConfigNode(YAML::Node node, YAML::Node resolved, std::string path, std::string source)
+    : node_(std::move(node)), resolved_(std::move(resolved)), path_(std::move(path)), source_(std::move(source)),
       asked_(std::make_shared<std::set<std::string>>()) {}
 
 std::string ConfigNode::path_of(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -101,10 +114,10 @@ template <typename T> T ConfigNode::require(const std::string& key) const {
 template <typename T> T ConfigNode::get(const std::string& key, const T& fallback) const {
   YAML::Node v = value_of(key);
   if (!v.IsDefined() || v.IsNull()) {
-    // Written into the tree, so that Config::dump() is the fully resolved config (a handle
-    // copy aliases the tree; this changes the value the config holds, not what it means).
-    if (node_.IsMap()) {
-      YAML::Node tree = node_;
+    // Recorded in the resolved tree only (a handle copy aliases it), so that Config::dump() is the
+    // fully resolved config while the user's tree, which every reader reads, stays as written.
+    if (resolved_.IsMap()) {
+      YAML::Node tree = resolved_;
       tree[key] = fallback;
     }
     return fallback;
@@ -136,7 +149,34 @@ ConfigNode ConfigNode::child(const std::string& key) const {
   YAML::Node v = value_of(key);
   if (!v.IsDefined() || v.IsNull()) throw_missing(key, "section", "");
   if (!v.IsMap()) throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "a mapping", describe(v));
-  return ConfigNode(v, path_of(key), source_);
+  return ConfigNode(v, resolved_child(resolved_, key), path_of(key), source_);
+}
+
+ConfigNode ConfigNode::optional_child(const std::string& key) const {
+  if (has(key)) return child(key);
+  YAML::Node empty(YAML::NodeType::Map);
+  YAML::Node recorded(YAML::NodeType::Undefined);
+  if (resolved_.IsMap()) {
+    YAML::Node tree = resolved_;
+    tree[key] = YAML::Node(YAML::NodeType::Map);
+    recorded.reset(tree[key]);
+  }
+  return ConfigNode(empty, recorded, path_of(key), source_);
+}
+
+std::vector<ConfigNode> ConfigNode::list_items(const std::string& key) const {
+  std::vector<ConfigNode> items;
+  if (!has(key)) return items;
+  const YAML::Node list = value_of(key);
+  if (!list.IsSequence())
+    throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "a list of mappings", describe(list));
+  const YAML::Node resolved_list = resolved_child(resolved_, key);
+  for (size_t i = 0; i < list.size(); ++i) {
+    YAML::Node recorded(YAML::NodeType::Undefined);
+    if (resolved_list.IsSequence() && i < resolved_list.size()) recorded.reset(resolved_list[i]);
+    items.emplace_back(list[i], recorded, path_of(fmt::format("{}[{}]", key, i)), source_);
+  }
+  return items;
 }
 
 void ConfigNode::reject_unknown_keys() const {
@@ -170,7 +210,8 @@ MNO_CONFIG_INSTANTIATE(std::vector<double>)
 MNO_CONFIG_INSTANTIATE(std::vector<std::string>)
 #undef MNO_CONFIG_INSTANTIATE
 
-Config::Config(YAML::Node root, std::string source) : root_(std::move(root)), source_(std::move(source)) {}
+Config::Config(YAML::Node root, YAML::Node resolved, std::string source)
+    : root_(std::move(root)), resolved_(std::move(resolved)), source_(std::move(source)) {}
 
 Config Config::load_file(const std::string& path) {
   std::ifstream in(path);
@@ -189,7 +230,7 @@ Config Config::parse(const std::string& yaml_text, const std::string& source) {
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw mismatch_error(source, "a YAML mapping at the top level", describe(root));
-  return Config(root, source);
+  return Config(root, YAML::Clone(root), source);
 }
 
 void Config::apply_override(const std::string& assignment) {
@@ -228,6 +269,13 @@ void Config::apply_override(const std::string& assignment) {
         throw Error(fmt::format("override '{}': value is not valid YAML: {}", assignment, e.what()));
       }
       node[key] = value;
+      // The same assignment in the resolved tree, which holds every section the user's tree has.
+      YAML::Node resolved = resolved_;
+      for (size_t j = 0; j + 1 < parts.size(); ++j) {
+        YAML::Node next = resolved[parts[j]];
+        resolved.reset(next);
+      }
+      resolved[key] = YAML::Clone(value);
     } else {
       YAML::Node next = node[key];
       node.reset(next);
@@ -239,14 +287,20 @@ void Config::apply_overrides(const std::vector<std::string>& assignments) {
   for (const auto& a : assignments) apply_override(a);
 }
 
-Config Config::clone() const { return Config(YAML::Clone(root_), source_); }
+Config Config::clone() const { return Config(YAML::Clone(root_), YAML::Clone(resolved_), source_); }
 
-ConfigNode Config::root() const { return ConfigNode(root_, "", source_); }
+ConfigNode Config::root() const { return ConfigNode(root_, resolved_, "", source_); }
 
-std::string Config::dump() const {
+namespace {
+std::string emit(const YAML::Node& tree) {
   YAML::Emitter out;
-  out << root_;
+  out << tree;
   return std::string(out.c_str()) + "\n";
 }
+}  // namespace
+
+std::string Config::dump() const { return emit(resolved_); }
+
+std::string Config::dump_as_given() const { return emit(root_); }
 
 }  // namespace mno

@@ -1,10 +1,15 @@
 #pragma once
-// YAML configuration with `a.b=c` overrides (DESIGN.md §1).
+// YAML configuration with `a.b=c` overrides (docs/architecture.md).
 //
 // Every reader asks a ConfigNode for the keys it knows, with or without a default; when it is done
 // it calls reject_unknown_keys(), so a typo ("d_stat: 16") is an error naming the key, the file and
 // the keys that are known, never a silently ignored setting. Type errors name the key and the
 // expected type.
+//
+// Reading never changes what the user wrote: a Config holds the user's tree (the file with its
+// overrides), which every reader reads, and beside it the *resolved* tree, where the defaults the
+// readers fill in are recorded for Config::dump(). A default one reader asked for is therefore never
+// seen by another reader as if the user had written it.
 #include <memory>
 #include <set>
 #include <string>
@@ -16,13 +21,16 @@ namespace mno {
 
 class ConfigNode {
  public:
+  // A node whose defaults are recorded nowhere (a private, merged copy of a section).
   ConfigNode(YAML::Node node, std::string path, std::string source);
+  // A node of a Config: `resolved` is the same place in its resolved tree.
+  ConfigNode(YAML::Node node, YAML::Node resolved, std::string path, std::string source);
 
   bool has(const std::string& key) const;
   // Value of a required key.
   template <typename T> T require(const std::string& key) const;
-  // Value of an optional key, or `fallback` when absent (then written into the config, so that
-  // Config::dump() shows every default a reader filled in).
+  // Value of an optional key, or `fallback` when absent (then recorded in the resolved tree, so
+  // that Config::dump() shows every default a reader filled in).
   template <typename T> T get(const std::string& key, const T& fallback) const;
   // An optional string that must be one of `allowed` (the error lists them).
   std::string get_choice(const std::string& key, const std::string& fallback,
@@ -31,6 +39,11 @@ class ConfigNode {
   template <typename T> T get_at_least(const std::string& key, const T& fallback, const T& minimum) const;
   // A nested mapping; `key` must be present and be a mapping.
   ConfigNode child(const std::string& key) const;
+  // An optional mapping: the section when present, else an empty one (recorded in the resolved
+  // tree, so that the defaults read from it are saved too).
+  ConfigNode optional_child(const std::string& key) const;
+  // The mappings of an optional list (`groups: [{...}, {...}]`), one node each; none when absent.
+  std::vector<ConfigNode> list_items(const std::string& key) const;
   // Throws mno::Error listing every key present here that no reader asked for.
   void reject_unknown_keys() const;
 
@@ -44,6 +57,7 @@ class ConfigNode {
   // The error for a missing key or section: a near-miss key present here is named instead.
   [[noreturn]] void throw_missing(const std::string& key, const std::string& what, const std::string& expected) const;
   YAML::Node node_;
+  YAML::Node resolved_;  // Undefined when defaults are not recorded
   std::string path_;
   std::string source_;
   std::shared_ptr<std::set<std::string>> asked_;
@@ -60,17 +74,20 @@ class Config {
   void apply_override(const std::string& assignment);
   void apply_overrides(const std::vector<std::string>& assignments);
 
-  // A deep copy: copies of a Config share one tree (and the defaults readers write into it).
+  // A deep copy: copies of a Config share its trees (and the defaults recorded by readers).
   Config clone() const;
 
   ConfigNode root() const;
   // The configuration as YAML, overrides applied and, once the readers have run, every default
   // they filled in: what a run directory saves as its config.yaml.
   std::string dump() const;
+  // What the user wrote: the file with its overrides, no defaults (reading never changes it).
+  std::string dump_as_given() const;
 
  private:
-  Config(YAML::Node root, std::string source);
+  Config(YAML::Node root, YAML::Node resolved, std::string source);
   YAML::Node root_;
+  YAML::Node resolved_;
   std::string source_;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // mno::Error — the one exception type mno throws for anything a user can fix.
 // Its message always says where (file, config key, tensor), what was expected and what was found,
-// so the CLI can print it as one `error: …` line (DESIGN.md §6).
+// so the CLI can print it as one `error: …` line (docs/architecture.md).
 #include <stdexcept>
 #include <string>
 

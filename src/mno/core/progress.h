@@ -1,5 +1,5 @@
 #pragma once
-// Progress of long work (generation, training, evaluation, benchmarks; DESIGN.md §6).
+// Progress of long work (generation, training, evaluation, benchmarks; docs/architecture.md).
 // On a terminal: one redrawn bar with rate and ETA. Elsewhere (CI, logs): a plain line at every
 // 10% and at the end, so logs stay short and readable.
 #include <chrono>

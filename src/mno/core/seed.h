@@ -6,7 +6,7 @@
 namespace mno {
 
 // Seeds every generator mno draws from (LibTorch's CPU and CUDA generators), so that runs on
-// CPU are reproducible bit for bit (DESIGN.md §4).
+// CPU are reproducible bit for bit (docs/architecture.md).
 void seed_everything(uint64_t seed);
 
 // Seeds LibTorch's CPU generator for one scope and puts its previous state back on exit. Library

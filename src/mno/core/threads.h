@@ -1,6 +1,6 @@
 #pragma once
 // LibTorch's intra-op thread count. Debian's LibTorch starts with one thread on these machines,
-// so every entry point sets it explicitly (DESIGN.md §4).
+// so every entry point sets it explicitly (docs/architecture.md).
 namespace mno {
 
 // Sets the intra-op thread count; n <= 0 means "all cores". Returns the count in effect.

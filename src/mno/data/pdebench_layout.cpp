@@ -93,12 +93,6 @@ std::string pde_name(Pde pde) {
   return "?";
 }
 
-Pde parse_pde(const std::string& name) {
-  for (Pde p : {Pde::darcy, Pde::shallow_water, Pde::diffusion_reaction})
-    if (pde_name(p) == name) return p;
-  throw mismatch_error("PDE name", "darcy, swe or diffreact", "'" + name + "'");
-}
-
 std::optional<double> beta_from_file_name(const std::string& path) {
   static const std::regex pattern(R"(beta([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?))");
   const std::string name = std::filesystem::path(path).filename().string();

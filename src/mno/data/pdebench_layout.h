@@ -17,7 +17,6 @@ namespace mno::data {
 enum class Pde { darcy, shallow_water, diffusion_reaction };
 
 std::string pde_name(Pde pde);  // "darcy", "swe", "diffreact": the names the CLI uses
-Pde parse_pde(const std::string& name);
 
 // Dataset names, shared by reader and writer so both always agree.
 namespace names {

@@ -1,6 +1,8 @@
 // The Galerkin Transformer as the MNO authors run it (docs/models.md, `gt`): Linear([f, pos] → D),
 // encoder layers x ← x + mixer(x, pos); x ← x + FFN(x) with no LayerNorms and a ReLU FFN, then the
 // spectral regressor. The MNO variant is `mixer: {type: mamba}` (or mamba4).
+#include <optional>
+
 #include "mno/core/error.h"
 #include "mno/models/authors_names.h"
 #include "mno/models/builtin_models.h"
@@ -139,7 +141,10 @@ NameTable gt_authors_names(const ConfigNode& model_node) {
       {R"(mixers\.(\d+)\.to_out\.(weight|bias))", "encoder_layers.$1.attn.fc.$2"},
   };
   // Per-head norms: galerkin normalises K and V (our norm_a, norm_b), fourier Q and K, softmax Q and K.
-  const int64_t heads = model_node.has("mixer") ? model_node.child("mixer").get<int64_t>("heads", 4) : 4;
+  // Asked, not defaulted: a default would be recorded in the run's config under a mixer that has
+  // no heads (Mamba), which that mixer's reader then rejects.
+  const auto mixer = model_node.has("mixer") ? std::optional<ConfigNode>(model_node.child("mixer")) : std::nullopt;
+  const int64_t heads = mixer && mixer->has("heads") ? mixer->require<int64_t>("heads") : 4;
   auto per_head = [heads](const std::string& theirs) {
     std::string joined;
     for (int64_t h = 0; h < heads; ++h) joined += fmt::format("{}encoder_layers.$1.attn.{}.{}.$2", h ? "|" : "", theirs, h);

@@ -1,4 +1,4 @@
-// The model registry (DESIGN.md §2). Built-in models register on first use, from the list in
+// The model registry (docs/architecture.md). Built-in models register on first use, from the list in
 // register_builtin_models(); a new model adds one line there.
 #include <map>
 #include <mutex>

@@ -1,5 +1,5 @@
 #pragma once
-// The model registry (DESIGN.md §2): every neural operator is built by make_model from a config
+// The model registry (docs/architecture.md): every neural operator is built by make_model from a config
 // node {name: gt|oformer|gnot|fno, mixer: {...}, <the model's keys>} (docs/models.md).
 //
 // One calling convention for all of them, on a 2-D grid of L = H·W points in row-major order

@@ -220,7 +220,7 @@ NeuralOperator make_oformer(const ConfigNode& node) {
   return std::make_shared<OformerImpl>(node, in, out, o);
 }
 
-// The authors' names (MambaOFormer/nn_module/, reference/mno.md §4): two state dicts, prefixed
+// The authors' names (MambaOFormer/nn_module/, docs/models.md): two state dicts, prefixed
 // "encoder." and "decoder." (authors_checkpoint_parts). The encoder is SpatialEncoder2D (steady;
 // final projection `to_out.0`) or SpatialTemporalEncoder2D (marching; `project_to_latent.0`), whose
 // TransformerCatNoCls holds per layer [LayerNorm, mixer, LayerNorm, FeedForward] (galerkin, mamba:

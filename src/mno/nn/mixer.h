@@ -1,5 +1,5 @@
 #pragma once
-// Token mixers and their registry (DESIGN.md §2): the only way models get their attention or S6
+// Token mixers and their registry (docs/architecture.md): the only way models get their attention or S6
 // layers. A mixer maps x[B, L, D] (with an optional context[B, L, D] for cross mixers and optional
 // positions pos[B, L, 2]) to [B, L, D]. Models build mixers from a config node
 // {type: mamba|mamba4|mamba_block|..., <type's keys>} so that swapping attention for Mamba is one

@@ -1,4 +1,4 @@
-// The mixer registry (DESIGN.md §2). Built-in types are registered on first use, from the list in
+// The mixer registry (docs/architecture.md). Built-in types are registered on first use, from the list in
 // register_builtin_mixers(); a new mixer family adds one line there.
 #include <map>
 #include <mutex>

@@ -1,5 +1,5 @@
 #pragma once
-// A run directory (DESIGN.md §1), the one place that knows the file names inside a run. It is
+// A run directory (docs/architecture.md), the one place that knows the file names inside a run. It is
 // self-describing, so that a run can be resumed, evaluated or used for prediction from it alone.
 //   config.yaml              the fully resolved config the run was started with
 //   log.csv                  one row per epoch: epoch, step, lr, train loss, test metrics, time

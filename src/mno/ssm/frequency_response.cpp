@@ -30,20 +30,6 @@ torch::Tensor diagonal_response(const torch::Tensor& Abar, const torch::Tensor& 
   return terms.sum(-1);
 }
 
-torch::Tensor dense_response(const torch::Tensor& Abar, const torch::Tensor& Bbar, const torch::Tensor& C,
-                             const torch::Tensor& theta) {
-  const auto cplx = Abar.scalar_type() == torch::kComplexFloat || Abar.scalar_type() == torch::kFloat
-                        ? torch::kComplexFloat : torch::kComplexDouble;
-  const auto A = Abar.to(cplx), B = Bbar.to(cplx), Cc = C.to(cplx);
-  const auto z = unit_circle(theta, cplx, A.device());
-  const int64_t n = A.size(-1);
-  const auto I = torch::eye(n, A.options());
-  const auto M = z.view({1, -1, 1, 1}) * I - A.unsqueeze(1);                         // [H, F, N, N]
-  const auto rhs = B.unsqueeze(1).unsqueeze(-1).expand({A.size(0), z.size(0), n, 1});  // [H, F, N, 1]
-  const auto x = torch::linalg_solve(M, rhs).squeeze(-1);
-  return (Cc.unsqueeze(1) * x).sum(-1);
-}
-
 torch::Tensor s6_frozen_magnitude(const torch::Tensor& A, const torch::Tensor& delta, const torch::Tensor& B,
                                   const torch::Tensor& C, const torch::Tensor& theta) {
   check(A.dim() == 2 && delta.dim() == 3 && delta.size(1) == A.size(0) && B.dim() == 3 && B.size(1) == A.size(1) &&

@@ -18,10 +18,6 @@ torch::Tensor response_angles(int64_t points);
 // states are used as they are (S6's real diagonal). Returns H [..., F] complex (D not included).
 torch::Tensor diagonal_response(const torch::Tensor& Abar, const torch::Tensor& W, const torch::Tensor& theta, bool pairs);
 
-// Dense systems: Ā [H, N, N], B̄ [H, N], C [H, N]. Returns [H, F] complex (D not included).
-torch::Tensor dense_response(const torch::Tensor& Abar, const torch::Tensor& Bbar, const torch::Tensor& C,
-                             const torch::Tensor& theta);
-
 // The S6 system frozen at each position: A [E, N] (real, negative), delta [batch, E, L] (after
 // softplus), B, C [batch, N, L] (one direction). Ā = exp(ΔA), B̄ = ΔB (the scan's discretisation).
 // Returns |H| [E, F] averaged over batch and positions, double.

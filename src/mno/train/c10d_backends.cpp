@@ -1,5 +1,5 @@
 // The c10d process groups behind Collectives (train/distributed.h). Which exist depends on the
-// LibTorch mno is built against (reference/libtorch.md §1): Debian's 1.13 has Gloo (its headers
+// LibTorch mno is built against (docs/libtorch.md): Debian's 1.13 has Gloo (its headers
 // come from libgloo-dev; CMake defines MNO_HAVE_GLOO when it finds them), the PyTorch wheel on the
 // GPU machine has NCCL (and a Gloo without headers, so not usable from C++). In 1.13 the groups
 // derive from c10d::ProcessGroup, in 2.x from c10d::Backend; holding the concrete class keeps

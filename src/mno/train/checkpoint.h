@@ -1,5 +1,5 @@
 #pragma once
-// Checkpoints (DESIGN.md §1): everything a run needs to continue exactly — model, optimiser
+// Checkpoints (docs/architecture.md): everything a run needs to continue exactly — model, optimiser
 // (Adam moments and step counts), position in the data (epoch, batch, step), the partial epoch
 // loss, RNG states, the log so far and the config — in one LibTorch archive written atomically.
 // The schedule is a pure function of the step, so the step is its whole state.

@@ -1,11 +1,11 @@
 #pragma once
-// Data-parallel training over several processes (DESIGN.md §7, docs/distributed.md), on
+// Data-parallel training over several processes (docs/distributed.md), on
 // LibTorch's c10d: one process per device, rendezvous through the standard environment
 // (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK — what torchrun, mpirun or a scheduler
 // set; Open MPI's OMPI_COMM_WORLD_* are accepted too) and c10d's TCP store, then a Gloo (CPU)
 // or NCCL (CUDA) process group.
 //
-// The C++ frontend has no DistributedDataParallel (reference/libtorch.md §2), so this file does
+// The C++ frontend has no DistributedDataParallel (docs/libtorch.md), so this file does
 // what DDP does: rank 0's parameters and buffers are broadcast once, and gradients are summed in
 // buckets that start their all-reduce from autograd hooks while backward is still running.
 //

@@ -49,21 +49,18 @@ Optimizer::Optimizer(const ConfigNode& node, torch::nn::Module& model) {
     std::vector<torch::Tensor> params;
   };
   std::vector<Group> groups;
-  if (node.has("groups")) {
-    const YAML::Node list = node.yaml()["groups"];
-    check(list.IsSequence(), "{}: expected a list of {{prefixes: [...], lr: ..., weight_decay: ...}}",
-          node.path_of("groups"));
-    for (size_t i = 0; i < list.size(); ++i) {
-      const ConfigNode g(list[i], node.path_of(fmt::format("groups[{}]", i)), node.source());
-      Group group;
-      group.prefixes = g.require<std::vector<std::string>>("prefixes");
-      group.hyper = base;
-      group.hyper.lr = g.get<double>("lr", base.lr);
-      group.hyper.weight_decay = g.get<double>("weight_decay", base.weight_decay);
-      group.name = fmt::format("{}", fmt::join(group.prefixes, ","));
-      g.reject_unknown_keys();
-      groups.push_back(std::move(group));
-    }
+  if (node.has("groups") && !node.yaml()["groups"].IsSequence())
+    throw Error(fmt::format("{}: expected a list of {{prefixes: [...], lr: ..., weight_decay: ...}}",
+                            node.path_of("groups")));
+  for (const ConfigNode& g : node.list_items("groups")) {
+    Group group;
+    group.prefixes = g.require<std::vector<std::string>>("prefixes");
+    group.hyper = base;
+    group.hyper.lr = g.get<double>("lr", base.lr);
+    group.hyper.weight_decay = g.get<double>("weight_decay", base.weight_decay);
+    group.name = fmt::format("{}", fmt::join(group.prefixes, ","));
+    g.reject_unknown_keys();
+    groups.push_back(std::move(group));
   }
   groups.push_back({"rest", {}, base, {}});
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {

@@ -1,5 +1,5 @@
 #pragma once
-// A training config (DESIGN.md §1; docs/training.md): the sections model:, data: and train:,
+// A training config (docs/training.md): the sections model:, data: and train:,
 // read and checked in full before anything is written, so a typo or a wrong type is one clear
 // error naming the key and nothing is left behind.
 //

@@ -24,16 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// An optional section: the node itself, or an empty mapping added to the config, so that the
-// defaults its reader fills in are saved with the run (Config::dump()).
-ConfigNode section(const ConfigNode& parent, const std::string& key) {
-  if (!parent.has(key)) {
-    YAML::Node tree = parent.yaml();
-    tree[key] = YAML::Node(YAML::NodeType::Map);
-  }
-  return parent.child(key);
-}
-
 // g <- g * min(1, max_norm / (||g|| + 1e-6)) over all gradients together: the formula of
 // torch::nn::utils::clip_grad_norm_, whose double result reads the norm back to the host and so
 // makes every step wait for the GPU; here the factor stays on the device.
@@ -77,7 +67,7 @@ Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, Trai
   model_ = models::make_model(root.child("model"));
   model_->to(device_);
   data_ = std::make_unique<data::TaskData>(run_.data, model_->in_channels(), model_->out_channels());
-  optimizer_ = std::make_unique<Optimizer>(section(train, "optimizer"), *model_);
+  optimizer_ = std::make_unique<Optimizer>(train.optional_child("optimizer"), *model_);
 
   const size_t n = data_->split().train.size(), b = static_cast<size_t>(run_.train.batch_size);
   steps_per_epoch_ = run_.train.steps_per_epoch(n);
@@ -90,7 +80,7 @@ Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, Trai
     epochs_ = run_.train.epochs;
     total_steps_ = epochs_ * steps_per_epoch_;
   }
-  schedule_ = make_schedule(section(train, "schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
+  schedule_ = make_schedule(train.optional_child("schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
 }
 
 Trainer::~Trainer() = default;

@@ -1,5 +1,5 @@
 #pragma once
-// The training loop (DESIGN.md §1, docs/training.md): trains one model on one data set,
+// The training loop (docs/training.md): trains one model on one data set,
 // evaluating on the test split every `train.eval_every` epochs, checkpointing every epoch, and
 // resuming exactly: on CPU a run stopped and resumed gives the same losses and weights, bit for
 // bit, as one never stopped (tests/train/test_trainer.cpp). Where its files live is decided by

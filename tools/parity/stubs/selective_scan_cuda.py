@@ -3,7 +3,7 @@
 The authors' SS2D calls `selective_scan_cuda.fwd/bwd` directly. The parity fixtures are made on
 the CPU, where that extension does not exist, so this module provides the same two entry points
 with the same arguments, computing mamba_ssm's selective scan by its defining recurrence
-(reference/mno.md §1.7, mamba_ssm's `selective_scan_ref`):
+(docs/models.md, mamba_ssm's `selective_scan_ref`):
 
     delta <- softplus(delta + delta_bias)          (softplus when delta_softplus)
     x_t   = exp(delta_t * A) * x_{t-1} + delta_t * B_t * u_t
