@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bench/memory.h"
+#include "bench/shipped_configs.h"
 #include "bench/timing.h"
 #include "mno/core/config.h"
 #include "mno/core/error.h"
@@ -117,7 +118,7 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
   check(o.precision == "fp32" || o.device == "cuda", "bench model: --precision {} needs --device cuda (it is a GPU "
         "tensor-core mode); the CPU runs fp32", o.precision);
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  const auto configs = o.configs.empty() ? default_model_bench_configs(".") : o.configs;
+  const auto configs = o.configs.empty() ? default_model_bench_configs(shipped_configs_root()) : o.configs;
   Progress progress("bench model", static_cast<int64_t>(configs.size()));
   for (const auto& path : configs) {
     report.rows.push_back(measure_model(path, o, device));
