@@ -250,7 +250,7 @@ TEST(CliOutputs, AnalyzeRefusesItsEarlierFilesUnlessOverwrite) {
   ASSERT_EQ(run_mno({"analyze", "discretization", "--out", out}).exit_code, 0);
   const std::string csv = read_text(out + "/discretization.csv");
   expect_error(run_mno({"analyze", "discretization", "--steps", "0.5,0.25", "--out", out}),
-               {"--out '" + out + "' already holds '" + out + "/discretization.csv'", "--overwrite"});
+               {"--out '" + out + "' already holds '" + out + "/discretization.png'", "--overwrite"});
   EXPECT_EQ(read_text(out + "/discretization.csv"), csv);
   EXPECT_EQ(run_mno({"analyze", "discretization", "--steps", "0.5,0.25", "--out", out, "--overwrite"}).exit_code, 0);
   EXPECT_NE(read_text(out + "/discretization.csv"), csv);
