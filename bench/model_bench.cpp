@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bench/memory.h"
+#include "bench/shipped_configs.h"
 #include "bench/timing.h"
 #include "mno/core/config.h"
 #include "mno/core/error.h"
@@ -110,6 +111,9 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
   ModelBenchReport report{options, {}};
   ModelBenchOptions& o = report.options;
   if (o.quick) o.batch = 1, o.side = 16, o.repeats = 1;
+  // The configs first (the defaults are found from the executable, whatever the working directory).
+  const auto configs = o.configs.empty() ? default_model_bench_configs(shipped_configs_root()) : o.configs;
+  for (const auto& path : configs) check(std::filesystem::exists(path), "bench model: config '{}' does not exist", path);
   check(o.device == "cpu" || o.device == "cuda", "bench model: --device must be cpu or cuda, found '{}'", o.device);
   check(o.device == "cpu" || torch::cuda::is_available(), "bench model: --device cuda, but CUDA is not available here");
   check(o.precision == "fp32" || o.precision == "tf32" || o.precision == "bf16",
@@ -117,7 +121,6 @@ ModelBenchReport run_model_bench(const ModelBenchOptions& options) {
   check(o.precision == "fp32" || o.device == "cuda", "bench model: --precision {} needs --device cuda (it is a GPU "
         "tensor-core mode); the CPU runs fp32", o.precision);
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  const auto configs = o.configs.empty() ? default_model_bench_configs(".") : o.configs;
   Progress progress("bench model", static_cast<int64_t>(configs.size()));
   for (const auto& path : configs) {
     report.rows.push_back(measure_model(path, o, device));

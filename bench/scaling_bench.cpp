@@ -11,6 +11,7 @@
 
 #include "bench/memory.h"
 #include "bench/model_bench.h"
+#include "bench/shipped_configs.h"
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
@@ -97,9 +98,10 @@ ScalingBenchReport run_scaling_bench(const ScalingBenchOptions& options) {
     o.batch = 1, o.repeats = 1, o.max_step_seconds = std::numeric_limits<double>::infinity();
     if (o.sides.empty()) o.sides = {8, 16};
     if (o.configs.empty())
-      for (const auto* name : {"gt_mamba", "gt_galerkin", "fno"}) o.configs.push_back(fmt::format("configs/darcy/{}.yaml", name));
+      for (const auto* name : {"gt_mamba", "gt_galerkin", "fno"})
+        o.configs.push_back(fmt::format("{}/configs/darcy/{}.yaml", shipped_configs_root(), name));
   }
-  if (o.configs.empty()) o.configs = default_scaling_configs(".");
+  if (o.configs.empty()) o.configs = default_scaling_configs(shipped_configs_root());
   if (o.sides.empty()) o.sides = o.device == "cuda" ? std::vector<int64_t>{32, 64, 128, 256} : std::vector<int64_t>{16, 32, 64};
   std::sort(o.sides.begin(), o.sides.end());
   for (const int64_t side : o.sides) check(side >= 4 && side <= 1024, "bench scaling: --sides: each side must be in [4, 1024], found {}", side);

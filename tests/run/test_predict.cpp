@@ -55,7 +55,7 @@ TEST(Predict, RefusesToWriteOverItsInput) {
   Config config = train::testing::tiny_gt_config(file);
   config.apply_override("train.epochs=1");
   start_training(config, dir.file("run"))->run({false});
-  testing::expect_error([&] { predict_file(dir.file("run"), file, file, "last", false); }, {"--out", "not the input"});
+  testing::expect_error([&] { predict_file(dir.file("run"), file, file, "last", false); }, {"--out", "is the same as --input"});
 }
 
 }  // namespace

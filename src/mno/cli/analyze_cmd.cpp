@@ -3,10 +3,12 @@
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
 // mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
 // mno analyze compare RUN [RUN ...] [--labels A,B,...] [--heatmap A,B] [--sample K] [--out DIR]
+// Each also takes --overwrite: files an earlier analysis wrote in --out are refused without it.
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/run/analyze.h"
 #include "mno/run/compare_runs.h"
 #include "mno/run/resolution_study.h"
@@ -17,6 +19,16 @@ namespace {
 int report(const std::vector<std::string>& written) {
   for (const auto& path : written) log::info("wrote {}", path);
   return 0;
+}
+
+// The output policy (core/output_policy.h) before any work: --out is a directory (or new), and
+// the files this analysis writes there are refused when they exist, unless --overwrite.
+void check_out(const std::string& dir, bool overwrite, const std::vector<std::string>& files) {
+  check_output_files({dir, OutputKind::directory, "--out", overwrite, {}}, files);
+}
+
+void add_overwrite_flag(CLI::App& cmd, bool& overwrite) {
+  cmd.add_flag("--overwrite", overwrite, "replace the files an earlier analysis wrote in --out");
 }
 
 }  // namespace
@@ -31,8 +43,13 @@ void add_analyze_command(CLI::App& app, Action& action) {
   auto steps = std::make_shared<std::vector<double>>();
   disc->add_option("--out", *disc_out, "output directory")->capture_default_str();
   disc->add_option("--steps", *steps, "steps Δ, comma-separated, each dividing T = 8 (default: 2^-1 .. 2^-10)")->delimiter(',');
-  disc->callback([&action, disc_out, steps] {
-    action = [disc_out, steps] { return report(run::analyze_discretization(*disc_out, *steps)); };
+  auto disc_overwrite = std::make_shared<bool>(false);
+  add_overwrite_flag(*disc, *disc_overwrite);
+  disc->callback([&action, disc_out, steps, disc_overwrite] {
+    action = [disc_out, steps, disc_overwrite] {
+      check_out(*disc_out, *disc_overwrite, {"discretization.png", "discretization.csv"});
+      return report(run::analyze_discretization(*disc_out, *steps));
+    };
   });
 
   auto* ssm = analyze->add_subcommand("ssm", "Frequency responses of a trained run's SSM layers and its predictions' energy spectra");
@@ -42,7 +59,15 @@ void add_analyze_command(CLI::App& app, Action& action) {
   ssm->add_option("--out", opts->out_dir, "output directory (default: RUN/analysis)");
   ssm->add_option("--samples", opts->samples, "test samples fed through the model")->capture_default_str()->check(CLI::PositiveNumber);
   ssm->add_option("--device", opts->device, "cpu, cuda or auto (default: auto)")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-  ssm->callback([&action, run_dir, opts] { action = [run_dir, opts] { return report(run::analyze_ssm_run(*run_dir, *opts)); }; });
+  auto ssm_overwrite = std::make_shared<bool>(false);
+  add_overwrite_flag(*ssm, *ssm_overwrite);
+  ssm->callback([&action, run_dir, opts, ssm_overwrite] {
+    action = [run_dir, opts, ssm_overwrite] {
+      check_out(opts->out_dir.empty() ? *run_dir + "/analysis" : opts->out_dir, *ssm_overwrite,
+                {"ssm_response.png", "ssm_response.csv", "energy_spectrum.png", "energy_spectrum.csv"});
+      return report(run::analyze_ssm_run(*run_dir, *opts));
+    };
+  });
 
   auto* hippo = analyze->add_subcommand("hippo", "Online reconstruction of a test signal from its HiPPO coefficients");
   auto measure = std::make_shared<std::string>();
@@ -51,8 +76,14 @@ void add_analyze_command(CLI::App& app, Action& action) {
   hippo->add_option("--measure", *measure, "legs, legt or lagt")->required();
   hippo->add_option("--n", *n, "state size N (>= 1)")->required();
   hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
-  hippo->callback([&action, measure, n, hippo_out] {
-    action = [measure, n, hippo_out] { return report(run::analyze_hippo(*measure, *n, *hippo_out)); };
+  auto hippo_overwrite = std::make_shared<bool>(false);
+  add_overwrite_flag(*hippo, *hippo_overwrite);
+  hippo->callback([&action, measure, n, hippo_out, hippo_overwrite] {
+    action = [measure, n, hippo_out, hippo_overwrite] {
+      const std::string stem = fmt::format("hippo_{}_N{}", *measure, *n);
+      check_out(*hippo_out, *hippo_overwrite, {stem + ".png", stem + ".csv"});
+      return report(run::analyze_hippo(*measure, *n, *hippo_out));
+    };
   });
 
   auto* resolution = analyze->add_subcommand(
@@ -61,6 +92,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
     std::vector<std::string> runs;
     std::string data, out = "resolution";
     std::vector<int64_t> strides;
+    bool overwrite = false;
   };
   auto res = std::make_shared<ResolutionArgs>();
   resolution->add_option("runs", res->runs, "run directories")->required();
@@ -70,8 +102,10 @@ void add_analyze_command(CLI::App& app, Action& action) {
       ->required()
       ->check(CLI::PositiveNumber);
   resolution->add_option("--out", res->out, "output directory")->capture_default_str();
+  add_overwrite_flag(*resolution, res->overwrite);
   resolution->callback([&action, res] {
     action = [res] {
+      check_out(res->out, res->overwrite, {"resolution.md", "resolution.csv", "resolution.png"});
       const auto study = run::analyze_resolution(res->runs, res->data, res->strides, res->out);
       fmt::print("{}", study.markdown);
       return report(study.written);
@@ -89,8 +123,11 @@ void add_analyze_command(CLI::App& app, Action& action) {
   compare->add_option("--sample", cmp->sample, "the test sample drawn (below the runs' train.plot_samples)")
       ->capture_default_str();
   compare->add_option("--out", cmp->out_dir, "output directory")->capture_default_str();
-  compare->callback([&action, cmp] {
-    action = [cmp] {
+  auto cmp_overwrite = std::make_shared<bool>(false);
+  add_overwrite_flag(*compare, *cmp_overwrite);
+  compare->callback([&action, cmp, cmp_overwrite] {
+    action = [cmp, cmp_overwrite] {
+      check_out(cmp->out_dir, *cmp_overwrite, {"compare.md", "compare.csv", "along_time.png", "heatmaps.png"});
       const auto comparison = run::compare_runs(*cmp);
       fmt::print("{}", comparison.markdown);
       return report(comparison.written);

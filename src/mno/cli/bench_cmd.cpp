@@ -13,10 +13,12 @@
 #include "bench/scaling_bench.h"
 #include "bench/scan_bench.h"
 #include "bench/scan_bench_cuda.h"
+#include "bench/shipped_configs.h"
 #include "bench/ssm_bench.h"
 #include "mno/cli/commands.h"
 #include "mno/core/atomic_file.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 
 namespace mno::cli {
 namespace {
@@ -29,13 +31,28 @@ void report(const std::string& markdown, const std::string& json, const std::str
   log::info("wrote {}", json_path);
 }
 
+// The output policy (core/output_policy.h) for --json, before any measuring: a bench that ran
+// for minutes never fails at the end on a directory or an existing file.
+void check_json(const std::string& json_path, bool overwrite, const std::vector<std::string>& configs = {}) {
+  if (json_path.empty()) return;
+  OutputSpec out{json_path, OutputKind::file, "--json", overwrite, {}};
+  for (const auto& c : configs) out.inputs.push_back({"the config", c});
+  check_output(out);
+}
+
+void add_overwrite_flag(CLI::App& cmd, bool& overwrite) {
+  cmd.add_flag("--overwrite", overwrite, "replace existing output files");
+}
+
 void add_scan_table(CLI::App& bench, Action& action) {
   auto* scan = bench.add_subcommand("scan", "The selective scan: fused kernel vs the same maths composed from LibTorch ops");
   auto opts = std::make_shared<bench::ScanBenchOptions>();
   auto json = std::make_shared<std::string>();
   auto composed = std::make_shared<bool>(false);
+  auto overwrite = std::make_shared<bool>(false);
   scan->add_option("--device", opts->device, "cpu or cuda")->capture_default_str();
   scan->add_option("--json", *json, "also write the results as JSON to this file");
+  add_overwrite_flag(*scan, *overwrite);
   scan->add_option("--repeats", opts->repeats, "timed runs of the fused op")->capture_default_str()->check(CLI::PositiveNumber);
   scan->add_option("--composed-repeats", opts->composed_repeats, "timed runs of the composed version")
       ->capture_default_str()->check(CLI::PositiveNumber);
@@ -43,8 +60,9 @@ void add_scan_table(CLI::App& bench, Action& action) {
   scan->add_flag("--quick", opts->quick, "small shapes: a smoke run of a few seconds");
   scan->add_option("--only", opts->only, "CUDA: only the cases whose name starts with this, e.g. '(b)'");
   scan->add_option("--dtype", opts->dtype, "CUDA: only fp32 or only bf16")->check(CLI::IsMember({"fp32", "bf16"}));
-  scan->callback([&action, opts, json, composed] {
-    action = [opts, json, composed] {
+  scan->callback([&action, opts, json, composed, overwrite] {
+    action = [opts, json, composed, overwrite] {
+      check_json(*json, *overwrite);
       opts->composed = !*composed;
       const std::string command = fmt::format("mno bench scan --device {}{}{}", opts->device, opts->quick ? " --quick" : "",
                                               opts->composed ? "" : " --no-composed");
@@ -107,7 +125,9 @@ void add_model_table(CLI::App& bench, Action& action) {
   model->add_option("--repeats", opts->repeats, "timed runs (median)")->capture_default_str()->check(CLI::PositiveNumber);
   model->add_flag("--quick", opts->quick, "batch 1, 16 × 16, one run: a smoke test");
   auto json = std::make_shared<std::string>();
+  auto overwrite = std::make_shared<bool>(false);
   model->add_option("--json", *json, "also write the results as JSON to this file");
+  add_overwrite_flag(*model, *overwrite);
   model->add_option("--trace", opts->trace,
                     "trace AdamW steps with LibTorch's profiler: Chrome trace(s) here (one config: this file; several: "
                     "FILE's stem + '.<config>' + its extension), top kernels/ops printed under the table");
@@ -118,8 +138,16 @@ void add_model_table(CLI::App& bench, Action& action) {
   model->add_option("--trace-steps", opts->trace_steps, "steps traced per config")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  model->callback([&action, opts, json] {
-    action = [opts, json] {
+  model->callback([&action, opts, json, overwrite] {
+    action = [opts, json, overwrite] {
+      check_json(*json, *overwrite, opts->configs);
+      if (!opts->trace.empty()) {
+        const auto configs = opts->configs.empty() ? bench::default_model_bench_configs(bench::shipped_configs_root())
+                                                   : opts->configs;
+        for (const auto& config : configs)
+          check_output({bench::trace_path_for(opts->trace, config, configs.size()), OutputKind::file, "--trace",
+                        *overwrite, {{"the config", config}}});
+      }
       const std::string command = fmt::format("mno bench model --device {}{}{}", opts->device,
                                               opts->precision == "fp32" ? "" : " --precision " + opts->precision,
                                               opts->quick ? " --quick" : "");
@@ -163,8 +191,13 @@ void add_scaling_table(CLI::App& bench, Action& action) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   scaling->add_option("--out", opts->out_dir, "also write scaling.csv, scaling_time.png and scaling_memory.png here");
   scaling->add_flag("--quick", opts->quick, "GT-Mamba, GT-Galerkin and FNO at 8² and 16², batch 1, one run: a smoke test");
-  scaling->callback([&action, opts] {
-    action = [opts] {
+  auto overwrite = std::make_shared<bool>(false);
+  add_overwrite_flag(*scaling, *overwrite);
+  scaling->callback([&action, opts, overwrite] {
+    action = [opts, overwrite] {
+      if (!opts->out_dir.empty())
+        check_output_files({opts->out_dir, OutputKind::directory, "--out", *overwrite, {}},
+                           {"scaling.csv", "scaling_time.png", "scaling_memory.png"});
       std::string sides;
       for (const int64_t s : opts->sides) sides += (sides.empty() ? "" : ",") + std::to_string(s);
       const bench::ScalingBenchOptions defaults;

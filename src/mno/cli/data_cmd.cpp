@@ -1,4 +1,4 @@
-// mno data info FILE [--samples K]  |  mno data plot FILE --sample I [--frame T] [--out PNG]
+// mno data info FILE [--samples K]  |  mno data plot FILE --sample I [--frame T] [--out PNG [--overwrite]]
 #include <filesystem>
 #include <memory>
 
@@ -6,6 +6,7 @@
 
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/data/pdebench_summary.h"
 #include "mno/eval/data_plot.h"
 
@@ -33,18 +34,21 @@ void add_data_command(CLI::App& app, Action& action) {
   auto sample = std::make_shared<size_t>(0);
   auto frame = std::make_shared<long>(-1);
   auto out = std::make_shared<std::string>();
+  auto overwrite = std::make_shared<bool>(false);
   plot->add_option("file", *file, "HDF5 file")->required();
   plot->add_option("--sample", *sample, "sample index")->required()->check(CLI::NonNegativeNumber);
   plot->add_option("--frame", *frame, "frame index (time-dependent data; default: the last)")->check(CLI::NonNegativeNumber);
   plot->add_option("--out", *out, "PNG file (default: FILE stem + _sample<I>[_frame<T>].png)");
-  plot->callback([&action, file, sample, frame, out] {
-    action = [file, sample, frame, out] {
+  plot->add_flag("--overwrite", *overwrite, "replace an existing PNG");
+  plot->callback([&action, file, sample, frame, out, overwrite] {
+    action = [file, sample, frame, out, overwrite] {
       std::string png = *out;
       if (png.empty()) {
         const std::filesystem::path p(*file);
         png = (p.parent_path() / fmt::format("{}_sample{}{}.png", p.stem().string(), *sample,
                                              *frame >= 0 ? fmt::format("_frame{}", *frame) : "")).string();
       }
+      check_output({png, OutputKind::file, out->empty() ? "the PNG" : "--out", *overwrite, {{"the input", *file}}});
       log::info("wrote {}", eval::plot_pdebench_sample(*file, *sample, *frame, png));
       return 0;
     };

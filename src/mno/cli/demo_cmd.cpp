@@ -9,7 +9,7 @@ void add_demo_command(CLI::App& app, Action& action) {
   auto* demo = app.add_subcommand(
       "demo", "The default job: generate a small Darcy set, train GT with Mamba and with Galerkin attention, "
               "evaluate both, write a report");
-  demo->add_option("--out", options->out, "output directory (replaced if it holds an earlier demo)")->capture_default_str();
+  demo->add_option("--out", options->out, "output directory: new, empty, or an earlier demo's (whose files are replaced; nothing else in it is touched)")->capture_default_str();
   demo->add_flag("--quick", options->quick, "a tiny version that finishes in seconds");
   demo->callback([&action, options] {
     action = [options] {

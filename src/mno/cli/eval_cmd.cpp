@@ -1,8 +1,9 @@
-// mno eval RUN_DIR [--data FILE] [--stride S] [--out DIR] [--checkpoint last|best]
+// mno eval RUN_DIR [--data FILE] [--stride S] [--out DIR [--overwrite]] [--checkpoint last|best]
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
+#include "mno/run/eval_out.h"
 #include "mno/run/evaluate_run.h"
 
 namespace mno::cli {
@@ -11,6 +12,7 @@ void add_eval_command(CLI::App& app, Action& action) {
   struct Args {
     std::string run, data, checkpoint, out;
     int64_t stride = 0;
+    bool overwrite = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("eval", "Evaluate a run on its test split: metrics.json, along_time.csv, plots, report.md");
@@ -21,11 +23,13 @@ void add_eval_command(CLI::App& app, Action& action) {
                   "run's is a zero-shot evaluation (docs/scaling.md)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--out", args->out, "write metrics.json, along_time.csv, plots/ and report.md here instead of into the run");
+  cmd->add_flag("--overwrite", args->overwrite, "replace the report files an --out directory already holds");
   cmd->add_option("--checkpoint", args->checkpoint, "last or best (default: the run's train.report_checkpoint)")
       ->check(CLI::IsMember({"last", "best"}));
   cmd->callback([&action, args] {
     action = [args] {
-      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, args->out);
+      const run::EvalOut out = run::claim_eval_out(args->run, args->out, args->overwrite);  // before any work
+      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, out.dir);
       fmt::print("{}{}", eval::metrics_table_header(), eval::metrics_table_row(args->run, e.parameters, e.evaluation, e.train_seconds));
       log::info("report: {}", e.files.report_md);
       return 0;

@@ -24,7 +24,7 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--resume", request->resume, "continue the run in this directory from its last checkpoint");
   cmd->add_option("--out", request->out, "run directory (default: <runs-dir>/<name>)");
   cmd->add_option("--runs-dir", request->runs_dir, "parent of run directories")->capture_default_str();
-  cmd->add_flag("--overwrite", request->overwrite, "replace an existing run directory (refused otherwise)");
+  cmd->add_flag("--overwrite", request->overwrite, "replace an existing run directory (refused otherwise; the old run is kept until the new one has written its first checkpoint)");
   cmd->add_flag("--no-eval", *no_eval, "skip the final evaluation and report (mno eval does it later)");
   cmd->add_option("--stop-after-steps", request->options.stop_after_steps,
                   "stop with a checkpoint after this many steps in total, as Ctrl-C does")

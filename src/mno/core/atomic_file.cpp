@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "mno/core/error.h"
+#include "mno/core/output_policy.h"
 
 namespace mno {
 
@@ -33,8 +34,7 @@ void write_atomically(const std::string& path, const std::function<void(const st
 }
 
 void check_may_write(const std::string& path, bool overwrite, const std::string& option) {
-  check(overwrite || !std::filesystem::exists(path),
-        "{} '{}' already exists; refusing to replace it (add --overwrite to replace it)", option, path);
+  check_output({path, OutputKind::file, option, overwrite, {}});  // the one output policy
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {

@@ -6,6 +6,7 @@
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/core/remove_tree.h"
 #include "mno/data/gen/generate.h"
 #include "mno/run/evaluate_run.h"
@@ -53,19 +54,31 @@ train:
 )", mixer, data_file, epochs);
 }
 
+// What a demo writes into its directory, the only entries a later demo replaces: files the user
+// put beside them (notes, predictions) are never touched.
+const char* const kDemoMarker = ".mno-demo";
+const char* const kDemoEntries[] = {"darcy.h5", "gt_mamba", "gt_galerkin", "report.md", kDemoMarker};
+
 void prepare_out_dir(const std::string& out) {
-  const std::string marker = out + "/.mno-demo";
+  OutputSpec spec;
+  spec.path = out;
+  spec.kind = OutputKind::directory;
+  spec.option = "--out";
+  check_output_kind_and_inputs(spec);  // a file named like the directory is refused before any work
+  const std::string marker = out + "/" + kDemoMarker;
   if (fs::exists(out)) {
     check(fs::exists(marker) || fs::is_empty(out),
-          "--out '{}' exists and is not an earlier demo's directory; refusing to overwrite it", out);
-    remove_tree(out);
+          "--out '{}' exists and is not an earlier demo's directory; refusing to write into it (choose a new or "
+          "empty directory)", out);
+    for (const char* entry : kDemoEntries) remove_tree(out + "/" + entry);
   }
   try {
     fs::create_directories(out);
   } catch (const fs::filesystem_error& e) {
     throw Error(fmt::format("cannot create demo directory '{}': {}", out, e.code().message()));
   }
-  std::ofstream(marker) << "made by mno demo; mno demo may replace this directory\n";
+  std::ofstream(marker) << "made by mno demo; a later mno demo replaces what it wrote here (darcy.h5, gt_mamba/, "
+                           "gt_galerkin/, report.md) and nothing else\n";
 }
 
 }  // namespace

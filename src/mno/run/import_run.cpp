@@ -5,6 +5,7 @@
 #include "mno/core/config.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/core/remove_tree.h"
 #include "mno/models/authors_names.h"
 #include "mno/models/checkpoint_import.h"
@@ -48,6 +49,14 @@ models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_
 
 std::string import_authors_run(const ImportRequest& r) {
   if (r.out.empty()) throw Error("mno import: --out RUN_DIR is required");
+  // Before any work (core/output_policy.h): --overwrite must not delete the files being imported
+  // with the run they sit in (start_training checks data.file).
+  check_output_kind_and_inputs({r.out, OutputKind::directory, "--out", r.overwrite,
+                                r.overwrite ? std::vector<OutputInput>{{"-c", r.config_path},
+                                                                       {"--checkpoint", r.checkpoint},
+                                                                       {"--encoder", r.encoder},
+                                                                       {"--decoder", r.decoder}}
+                                            : std::vector<OutputInput>{}});
   Config config = Config::load_file(r.config_path);
   config.apply_overrides(r.overrides);
   const ConfigNode model_node = config.root().child("model");

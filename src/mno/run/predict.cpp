@@ -5,6 +5,7 @@
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/core/progress.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/pdebench_writer.h"
@@ -15,9 +16,13 @@ namespace mno::run {
 
 void predict_file(const std::string& run_dir, const std::string& input, const std::string& out,
                   const std::string& checkpoint, bool progress, bool overwrite) {
-  check(!out.empty() && std::filesystem::absolute(out) != std::filesystem::absolute(input),
-        "--out: expected a new file, not the input '{}'", input);
-  check_may_write(out, overwrite, "--out");
+  // Before any work (core/output_policy.h): a file, not the input nor anything of the run.
+  const RunPaths run_files{run_dir};
+  check_output({out, OutputKind::file, "--out", overwrite,
+                {{"--input", input},
+                 {"the run's config", run_files.config()},
+                 {"the run's checkpoints", run_files.checkpoints()},
+                 {"the run's normalisers", run_files.normalisers()}}});
   SavedRun r = load_saved_run(run_dir, checkpoint, input);
   const data::TaskData& d = *r.data;
   const data::PdebenchInfo& info = d.info();

@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <filesystem>
 
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
+#include "mno/core/log.h"
+#include "mno/core/output_policy.h"
 #include "mno/core/remove_tree.h"
 #include "mno/run/device.h"
 #include "mno/run/saved_run.h"
@@ -24,34 +28,53 @@ torch::Device device_of(const train::RunConfig& run, const std::string& source,
   return collectives && d.is_cuda() ? collectives->device() : d;
 }
 
+// Before any work: `dir` is a directory (or new) and, when --overwrite would replace it, does
+// not hold the data the new run trains on.
+void check_run_dir_output(const std::string& dir, const train::RunConfig& run, bool overwrite) {
+  OutputSpec out;
+  out.path = dir;
+  out.kind = OutputKind::directory;
+  out.option = "--out";
+  out.overwrite = overwrite;
+  if (overwrite) out.inputs.push_back({"data.file", run.data.file});
+  check_output_kind_and_inputs(out);
+}
+
+}  // namespace
+
 // An existing run at `dir`, moved aside (under its lock, so a run in progress is never touched)
-// until the new run has replaced it; put back if the new one fails to start.
-class SetAside {
+// until the new run has written its first checkpoint; put back if the new one fails before that.
+class ReplacedRun {
  public:
-  explicit SetAside(const std::string& dir) : dir_(dir) {
-    // Held through the move, so no other process can start on the run in between; its lock file
-    // moves with the directory and is removed with it.
+  explicit ReplacedRun(const std::string& dir) : dir_(dir), new_checkpoint_(RunPaths{dir}.checkpoint("last")) {
+    // Held through the move, so no other process can start on the run in between.
     const RunLock in_use(RunPaths{dir});  // refuses a run that another process is training
     aside_ = fmt::format("{}.replaced.{}", RunPaths{dir}.normal_dir(), static_cast<long>(::getpid()));
     if (std::rename(dir.c_str(), aside_.c_str()) != 0)
-      throw Error(fmt::format("--overwrite: cannot move the existing run '{}' aside", dir));
+      throw Error(fmt::format("--overwrite: cannot move the existing run '{}' aside to '{}': {}", dir, aside_,
+                              std::strerror(errno)));
+    // Our lock moved with the directory: without it, a run put back is not left "in use" by us.
+    std::remove((aside_ + "/.lock").c_str());
   }
-  ~SetAside() {
-    if (aside_.empty()) return;
-    if (done_) remove_tree_noexcept(aside_);
-    else {
-      remove_tree_noexcept(dir_);
-      std::rename(aside_.c_str(), dir_.c_str());
+  ~ReplacedRun() {
+    std::error_code ec;
+    if (fs::exists(new_checkpoint_, ec)) {
+      remove_tree_noexcept(aside_);
+      return;
     }
+    remove_tree_noexcept(dir_);
+    if (std::rename(aside_.c_str(), dir_.c_str()) == 0)
+      log::warn("the new run failed before its first checkpoint; the earlier run is back in '{}'", dir_);
+    else
+      log::warn("the new run failed before its first checkpoint, and the earlier run could not be put back: it is "
+                 "in '{}'", aside_);
   }
-  void done() { done_ = true; }
+  ReplacedRun(const ReplacedRun&) = delete;
+  ReplacedRun& operator=(const ReplacedRun&) = delete;
 
  private:
-  std::string dir_, aside_;
-  bool done_ = false;
+  std::string dir_, new_checkpoint_, aside_;
 };
-
-}  // namespace
 
 TrainingRun start_training(const Config& given, const std::string& dir, bool overwrite,
                            std::shared_ptr<train::Collectives> collectives) {
@@ -60,24 +83,23 @@ TrainingRun start_training(const Config& given, const std::string& dir, bool ove
   Config config = given.clone();
   const RunPaths paths{dir};
   const train::RunConfig run = train::read_run_config(config, paths.name());
+  check_run_dir_output(dir, run, overwrite);
   TrainingRun t;
   t.trainer = std::make_unique<train::Trainer>(config, run, device_of(run, config.root().source(), collectives),
                                                paths.train_files(), collectives);
 
-  std::optional<SetAside> old;
-  if (overwrite && fs::exists(paths.config())) old.emplace(dir);
+  if (overwrite && fs::exists(paths.config())) t.replaced = std::make_shared<ReplacedRun>(dir);
   const bool existed = fs::exists(dir);
-  create_run_dir(dir);
   try {
+    create_run_dir(dir);
     t.lock = RunLock(paths);
     t.trainer->begin();
     write_text_atomically(paths.config(), t.trainer->config().dump());
   } catch (...) {
     t.lock = RunLock();
     if (!existed) remove_tree_noexcept(dir);  // leave nothing half-made behind
-    throw;
+    throw;  // t.replaced, released now, puts the earlier run back
   }
-  if (old) old->done();
   return t;
 }
 
@@ -124,6 +146,9 @@ Config new_run_config(const TrainRequest& request, std::string& run_dir) {
   run_dir = request.out;
   if (run_dir.empty())
     run_dir = request.runs_dir + "/" + train::read_run_config(config.clone(), train::default_run_name(request.config_path)).name;
+  // Before any work: the config file is an input too; --overwrite must not delete it with the run
+  // it sits in (start_training checks data.file).
+  if (request.overwrite) check_output_kind_and_inputs({run_dir, OutputKind::directory, "--out", true, {{"-c", request.config_path}}});
   return config;
 }
 

@@ -16,8 +16,14 @@
 
 namespace mno::run {
 
+class ReplacedRun;
+
 // A trainer with its run directory's lock, held for as long as it lives.
 struct TrainingRun {
+  // The run that --overwrite replaces, kept aside until the new run has written its first
+  // checkpoint: released (after the trainer and the lock) it is deleted if the new run has a
+  // checkpoint, else put back. Declared first so that it is released last.
+  std::shared_ptr<ReplacedRun> replaced;
   RunLock lock;
   std::unique_ptr<train::Trainer> trainer;
 
@@ -25,13 +31,16 @@ struct TrainingRun {
   void reset() {
     trainer.reset();
     lock = RunLock();
+    replaced.reset();
   }
 };
 
 // A new run in `dir`: checks the whole config first (nothing is written for a bad one), then
 // creates the directory, writes config.yaml — the config with every default filled in — and the
 // normalisers fitted on the training split. An existing run in `dir` is refused unless
-// `overwrite`; it is then replaced only once the new run's first files are written.
+// `overwrite`; it is then moved aside and deleted only once the new run has written its first
+// checkpoint (a new run that fails before that puts it back). A `dir` that holds the data file,
+// or is a file, is refused before any work.
 // With `collectives`, this process is rank 0 of a data-parallel job (train/distributed.h).
 TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false,
                            std::shared_ptr<train::Collectives> collectives = nullptr);
