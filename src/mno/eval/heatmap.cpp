@@ -71,8 +71,10 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   std::vector<PLFLT> storage(p.values.begin(), p.values.end());
   std::vector<PLFLT*> rows(p.nx);
   for (size_t i = 0; i < p.nx; ++i) rows[i] = storage.data() + i * p.ny;
-  plimage(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
-          zmax, p.x_min, p.x_max, p.y_min, p.y_max);
+  // plimagefr, not plimage: plimage maps its colours to the data's own minimum and maximum whatever
+  // zmin and zmax say, which drew a flat prediction with the full colour map beside the truth.
+  plimagefr(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
+            zmax, zmin, zmax, nullptr, nullptr);
   // Ticks by the shared rules (labels never collide), the axes named.
   const PageMm page = page_mm();
   const double side_mm = side * page.width / w;

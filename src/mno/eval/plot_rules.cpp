@@ -165,7 +165,8 @@ std::vector<Tick> log_ticks(const AxisLayout& axis) {
   // Under three decades: the first of 1-2-5, 1…9 and evenly spaced values that labels three ticks
   // whose labels keep apart.
   const std::vector<std::vector<Tick>> candidates{mantissa_ticks(axis, {1, 2, 5}), mantissa_ticks(axis, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
-                                                  evenly_spaced_ticks(axis, 5), evenly_spaced_ticks(axis, 3)};
+                                                  evenly_spaced_ticks(axis, 5), evenly_spaced_ticks(axis, 8),
+                                                  evenly_spaced_ticks(axis, 3)};
   for (const auto& c : candidates)
     if (c.size() >= 3 && !labels_overlap(axis, c)) return c;
   // None: the candidate that keeps the most labels once thinned apart (two decades, say).
@@ -275,11 +276,13 @@ bool data_enters_box(const std::vector<Polyline>& data, double x0, double x1, do
 
 LegendPlacement place_legend(const std::vector<Polyline>& data, double width, double height, double margin) {
   using Where = LegendPlacement::Where;
-  for (Where where : {Where::top_right, Where::top_left, Where::bottom_right, Where::bottom_left}) {
-    const bool right = where == Where::top_right || where == Where::bottom_right;
+  for (Where where : {Where::top_right, Where::top_left, Where::bottom_right, Where::bottom_left, Where::middle_right,
+                      Where::middle_left}) {
+    const bool right = where == Where::top_right || where == Where::bottom_right || where == Where::middle_right;
     const bool top = where == Where::top_right || where == Where::top_left;
-    LegendPlacement p{where, right ? 1 - margin - width : margin, right ? 1 - margin : margin + width,
-                      top ? 1 - margin - height : margin, top ? 1 - margin : margin + height};
+    const bool middle = where == Where::middle_right || where == Where::middle_left;
+    const double y0 = middle ? 0.5 - height / 2 : top ? 1 - margin - height : margin;
+    LegendPlacement p{where, right ? 1 - margin - width : margin, right ? 1 - margin : margin + width, y0, y0 + height};
     if (width + 2 * margin <= 1 && height + 2 * margin <= 1 &&
         !data_enters_box(data, p.x0 - margin / 2, p.x1 + margin / 2, p.y0 - margin / 2, p.y1 + margin / 2))
       return p;

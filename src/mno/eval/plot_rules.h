@@ -73,14 +73,16 @@ struct AreaPoint {
 using Polyline = std::vector<AreaPoint>;  // one point alone is a marker
 
 struct LegendPlacement {
-  enum class Where { top_right, top_left, bottom_right, bottom_left, outside_right } where = Where::top_right;
+  enum class Where { top_right, top_left, bottom_right, bottom_left, middle_right, middle_left, outside_right };
+  Where where = Where::top_right;
   // The legend box in area coordinates (inside), or beyond x = 1 (outside_right).
   double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
 };
 
 // Where a legend of width × height (area fractions) goes: the first inside corner (top right, top
-// left, bottom right, bottom left) whose box, a margin of `margin` around it, no line or marker of
-// `data` enters; outside to the right of the area when each corner is crossed.
+// left, bottom right, bottom left), then the middle of the right or left side, whose box, with a
+// margin of `margin` around it, no line or marker of `data` enters; outside to the right of the
+// area when each of them is crossed.
 LegendPlacement place_legend(const std::vector<Polyline>& data, double width, double height, double margin = 0.02);
 // Whether a segment or marker of `data` enters the box [x0, x1] × [y0, y1].
 bool data_enters_box(const std::vector<Polyline>& data, double x0, double x1, double y0, double y1);
