@@ -87,7 +87,7 @@ std::string layer_bench_markdown(const std::vector<LayerBenchRow>& rows, const L
       "Every figure is measured in this run; the authors' own code side by side is tools/device/authors-bench.sh.\n\n",
       command, device_name(device), device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads),
       machine.torch_version, machine.date, options.quick ? 1 : options.repeats,
-      device.is_cuda() ? "CUDA caching allocator, allocated bytes" : "VmHWM − VmRSS at start");
+      device.is_cuda() ? "CUDA caching allocator, allocated bytes" : "allocated bytes, counted by mno's CPU allocator");
   s += "| D | batch × L | fused fwd ms | authors fwd ms | fwd speed-up | fused fwd+bwd ms | authors fwd+bwd ms | "
        "fwd+bwd speed-up | fused peak | authors peak | memory ratio |\n";
   s += "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";

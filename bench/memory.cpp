@@ -1,7 +1,13 @@
 #include "bench/memory.h"
 
 #include <algorithm>
-#include <fstream>
+#include <atomic>
+#include <cstdlib>
+#include <limits>
+#include <new>
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
 
 #include <fmt/format.h>
 
@@ -15,20 +21,46 @@
 namespace mno::bench {
 namespace {
 
-// A "VmHWM:    1234 kB" line of /proc/self/status, in bytes; -1 if absent.
-int64_t proc_status_bytes(const std::string& key) {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind(key + ":", 0) == 0) return std::stoll(line.substr(key.size() + 1)) * 1024;
-  return -1;
-}
+// Every CPU tensor's bytes go through here once installed: the current and the peak count of bytes
+// held, like the CUDA caching allocator's statistics. Each block carries its size in a header in
+// front of the data (kHeader keeps the data 64-byte aligned, as LibTorch's own CPU allocator does).
+class CountingCpuAllocator final : public c10::Allocator {
+ public:
+  static CountingCpuAllocator& installed() {
+    static CountingCpuAllocator* instance = [] {
+      auto* a = new CountingCpuAllocator();  // lives as long as the process: tensors may outlive main
+      c10::SetCPUAllocator(a, /*priority=*/std::numeric_limits<uint8_t>::max());
+      return a;
+    }();
+    return *instance;
+  }
 
-bool reset_cpu_peak() {
-  std::ofstream clear("/proc/self/clear_refs");
-  if (!clear) return false;
-  clear << "5";
-  return static_cast<bool>(clear.flush());
-}
+  c10::DataPtr allocate(size_t n) const override {
+    void* block = nullptr;
+    if (posix_memalign(&block, kHeader, n + kHeader) != 0 || block == nullptr) throw std::bad_alloc();
+    *static_cast<size_t*>(block) = n;
+    const int64_t now = current_.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
+    for (int64_t peak = peak_.load(); now > peak && !peak_.compare_exchange_weak(peak, now);) {
+    }
+    void* data = static_cast<char*>(block) + kHeader;
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+
+  int64_t current() const { return current_.load(); }
+  int64_t peak() const { return peak_.load(); }
+  void reset_peak() { peak_.store(current_.load()); }
+
+ private:
+  static constexpr size_t kHeader = 64;
+  static void release(void* data) {
+    if (data == nullptr) return;
+    void* block = static_cast<char*>(data) - kHeader;
+    installed().current_.fetch_sub(static_cast<int64_t>(*static_cast<size_t*>(block)));
+    std::free(block);
+  }
+  mutable std::atomic<int64_t> current_{0}, peak_{0};
+};
 
 #ifdef MNO_WITH_CUDA
 namespace alloc = c10::cuda::CUDACachingAllocator;
@@ -41,7 +73,9 @@ int64_t cuda_allocated(int device, bool peak) {
 
 }  // namespace
 
-PeakMemory::PeakMemory(const torch::Device& device) : device_(device) {}
+PeakMemory::PeakMemory(const torch::Device& device) : device_(device) {
+  if (!device_.is_cuda()) CountingCpuAllocator::installed();
+}
 
 void PeakMemory::start() {
   if (device_.is_cuda()) {
@@ -52,7 +86,9 @@ void PeakMemory::start() {
 #endif
     return;
   }
-  base_ = reset_cpu_peak() ? proc_status_bytes("VmRSS") : -1;
+  auto& cpu = CountingCpuAllocator::installed();
+  cpu.reset_peak();
+  base_ = cpu.current();
 }
 
 int64_t PeakMemory::peak_bytes() const {
@@ -64,7 +100,7 @@ int64_t PeakMemory::peak_bytes() const {
     return -1;
 #endif
   }
-  return base_ < 0 ? -1 : proc_status_bytes("VmHWM");
+  return CountingCpuAllocator::installed().peak();
 }
 
 int64_t PeakMemory::growth_bytes() const {

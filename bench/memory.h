@@ -1,9 +1,12 @@
 #pragma once
-// Peak memory of a region, on the device the benchmark runs on:
+// Peak memory of a region, on the device the benchmark runs on, as bytes held by tensors:
 //   CUDA: the caching allocator's peak of allocated bytes (reset at the region's start);
-//   CPU:  the process's peak resident set (VmHWM), reset by writing 5 to /proc/self/clear_refs.
-// Both are reported as the growth over what was in use when the region started, so parameters
-// and inputs that exist before it are not counted.
+//   CPU:  the same count kept by a counting CPU allocator that LibTorch allocates every CPU tensor
+//         through once a PeakMemory for the CPU exists. (The process's peak resident set, used
+//         before, read 0 for most measurements: the heap reuses what earlier work freed.)
+// peak_bytes() counts every tensor alive at the peak (parameters, gradients, optimiser state,
+// activations) among those allocated since the first PeakMemory for that device was made;
+// growth_bytes() only what came on top of what was in use at start().
 #include <cstdint>
 #include <string>
 
@@ -16,7 +19,7 @@ class PeakMemory {
   explicit PeakMemory(const torch::Device& device);
   void start();                // reset the peak; remember what is in use now
   int64_t growth_bytes() const;  // peak since start() minus what was in use at start(); -1 where unavailable
-  int64_t peak_bytes() const;    // the peak itself (CUDA: allocated; CPU: resident); -1 where unavailable
+  int64_t peak_bytes() const;    // the peak itself; -1 where unavailable
 
  private:
   torch::Device device_;

@@ -29,12 +29,24 @@ class MatmulPrecision {
 };
 
 ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o, const torch::Device& device) {
+  // Counting starts before the model exists, so that its parameters are among the bytes counted.
+  PeakMemory peak(device);
   const Config config = Config::load_file(path);
   YAML::Node model_yaml = config.root().yaml()["model"];
   // The spectral layers (GT's regressor, FNO) keep at most ~side/2 modes, so small grids
-  // (--quick, the scaling bench's smallest sides) still hold them with fewer modes.
+  // (--quick, the scaling bench's smallest sides) still hold them with fewer modes; the row says so.
   const std::string name = model_yaml["name"].IsDefined() ? model_yaml["name"].as<std::string>() : "";
-  if (o.side < 28 && (name == "gt" || name == "fno")) model_yaml["modes"] = std::max<int64_t>(1, o.side / 2 - 2);
+  std::string changed;
+  if (o.side < 28 && (name == "gt" || name == "fno")) {
+    const int64_t modes = std::max<int64_t>(1, o.side / 2 - 2);
+    const std::string from = model_yaml["modes"].IsDefined() ? model_yaml["modes"].as<std::string>() : "its default";
+    if (from != std::to_string(modes)) {
+      const int64_t as_configured = nn::count_parameters(*models::make_model(config.root().child("model"))).trainable;
+      changed = fmt::format("{} modes {} -> {} for the {} × {} grid ({} trainable parameters as configured)", name, from,
+                            modes, o.side, o.side, as_configured);
+    }
+    model_yaml["modes"] = modes;
+  }
   auto model = models::make_model(config.root().child("model"));
   model->to(device);
   const int64_t L = o.side * o.side;
@@ -75,11 +87,10 @@ ModelBenchRow measure_model(const std::string& path, const ModelBenchOptions& o,
   row.forward_ms = median_ms(forward, 1, o.repeats, clock);
   row.forward_backward_ms = median_ms(forward_backward, 1, o.repeats, clock);
   row.train_step_ms = median_ms(train_step, 1, o.repeats, clock);
-  PeakMemory peak(device);
   peak.start();
   train_step();
-  const int64_t peak_bytes = cuda ? peak.peak_bytes() : peak.growth_bytes();
-  row.peak_bytes = peak_bytes;
+  row.peak_bytes = peak.peak_bytes();
+  row.changed = changed;
   if (!o.trace.empty()) {
     row.trace_path = trace_path_for(o.trace, path, o.configs.empty() ? 9 : o.configs.size());
     row.trace = trace_steps(train_step, o.trace_steps, device, row.trace_path);
@@ -140,14 +151,22 @@ std::string model_bench_markdown(const ModelBenchReport& report, const MachineIn
                               o.precision == "fp32"   ? "fp32"
                               : o.precision == "tf32" ? "fp32 with TF32 matmuls"
                                                       : "bf16 autocast (as train.bf16)",
-                              o.repeats,
-                              device.is_cuda() ? "all allocated bytes (parameters, gradients, optimiser state, activations)"
-                                               : "growth of the peak resident set");
+                              o.repeats, "all allocated bytes (parameters, gradients, optimiser state, activations)");
+  if (o.quick) {
+    const ModelBenchOptions full;
+    s += fmt::format("quick: batch {}, grid {} × {}, {} repeat (a full run: batch {}, {} × {}, {} repeats).\n\n", o.batch,
+                     o.side, o.side, o.repeats, full.batch, full.side, full.side, full.repeats);
+  }
   s += "| config | model / mixer | parameters | forward ms | forward+backward ms | AdamW step ms | peak memory |\n";
   s += "|---|---|---:|---:|---:|---:|---:|\n";
   for (const auto& r : report.rows)
     s += fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {} |\n", r.config, r.model, r.parameters, r.forward_ms,
                      r.forward_backward_ms, r.train_step_ms, format_megabytes(r.peak_bytes));
+  // What the bench changed from a config to run it at this grid: its parameter count is not the config's.
+  std::string changes;
+  for (const auto& r : report.rows)
+    if (!r.changed.empty()) changes += fmt::format("- {}: {}\n", r.config, r.changed);
+  if (!changes.empty()) s += "\nChanged from the configs for this grid (parameters counted as run):\n\n" + changes;
   for (const auto& r : report.rows)
     if (!r.trace_path.empty())
       s += "\n" + step_trace_markdown(r.trace, fmt::format("Trace of {} ({}): {}", r.config, r.model, r.trace_path));
@@ -171,6 +190,7 @@ std::string model_bench_json(const ModelBenchReport& report, const MachineInfo& 
                                   {"forward_backward_ms", r.forward_backward_ms},
                                   {"train_step_ms", r.train_step_ms},
                                   {"peak_bytes", r.peak_bytes}};
+    if (!r.changed.empty()) row["changed"] = r.changed;
     if (!r.trace_path.empty()) {
       row["trace"] = {{"file", r.trace_path}, {"steps", r.trace.steps}, {"window_ms", r.trace.window_ms},
                       {"busy_ms", r.trace.busy_ms}, {"launches", r.trace.launches}};

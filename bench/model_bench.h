@@ -29,10 +29,11 @@ struct ModelBenchRow {
   std::string config, model;
   int64_t parameters = 0;
   double forward_ms = 0, forward_backward_ms = 0, train_step_ms = 0;
-  // Peak memory of one training step: CUDA — the caching allocator's peak of allocated bytes
-  // (parameters, gradients, AdamW state, inputs and activations together, as
-  // torch.cuda.max_memory_allocated reports it); CPU — the growth of the peak resident set.
+  // Peak memory of one training step: the peak of allocated bytes (parameters, gradients, AdamW
+  // state, inputs and activations together, as torch.cuda.max_memory_allocated reports it on CUDA;
+  // counted the same way on the CPU, bench/memory.h).
   int64_t peak_bytes = -1;
+  std::string changed;  // what was changed from the config to run at this grid ("" nothing), e.g. "fno modes 12 -> 6"
   std::string trace_path;  // where its Chrome trace went ("" = not traced)
   StepTrace trace;
 };
@@ -44,7 +45,8 @@ struct ModelBenchReport {
 
 std::vector<std::string> default_model_bench_configs(const std::string& source_dir);
 // One config at o.batch and o.side on device: the row of the table (throws what the model throws,
-// e.g. c10::Error for CUDA out of memory). Grids under 28 × 28 give GT and FNO side/2 − 2 modes.
+// e.g. c10::Error for CUDA out of memory). Grids under 28 × 28 give GT and FNO side/2 − 2 modes, and
+// the row's `changed` says so.
 ModelBenchRow measure_model(const std::string& config_path, const ModelBenchOptions& options, const torch::Device& device);
 ModelBenchReport run_model_bench(const ModelBenchOptions& options);
 std::string model_bench_markdown(const ModelBenchReport& report, const MachineInfo& machine, const std::string& command);

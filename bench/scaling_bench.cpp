@@ -150,9 +150,7 @@ ScalingBenchReport run_scaling_bench(const ScalingBenchOptions& options) {
     }
     fit.points = static_cast<int>(std::min<size_t>(3, L.size()));
     fit.time_slope = log_log_slope(L, time, 3);
-    // The CPU's figure is the growth of the process's peak resident set, which the allocator's
-    // reuse of memory freed by earlier cells hides: no slope is fitted to it.
-    fit.memory_slope = device.is_cuda() ? log_log_slope(L, memory, 3) : std::numeric_limits<double>::quiet_NaN();
+    fit.memory_slope = log_log_slope(L, memory, 3);
     report.fits.push_back(fit);
   }
   return report;
@@ -166,8 +164,7 @@ std::string scaling_bench_markdown(const ScalingBenchReport& report, const Machi
       "one AdamW step: {}\n\n",
       command, device_name(device), device.is_cuda() ? "" : fmt::format("{} threads, ", machine.threads),
       machine.torch_version, machine.date, o.batch, o.repeats,
-      device.is_cuda() ? "all allocated bytes (parameters, gradients, optimiser state, activations)"
-                       : "growth of the peak resident set");
+      "all allocated bytes (parameters, gradients, optimiser state, activations)");
   s += "| config | model / mixer | side | L | batch | forward ms | AdamW step ms | step ms / sample | peak memory |\n";
   s += "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& c : report.cells) {

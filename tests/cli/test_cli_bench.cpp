@@ -1,6 +1,8 @@
 // `mno bench` through the command line: each table's quick mode prints its rows, and a device
 // that cannot be used is one clear error.
 #include <filesystem>
+#include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -25,6 +27,21 @@ TEST(CliBench, ModelQuickHasARowPerConfig) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(r.has("gnot_linear")) << r.output;
   EXPECT_TRUE(r.has("gnot_mamba")) << r.output;
+}
+
+// --quick runs GT at 16 × 16, where its spectral layers hold fewer modes than the config's: the
+// output says what was changed and the parameter count the config itself has.
+TEST(CliBench, ModelQuickSaysWhatItChangedFromTheConfig) {
+  const CliResult r = run_mno({"--threads", "2", "bench", "model", "--quick", "configs/darcy/gt_mamba.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.has("quick: batch 1, grid 16 × 16, 1 repeat (a full run: batch 8, 64 × 64, 5 repeats).")) << r.output;
+  std::smatch changed, row;
+  ASSERT_TRUE(std::regex_search(r.output, changed, std::regex(R"(- configs/darcy/gt_mamba.yaml: gt modes its default -> 6 )"
+                                                              R"(for the 16 × 16 grid \((\d+) trainable parameters as configured\))")))
+      << r.output;
+  ASSERT_TRUE(std::regex_search(r.output, row, std::regex(R"(\| configs/darcy/gt_mamba.yaml \| gt / mamba \| (\d+) \|)")))
+      << r.output;
+  EXPECT_GT(std::stoll(changed[1]), std::stoll(row[1])) << "fewer modes, fewer parameters";
 }
 
 // --trace: one Chrome trace per config (named after it), the top ops by self time under the table,
@@ -94,6 +111,22 @@ TEST(CliBench, ScalingQuickHasACellPerConfigAndSideAndItsSlopesAndFiles) {
   const std::string csv = read_text(dir.file("scaling/scaling.csv"));
   EXPECT_NE(csv.find("gt_galerkin,gt / galerkin,16,256,1,0,"), std::string::npos) << csv;
   EXPECT_TRUE(std::filesystem::exists(dir.file("scaling/scaling_time.png")));
+  // The CPU's peak memory is measured (it read 0 MB, and the memory plot was empty): every cell
+  // holds at least its parameters, and the memory slope is fitted like the time's.
+  std::istringstream rows(csv);
+  std::string line;
+  std::getline(rows, line);
+  int cells = 0;
+  while (std::getline(rows, line)) {
+    ++cells;
+    EXPECT_GT(std::stoll(line.substr(line.rfind(',') + 1)), 0) << line;
+  }
+  EXPECT_EQ(cells, 6);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("scaling/scaling_memory.png")));
+  std::smatch slopes;
+  ASSERT_TRUE(std::regex_search(r.output, slopes, std::regex(R"(\| gt_mamba \| gt / mamba \| 2 \| ([^|]+) \| ([^|]+) \|)")))
+      << r.output;
+  EXPECT_NE(slopes[2].str(), " n/a ") << r.output;
 }
 
 TEST(CliBench, ScalingNamesABadSideAndAMissingConfig) {

@@ -1,5 +1,5 @@
-// PNG heatmaps: a file is written whose header says PNG, 470 px wide per panel and 390 px high (a
-// square image with room for the tick labels, the panel title and the colour bar's labels), and a
+// PNG heatmaps: a file is written whose header says PNG, 490 px wide per panel and 406 px high (a
+// square image with room for the tick labels, the axis names, the panel title and the colour bar's labels), and a
 // sheet title in a band of its own; colour-bar tick labels; bad panels are refused with a message naming the file, and
 // nothing is left behind.
 #include <cstdint>
@@ -39,16 +39,16 @@ Heatmap ramp(const std::string& title, size_t nx, size_t ny) {
   return h;
 }
 
-TEST(Heatmap, OnePanelIs470By390Pixels) {
+TEST(Heatmap, OnePanelIs490By406Pixels) {
   TempDir dir;
   write_heatmaps_png(dir.file("one.png"), {ramp("u", 8, 6)});
-  EXPECT_EQ(png_size(dir.file("one.png")), (std::pair<uint32_t, uint32_t>{470, 390}));
+  EXPECT_EQ(png_size(dir.file("one.png")), (std::pair<uint32_t, uint32_t>{490, 406}));
 }
 
 TEST(Heatmap, PanelsSitSideBySideUnderATitleBand) {
   TempDir dir;
   write_heatmaps_png(dir.file("three.png"), {ramp("a", 4, 4), ramp("b", 4, 4), ramp("c", 4, 4)}, "title");
-  EXPECT_EQ(png_size(dir.file("three.png")), (std::pair<uint32_t, uint32_t>{3 * 470, 390 + 44}));
+  EXPECT_EQ(png_size(dir.file("three.png")), (std::pair<uint32_t, uint32_t>{3 * 490, 406 + 44}));
 }
 
 TEST(Heatmap, NoPanelsIsAnErrorAndWritesNothing) {

@@ -9,45 +9,52 @@ namespace {
 
 using data::FloatArray;
 
-// One channel of a [nx, ny, C] block as a heatmap. PDEBench's diffusion-reaction arrays are
-// [y, x] (transposed = true) while Darcy and shallow water are [x, y].
+// One channel of a [n1, n2, C] block as a heatmap in `frame`.
 Heatmap field(const std::string& title, const float* block, size_t n1, size_t n2, size_t channel, size_t channels,
-              bool transposed, const FloatArray& axis1, const FloatArray& axis2) {
+              const FieldFrame& frame) {
   Heatmap h;
   h.title = title;
-  h.nx = transposed ? n2 : n1;
-  h.ny = transposed ? n1 : n2;
+  h.nx = frame.transposed ? n2 : n1;
+  h.ny = frame.transposed ? n1 : n2;
   h.values.resize(n1 * n2);
   for (size_t a = 0; a < n1; ++a)
     for (size_t b = 0; b < n2; ++b) {
       const float v = block[(a * n2 + b) * channels + channel];
-      h.values[transposed ? b * n1 + a : a * n2 + b] = v;
+      h.values[frame.transposed ? b * n1 + a : a * n2 + b] = v;
     }
-  const FloatArray& hx = transposed ? axis2 : axis1;
-  const FloatArray& hy = transposed ? axis1 : axis2;
-  // Extend the cell-centre range by half a cell so that pixels sit on their cells.
-  const double dx = hx.size() > 1 ? hx.values[1] - hx.values[0] : 1.0, dy = hy.size() > 1 ? hy.values[1] - hy.values[0] : 1.0;
-  h.x_min = hx.values.front() - dx / 2;
-  h.x_max = hx.values.back() + dx / 2;
-  h.y_min = hy.values.front() - dy / 2;
-  h.y_max = hy.values.back() + dy / 2;
+  h.x_min = frame.x_min, h.x_max = frame.x_max, h.y_min = frame.y_min, h.y_max = frame.y_max;
   return h;
 }
 
 }  // namespace
 
+FieldFrame field_frame(const data::PdebenchReader& reader, size_t stride) {
+  // PDEBench's diffusion-reaction arrays are [y, x] while Darcy and shallow water are [x, y]; x
+  // runs across either way.
+  FieldFrame f;
+  f.transposed = reader.info().pde == data::Pde::diffusion_reaction;
+  const data::FloatArray hx = reader.x(stride), hy = reader.y(stride);
+  // Extend the cell-centre range by half a cell so that pixels sit on their cells.
+  const double dx = hx.size() > 1 ? hx.values[1] - hx.values[0] : 1.0, dy = hy.size() > 1 ? hy.values[1] - hy.values[0] : 1.0;
+  f.x_min = hx.values.front() - dx / 2;
+  f.x_max = hx.values.back() + dx / 2;
+  f.y_min = hy.values.front() - dy / 2;
+  f.y_max = hy.values.back() + dy / 2;
+  return f;
+}
+
 std::string plot_pdebench_sample(const std::string& file, size_t sample, long frame, const std::string& out_png) {
   const data::PdebenchReader reader(file);
   const auto& info = reader.info();
   check(sample < info.samples, "{}: --sample {} out of range, the file has {} samples", file, sample, info.samples);
-  const FloatArray x = reader.x(), y = reader.y();
+  const FieldFrame domain = field_frame(reader);
   std::vector<Heatmap> panels;
   std::string title;
   if (info.pde == data::Pde::darcy) {
     check(frame < 1, "{}: a Darcy file has no frames; drop --frame", file);
     const data::DarcySamples d = reader.read_darcy({sample, 1, 1});
-    panels.push_back(field("coefficient a (nu)", d.coefficient.data(), info.nx, info.ny, 0, 1, false, x, y));
-    panels.push_back(field("solution u (tensor)", d.solution.data(), info.nx, info.ny, 0, 1, false, x, y));
+    panels.push_back(field("coefficient a (nu)", d.coefficient.data(), info.nx, info.ny, 0, 1, domain));
+    panels.push_back(field("solution u (tensor)", d.solution.data(), info.nx, info.ny, 0, 1, domain));
     title = fmt::format("Darcy, sample {}", sample);
   } else {
     const long last = static_cast<long>(info.frames) - 1;
@@ -60,10 +67,10 @@ std::string plot_pdebench_sample(const std::string& file, size_t sample, long fr
     const FloatArray block = reader.read_frames(s);
     const float t = reader.t().values[f];
     if (info.pde == data::Pde::shallow_water) {
-      panels.push_back(field("depth h", block.data(), info.nx, info.ny, 0, 1, false, x, y));
+      panels.push_back(field("depth h", block.data(), info.nx, info.ny, 0, 1, domain));
     } else {
-      panels.push_back(field("u (activator)", block.data(), info.nx, info.ny, 0, 2, true, y, x));
-      panels.push_back(field("v (inhibitor)", block.data(), info.nx, info.ny, 1, 2, true, y, x));
+      panels.push_back(field("u (activator)", block.data(), info.nx, info.ny, 0, 2, domain));
+      panels.push_back(field("v (inhibitor)", block.data(), info.nx, info.ny, 1, 2, domain));
     }
     title = fmt::format("{}, sample {}, frame {} (t = {:.3g})", data::pde_name(info.pde), sample, f, t);
   }

@@ -7,6 +7,7 @@
 #include <plplot.h>
 
 #include "mno/core/error.h"
+#include "mno/eval/plot_axes.h"
 #include "mno/eval/plplot_session.h"
 
 namespace mno::eval {
@@ -24,8 +25,8 @@ void use_viridis() {
 // The sheet's layout in pixels, so that labels keep their room at any panel count and grid size:
 // each panel slot holds the y tick labels, a square image, and the colour bar with its labels.
 struct Layout {
-  static constexpr int kSlotWidth = 470, kLeft = 62, kBarGap = 14, kBar = 18, kBarLabels = 78;
-  static constexpr int kBottom = 48, kPanelTitle = 44, kSheetTitle = 44;
+  static constexpr int kSlotWidth = 490, kLeft = 82, kBarGap = 14, kBar = 18, kBarLabels = 78;
+  static constexpr int kBottom = 64, kPanelTitle = 44, kSheetTitle = 44;
   int panels = 1;
   bool titled = false;
   int width() const { return kSlotWidth * panels; }
@@ -65,17 +66,20 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   const double x0 = slot * Layout::kSlotWidth + Layout::kLeft, side = layout.image_side();
   plvpor(x0 / w, (x0 + side) / w, Layout::kBottom / h, (Layout::kBottom + side) / h);
   plwind(p.x_min, p.x_max, p.y_min, p.y_max);
-  plcol0(kPlplotBlack);
-  plbox("bcnst", 0, 0, "bcnstv", 0, 0);
-  auto [lo, hi] = std::minmax_element(p.values.begin(), p.values.end());
-  PLFLT zmin = *lo, zmax = *hi;
-  if (zmax <= zmin) zmax = zmin + 1e-12;
+  const ColourRange range = colour_range_of(p);
+  const PLFLT zmin = range.lo, zmax = range.hi;
   std::vector<PLFLT> storage(p.values.begin(), p.values.end());
   std::vector<PLFLT*> rows(p.nx);
   for (size_t i = 0; i < p.nx; ++i) rows[i] = storage.data() + i * p.ny;
-  plimage(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
-          zmax, p.x_min, p.x_max, p.y_min, p.y_max);
-  plbox("bcst", 0, 0, "bcst", 0, 0);
+  // plimagefr, not plimage: plimage maps its colours to the data's own minimum and maximum whatever
+  // zmin and zmax say, which drew a flat prediction with the full colour map beside the truth.
+  plimagefr(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
+            zmax, zmin, zmax, nullptr, nullptr);
+  // Ticks by the shared rules (labels never collide), the axes named.
+  const PageMm page = page_mm();
+  const double side_mm = side * page.width / w;
+  draw_axes(axis_ticks({p.x_min, p.x_max, false, side_mm, page.char_height, true}),
+            axis_ticks({p.y_min, p.y_max, false, side_mm, page.char_height, false}), p.x_label, p.y_label, -1);
   draw_colour_bar((x0 + side + Layout::kBarGap) / w, (x0 + side + Layout::kBarGap + Layout::kBar) / w,
                   Layout::kBottom / h, (Layout::kBottom + side) / h, zmin, zmax);
   // The panel title in the middle of its band, placed in pixels like the sheet title: PLplot's own
@@ -88,6 +92,20 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
 }
 
 }  // namespace
+
+ColourRange colour_range_of(const Heatmap& panel) {
+  if (panel.colour_range) return *panel.colour_range;
+  return shared_colour_range({&panel.values});
+}
+
+void share_colour_scales(const std::vector<Heatmap*>& compared, const std::vector<Heatmap*>& errors) {
+  std::vector<const std::vector<float>*> fields, differences;
+  for (const Heatmap* h : compared) fields.push_back(&h->values);
+  for (const Heatmap* h : errors) differences.push_back(&h->values);
+  const ColourRange field_range = shared_colour_range(fields), error_range = symmetric_colour_range(differences);
+  for (Heatmap* h : compared) h->colour_range = field_range;
+  for (Heatmap* h : errors) h->colour_range = error_range;
+}
 
 std::string colour_bar_label(double value, double zmin, double zmax) {
   const double span = zmax - zmin, magnitude = std::max(std::abs(zmin), std::abs(zmax));

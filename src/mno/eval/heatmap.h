@@ -1,8 +1,11 @@
 #pragma once
 // PNG heatmaps with colour bars (PLplot, cairo PNG device): white page, a viridis-like
 // perceptual colour map. Several panels side by side in one image.
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "mno/eval/plot_rules.h"
 
 namespace mno::eval {
 
@@ -10,6 +13,26 @@ struct Heatmap {
   std::string title;
   size_t nx = 0, ny = 0;      // values[i * ny + j] is drawn at horizontal position i, vertical j
   std::vector<float> values;
+  double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+  std::string x_label = "x", y_label = "y";
+  // The colour bar's range; none: the panel's own minimum and maximum. Panels that are compared
+  // get one range (share_colour_scales).
+  std::optional<ColourRange> colour_range;
+};
+
+// The colour range a panel is drawn with: its own, or its values' minimum and maximum.
+ColourRange colour_range_of(const Heatmap& panel);
+
+// Gives every panel of `compared` (truth and predictions) one colour range over all their values,
+// and every panel of `errors` one range symmetric about 0: a prediction that misses the truth then
+// looks different from it, and an error's sign reads from its colour.
+void share_colour_scales(const std::vector<Heatmap*>& compared, const std::vector<Heatmap*>& errors);
+
+// How a field [H, W] of a data file is drawn (H along the file's first grid axis): transposed means
+// its second axis runs across (PDEBench's diffusion-reaction arrays are [y, x]), and the domain's
+// extent, at the cells' outer edges. The default is the unit square, untransposed.
+struct FieldFrame {
+  bool transposed = false;
   double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
 };
 

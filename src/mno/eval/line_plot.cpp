@@ -7,6 +7,8 @@
 #include <plplot.h>
 
 #include "mno/core/error.h"
+#include "mno/eval/plot_axes.h"
+#include "mno/eval/plot_rules.h"
 #include "mno/eval/plplot_session.h"
 
 namespace mno::eval {
@@ -59,33 +61,96 @@ std::pair<PLFLT, PLFLT> range(const std::vector<Drawable>& series, std::vector<P
   return {lo - pad, hi + pad};
 }
 
+// The legend's size in mm: a line sample and the name per row, in a box with a little padding.
+struct LegendSize {
+  double width = 0, height = 0, pad = 0, row = 0, sample = 0, gap = 0;
+};
+LegendSize legend_size(const std::vector<Drawable>& series, double ch) {
+  LegendSize s;
+  s.pad = 0.6 * ch, s.row = 1.6 * ch, s.sample = 3.0 * ch, s.gap = 0.7 * ch;
+  double text = 0;
+  for (const auto& d : series) text = std::max(text, text_width(d.name, ch));
+  s.width = 2 * s.pad + s.sample + s.gap + text;
+  s.height = 2 * s.pad + static_cast<double>(series.size()) * s.row - (s.row - ch);
+  return s;
+}
+
+// The data lines in the data area's coordinates, for placing the legend off them.
+std::vector<Polyline> area_lines(const std::vector<Drawable>& series, PLFLT x0, PLFLT x1, PLFLT y0, PLFLT y1) {
+  std::vector<Polyline> lines;
+  for (const auto& s : series) {
+    Polyline line;
+    for (size_t i = 0; i < s.x.size(); ++i) line.push_back({(s.x[i] - x0) / (x1 - x0), (s.y[i] - y0) / (y1 - y0)});
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+int colour_of(size_t i) { return 1 + static_cast<int>(i % 10); }
+int style_of(size_t i) { return 1 + static_cast<int>((i / 10) % 8); }  // solid for the first ten, then dashes
+
+// Draws the legend with its top-left corner at (left, top) mm of the page.
+void draw_legend(const std::vector<Drawable>& series, const LegendSize& size, double left, double top, const PageMm& page) {
+  plvpor(0, 1, 0, 1);
+  plwind(0, page.width, 0, page.height);
+  PLFLT bx[4] = {left, left + size.width, left + size.width, left};
+  PLFLT by[4] = {top, top, top - size.height, top - size.height};
+  plcol0(0);  // the background: the box hides the grid under it
+  plfill(4, bx, by);
+  plcol0(kPlplotBlack);
+  PLFLT ox[5] = {bx[0], bx[1], bx[2], bx[3], bx[0]}, oy[5] = {by[0], by[1], by[2], by[3], by[0]};
+  plline(5, ox, oy);
+  for (size_t i = 0; i < series.size(); ++i) {
+    const double y = top - size.pad - 0.5 * page.char_height - static_cast<double>(i) * size.row;
+    const double x = left + size.pad;
+    plcol0(colour_of(i));
+    pllsty(style_of(i));
+    plwidth(2.0);
+    if (series[i].x.size() == 1) {
+      PLFLT px = x + size.sample / 2, py = y;
+      plpoin(1, &px, &py, 4);
+    } else {
+      pljoin(x, y, x + size.sample, y);
+    }
+    pllsty(1);
+    plwidth(1.0);
+    plcol0(kPlplotBlack);
+    plptex(x + size.sample + size.gap, y, 1, 0, 0, series[i].name.c_str());
+  }
+}
+
 void draw(const LinePlot& plot, const std::vector<Drawable>& series) {
   for (int i = 0; i < 10; ++i) plscol0(i + 1, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
   plscol0(kGridColour, 220, 220, 220);
   pladv(0);
-  plvpor(0.11, 0.96, 0.11, 0.92);
+  plschr(0, 0.8);
+  const PageMm page = page_mm();
+  const double ch = page.char_height;
   const auto [x0, x1] = range(series, &Drawable::x);
   const auto [y0, y1] = range(series, &Drawable::y);
-  plwind(x0, x1, y0, y1);
-  const std::string xl = plot.log_x ? "l" : "", yl = plot.log_y ? "l" : "";
-  plcol0(kGridColour);
-  plbox(("g" + xl).c_str(), 0, 0, ("g" + yl).c_str(), 0, 0);
-  plcol0(kPlplotBlack);
-  plbox(("bcnst" + xl).c_str(), 0, 0, ("bcnstv" + yl).c_str(), 0, 0);
-  pllab(plot.x_label.c_str(), plot.y_label.c_str(), plot.title.c_str());
 
-  const auto n = static_cast<PLINT>(series.size());
-  std::vector<PLINT> opts(n, PL_LEGEND_LINE), colours(n), styles(n), text_colours(n, kPlplotBlack);
-  std::vector<PLFLT> widths(n, 2.0);
-  std::vector<const char*> names(n);
-  for (PLINT i = 0; i < n; ++i) {
-    const auto& s = series[static_cast<size_t>(i)];
-    colours[i] = 1 + i % 10;
-    styles[i] = 1 + (i / 10) % 8;  // solid for the first ten, then PLplot's dash patterns
-    names[i] = s.name.c_str();
-    plcol0(colours[i]);
-    pllsty(styles[i]);
-    plwidth(widths[i]);
+  // Margins in mm, from what they hold: the title above; the x labels and title below; the y
+  // labels and title on the left; the legend on the right when no corner inside is free of data.
+  const double top = page.height - 3.0 * ch, bottom = 5.4 * ch;
+  const auto y_ticks = axis_ticks({y0, y1, plot.log_y, top - bottom, ch, false});
+  const double left = widest_label(y_ticks, ch) + 4.0 * ch;
+  double right = page.width - 1.5 * ch;
+  const LegendSize legend = legend_size(series, ch);
+  LegendPlacement place = place_legend(area_lines(series, x0, x1, y0, y1), legend.width / (right - left),
+                                       legend.height / (top - bottom));
+  if (place.where == LegendPlacement::Where::outside_right) right -= legend.width + 1.5 * ch;
+  const auto x_ticks = axis_ticks({x0, x1, plot.log_x, right - left, ch, true});
+
+  set_viewport_mm(page, left, right, bottom, top);
+  plwind(x0, x1, y0, y1);
+  draw_axes(x_ticks, y_ticks, plot.x_label, plot.y_label, kGridColour);
+  plmtex("t", 1.2, 0.5, 0.5, plot.title.c_str());
+
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& s = series[i];
+    plcol0(colour_of(i));
+    pllsty(style_of(i));
+    plwidth(2.0);
     const auto points = static_cast<PLINT>(s.x.size());
     if (points == 1)
       plpoin(1, s.x.data(), s.y.data(), 4);  // a lone point has no line: circle it
@@ -94,11 +159,11 @@ void draw(const LinePlot& plot, const std::vector<Drawable>& series) {
   }
   pllsty(1);
   plwidth(1.0);
-  PLFLT legend_width, legend_height;
-  pllegend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-           PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, 0, kPlplotBlack, 1, 0, 0, n,
-           opts.data(), 1.0, 0.8, 2.0, 0.0, text_colours.data(), names.data(), nullptr, nullptr, nullptr, nullptr,
-           colours.data(), styles.data(), widths.data(), nullptr, nullptr, nullptr, nullptr);
+  const double area_w = right - left, area_h = top - bottom;
+  if (place.where == LegendPlacement::Where::outside_right)
+    draw_legend(series, legend, right + 1.5 * ch, top, page);
+  else
+    draw_legend(series, legend, left + place.x0 * area_w, bottom + place.y1 * area_h, page);
 }
 
 }  // namespace

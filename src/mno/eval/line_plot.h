@@ -1,7 +1,9 @@
 #pragma once
 // PNG line plots (PLplot, cairo PNG device): loss and learning-rate curves, error against time,
-// spectra on log-log axes. White page, a legend, a distinct colour (and past ten series a distinct
-// dash pattern) per series.
+// spectra on log-log axes. White page, a distinct colour (and past ten series a distinct dash
+// pattern) per series. By the rules of plot_rules.h: tick labels never overlap (thinned where they
+// would), a logarithmic axis labels at least two ticks (1-2-5 values inside a range under three
+// decades), and the legend sits in an inside corner that no line crosses, else right of the plot.
 #include <string>
 #include <vector>
 

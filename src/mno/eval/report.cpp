@@ -65,6 +65,7 @@ std::string along_time_csv(const Evaluation& e) {
 // One plot of the report: the file written and the caption report.md gives it.
 struct Plot {
   std::string file, caption;
+  std::string note = "";  // a line under the picture ("" none)
 };
 
 void write_metrics_json(const std::string& path, const ReportInputs& in, const Evaluation& e) {
@@ -85,7 +86,7 @@ void write_metrics_json(const std::string& path, const ReportInputs& in, const E
 
 // Input / truth / prediction / error of each kept sample at its last frame (and at its first
 // predicted frame when time-dependent), one PNG per sample, frame and channel.
-std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir) {
+std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir, const FieldFrame& frame) {
   std::vector<Plot> plots;
   const int64_t frames = e.truth.size(3), given = static_cast<int64_t>(e.standard.options().given_frames);
   std::vector<int64_t> shown{frames - 1};
@@ -94,18 +95,16 @@ std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir) {
     for (int64_t t : shown) {
       for (int64_t c = 0; c < e.truth.size(4); ++c) {
         const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
-        std::vector<Heatmap> panels;
-        if (given == 0) panels.push_back(field_heatmap("input", e.inputs[k].select(2, 0)));
-        else panels.push_back(field_heatmap(fmt::format("input (frame {})", given - 1), e.truth[k].select(2, given - 1).select(2, c)));
-        panels.push_back(field_heatmap("truth", truth));
-        panels.push_back(field_heatmap("prediction", pred));
-        panels.push_back(field_heatmap("error", pred - truth));
+        const Heatmap input = given == 0 ? field_heatmap("input", e.inputs[k].select(2, 0), frame)
+                                         : field_heatmap(fmt::format("input (frame {})", given - 1),
+                                                         e.truth[k].select(2, given - 1).select(2, c), frame);
+        const std::vector<Heatmap> panels = sample_panels(input, truth, pred, frame);
         const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
                                              : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
         write_heatmaps_png(dir + "/" + name, panels,
                            frames == 1 ? fmt::format("test sample {}", k)
                                        : fmt::format("test sample {}, frame {}, channel {}", k, t, c));
-        plots.push_back({dir + "/" + name, name});
+        plots.push_back({dir + "/" + name, name, heatmaps_note(panels)});
       }
     }
   }
@@ -172,8 +171,10 @@ std::string report_markdown(const ReportInputs& in, const Evaluation& e, const s
   for (size_t i = 0; i < s.size(); ++i) md += fmt::format("| {} | {} | {} |\n", s[i].first, number(s[i].second), number(p[i].second));
   md += "\n## Plots\n\n";
   const std::filesystem::path here = std::filesystem::path(in.paths.report_md).parent_path();
-  for (const Plot& plot : plots)
+  for (const Plot& plot : plots) {
     md += fmt::format("![{}]({})\n", plot.caption, std::filesystem::path(plot.file).lexically_relative(here).string());
+    if (!plot.note.empty()) md += "\n" + plot.note + "\n\n";
+  }
   md += "\nFiles: `metrics.json` (both modes), `along_time.csv` (every metric per frame), `log.csv` (per epoch).\n";
   return md;
 }
@@ -189,7 +190,7 @@ ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
 
   std::vector<Plot> plots;
   if (e.truth.defined()) {
-    plots = plot_samples(e, to.plots_dir);
+    plots = plot_samples(e, to.plots_dir, in.frame);
     if (Plot spectrum = plot_spectrum(e, to.plots_dir); !spectrum.file.empty()) plots.push_back(std::move(spectrum));
   }
   if (e.standard.along_time().size() > 1) plots.push_back(plot_error_vs_time(e, to.plots_dir));
@@ -202,14 +203,44 @@ ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
   return files;
 }
 
-Heatmap field_heatmap(const std::string& title, const torch::Tensor& field) {
-  const torch::Tensor f = field.to(torch::kCPU, torch::kFloat32).contiguous();
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame) {
+  const torch::Tensor cpu = field.to(torch::kCPU, torch::kFloat32);
+  const torch::Tensor f = (frame.transposed ? cpu.t() : cpu).contiguous();
   Heatmap h;
   h.title = title;
   h.nx = static_cast<size_t>(f.size(0));
   h.ny = static_cast<size_t>(f.size(1));
   h.values.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+  h.x_min = frame.x_min, h.x_max = frame.x_max, h.y_min = frame.y_min, h.y_max = frame.y_max;
   return h;
+}
+
+std::vector<Heatmap> sample_panels(const Heatmap& input, const torch::Tensor& truth, const torch::Tensor& prediction,
+                                   const FieldFrame& frame) {
+  std::vector<Heatmap> panels{input, field_heatmap("truth", truth, frame), field_heatmap("prediction", prediction, frame),
+                              field_heatmap("error = prediction − truth", prediction - truth, frame)};
+  share_colour_scales({&panels[1], &panels[2]}, {&panels[3]});
+  return panels;
+}
+
+std::string heatmaps_note(const std::vector<Heatmap>& panels) {
+  // One entry per distinct range, naming the panels drawn with it, in the order they appear.
+  std::vector<std::pair<std::string, ColourRange>> scales;
+  for (const Heatmap& h : panels) {
+    const ColourRange r = colour_range_of(h);
+    auto same = std::find_if(scales.begin(), scales.end(),
+                             [&](const auto& s) { return s.second.lo == r.lo && s.second.hi == r.hi; });
+    if (same == scales.end()) scales.push_back({h.title, r});
+    else same->first += " and " + h.title;
+  }
+  if (panels.empty()) return "";
+  std::string note = "Colour scales:";
+  for (size_t i = 0; i < scales.size(); ++i)
+    note += fmt::format("{} {} from {} to {}", i == 0 ? "" : ";", scales[i].first, fmt::format("{:.4g}", scales[i].second.lo),
+                        fmt::format("{:.4g}", scales[i].second.hi));
+  const Heatmap& first = panels.front();
+  return note + fmt::format(". Axes: x from {:.4g} to {:.4g}, y from {:.4g} to {:.4g}.", first.x_min, first.x_max, first.y_min,
+                            first.y_max);
 }
 
 std::string metrics_table_header() {

@@ -26,6 +26,7 @@ struct ReportInputs {
   // Written into metrics.json when > 0, so runs can be compared from their files alone
   // (`mno analyze compare`): trainable parameters, optimiser steps done, steps in one epoch.
   int64_t parameters = 0, steps = 0, steps_per_epoch = 0;
+  FieldFrame frame;  // the data's domain and orientation, as `mno data plot` draws it (data_plot.h)
 };
 
 struct ReportFiles {
@@ -33,8 +34,16 @@ struct ReportFiles {
   std::vector<std::string> plots;
 };
 
-// One heatmap panel of a field [H, W] (any floating dtype, any device).
-Heatmap field_heatmap(const std::string& title, const torch::Tensor& field);
+// One heatmap panel of a field [H, W] (any floating dtype, any device), drawn in `frame`.
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame = {});
+
+// The panels of one sample's picture: the input on its own colour scale, truth and prediction on
+// one shared scale, and "error = prediction − truth" on a scale symmetric about 0.
+std::vector<Heatmap> sample_panels(const Heatmap& input, const torch::Tensor& truth, const torch::Tensor& prediction,
+                                   const FieldFrame& frame);
+// What report.md (and compare.md) says under a picture of heatmaps: the colour scale of each group
+// of panels that share one, and the axes' extent (of the first panel).
+std::string heatmaps_note(const std::vector<Heatmap>& panels);
 
 // Writes every file atomically; returns their paths.
 ReportFiles write_report(const ReportInputs& in, const Evaluation& evaluation);

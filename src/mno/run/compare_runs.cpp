@@ -221,6 +221,7 @@ Comparison compare_runs(const CompareOptions& o) {
     torch::Tensor truth, prediction;  // [H, W]
   };
   std::vector<Kept> kept;
+  eval::FieldFrame frame;  // the data's domain (the runs' test samples are checked to be the same below)
   std::string heatmap_refused;
   for (const auto& label : drawn) {
     const size_t i = static_cast<size_t>(std::find(labels.begin(), labels.end(), label) - labels.begin());
@@ -237,6 +238,7 @@ Comparison compare_runs(const CompareOptions& o) {
         break;
       }
       kept.push_back({label, last_frame(truth, o.sample), last_frame(e.evaluation.prediction, o.sample)});
+      frame = e.frame;
     } catch (const std::exception& e) {
       heatmap_refused = fmt::format("{} could not be evaluated: {}", label, first_line(e.what()));
       break;
@@ -244,7 +246,7 @@ Comparison compare_runs(const CompareOptions& o) {
   }
 
   c.markdown = table(c.rows);
-  write_text_atomically(o.out_dir + "/compare.md", c.markdown);
+  write_text_atomically(o.out_dir + "/compare.md", c.markdown);  // again below with the heatmaps' colour scales
   write_text_atomically(o.out_dir + "/compare.csv", csv(c.rows));
   c.written = {o.out_dir + "/compare.md", o.out_dir + "/compare.csv"};
 
@@ -267,12 +269,19 @@ Comparison compare_runs(const CompareOptions& o) {
   if (!heatmap_refused.empty()) {
     log::warn("analyze compare: no heatmaps.png: {}", heatmap_refused);
   } else if (!kept.empty()) {
-    std::vector<eval::Heatmap> panels{eval::field_heatmap("truth", kept[0].truth)};
-    for (const auto& k : kept) panels.push_back(eval::field_heatmap(k.label, k.prediction));
-    for (const auto& k : kept) panels.push_back(eval::field_heatmap(k.label + " error", k.prediction - k.truth));
+    // Truth and every prediction on one colour scale, every error on one scale symmetric about 0.
+    std::vector<eval::Heatmap> panels{eval::field_heatmap("truth", kept[0].truth, frame)};
+    for (const auto& k : kept) panels.push_back(eval::field_heatmap(k.label, k.prediction, frame));
+    for (const auto& k : kept)
+      panels.push_back(eval::field_heatmap("error = " + k.label + " − truth", k.prediction - k.truth, frame));
+    std::vector<eval::Heatmap*> fields, errors;
+    for (size_t i = 0; i < panels.size(); ++i) (i <= kept.size() ? fields : errors).push_back(&panels[i]);
+    eval::share_colour_scales(fields, errors);
     eval::write_heatmaps_png(o.out_dir + "/heatmaps.png", panels,
                              fmt::format("test sample {}, last frame, channel 0", o.sample));
     c.written.push_back(o.out_dir + "/heatmaps.png");
+    c.markdown += "\nheatmaps.png: " + eval::heatmaps_note(panels) + "\n";
+    write_text_atomically(o.out_dir + "/compare.md", c.markdown);
   }
   return c;
 }

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "mno/core/error.h"
+#include "mno/data/pdebench_reader.h"
+#include "mno/eval/data_plot.h"
 #include "mno/nn/parameter_counts.h"
 
 #include "mno/run/run_lock.h"
@@ -23,6 +25,8 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   out.train_seconds = r.state.seconds;
   out.steps = r.state.step;
   out.steps_per_epoch = r.run.train.steps_per_epoch(r.data->split().train.size());
+  // The heatmaps show the data's own domain, as `mno data plot` does, not the unit square.
+  out.frame = eval::field_frame(data::PdebenchReader(r.data->info().path), r.data->task().stride);
   eval::ReportInputs in;
   in.paths = r.paths.report_paths();
   if (!out_dir.empty()) {
@@ -40,6 +44,7 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   in.parameters = out.parameters;
   in.steps = out.steps;
   in.steps_per_epoch = out.steps_per_epoch;
+  in.frame = out.frame;
   out.files = eval::write_report(in, out.evaluation);
   return out;
 }

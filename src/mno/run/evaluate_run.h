@@ -16,6 +16,7 @@ struct RunEvaluation {
   double train_seconds = 0.0;      // training wall time of the checkpoint's state (no evaluation)
   int64_t steps = 0;               // optimiser steps done at the checkpoint
   int64_t steps_per_epoch = 0;     // what one process's epoch of this data and batch size takes
+  eval::FieldFrame frame = {};     // the data's domain, for heatmaps of its fields
 };
 
 // checkpoint "": the run's train.report_checkpoint; data_file "": the run's data.file; stride 0:
