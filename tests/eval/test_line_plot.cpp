@@ -49,6 +49,18 @@ TEST(LinePlot, LogAxesDropNonPositiveAndNonFinitePoints) {
   plot.series.push_back({"truth", {0, 1, 2, 4, 8}, {3.0, 1.0, 0.1, 0.0, 1e-4}});  // k = 0 and E = 0 dropped
   plot.series.push_back({"model", {1, 2, 4}, {1.0, NAN, 0.01}});
   plot.series.push_back({"one point", {2}, {0.5}});
+  const auto drawn = drawn_points(plot);
+  ASSERT_EQ(drawn.size(), 3u);
+  EXPECT_EQ(drawn[0].x, (std::vector<double>{1, 2, 8}));
+  EXPECT_EQ(drawn[0].y, (std::vector<double>{1.0, 0.1, 1e-4}));
+  EXPECT_EQ(drawn[1].x, (std::vector<double>{1, 4}));
+  EXPECT_EQ(drawn[1].y, (std::vector<double>{1.0, 0.01}));
+  EXPECT_EQ(drawn[2].x, (std::vector<double>{2}));
+  // On linear axes only the NaN goes; the zeros stay.
+  plot.log_x = plot.log_y = false;
+  EXPECT_EQ(drawn_points(plot)[0].x, (std::vector<double>{0, 1, 2, 4, 8}));
+  EXPECT_EQ(drawn_points(plot)[1].x, (std::vector<double>{1, 4}));
+  plot.log_x = plot.log_y = true;
   write_line_plot_png(dir.file("spectrum.png"), plot);
   expect_png(dir.file("spectrum.png"));
 }

@@ -29,17 +29,21 @@ bool drawable(double v, bool log_axis) { return std::isfinite(v) && (!log_axis |
 
 std::vector<Drawable> prepare(const std::string& path, const LinePlot& plot) {
   check(!plot.series.empty(), "{}: line plot '{}' has no series", path, plot.title);
-  std::vector<Drawable> out;
   for (const auto& s : plot.series) {
     const auto where = fmt::format("{}: series '{}'", path, s.name);
     if (s.x.size() != s.y.size())
       throw mismatch_error(where, fmt::format("as many y values as x values ({})", s.x.size()), std::to_string(s.y.size()));
     check(!s.x.empty(), "{} has no points", where);
+  }
+  const std::vector<Series> drawn = drawn_points(plot);
+  std::vector<Drawable> out;
+  for (size_t k = 0; k < drawn.size(); ++k) {
+    const auto& s = plot.series[k];
+    const auto where = fmt::format("{}: series '{}'", path, s.name);
     Drawable d{s.name, {}, {}};
-    for (size_t i = 0; i < s.x.size(); ++i) {
-      if (!drawable(s.x[i], plot.log_x) || !drawable(s.y[i], plot.log_y)) continue;
-      d.x.push_back(plot.log_x ? std::log10(s.x[i]) : s.x[i]);
-      d.y.push_back(plot.log_y ? std::log10(s.y[i]) : s.y[i]);
+    for (size_t i = 0; i < drawn[k].x.size(); ++i) {
+      d.x.push_back(plot.log_x ? std::log10(drawn[k].x[i]) : drawn[k].x[i]);
+      d.y.push_back(plot.log_y ? std::log10(drawn[k].y[i]) : drawn[k].y[i]);
     }
     check(!d.x.empty(), "{}: none of its {} points is finite{}", where, s.x.size(),
           plot.log_x || plot.log_y ? " and positive on the logarithmic axes" : "");
@@ -167,6 +171,20 @@ void draw(const LinePlot& plot, const std::vector<Drawable>& series) {
 }
 
 }  // namespace
+
+std::vector<Series> drawn_points(const LinePlot& plot) {
+  std::vector<Series> out;
+  for (const auto& s : plot.series) {
+    Series d{s.name, {}, {}};
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (!drawable(s.x[i], plot.log_x) || !drawable(s.y[i], plot.log_y)) continue;
+      d.x.push_back(s.x[i]);
+      d.y.push_back(s.y[i]);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
 
 void write_line_plot_png(const std::string& path, const LinePlot& plot) {
   const auto series = prepare(path, plot);

@@ -26,4 +26,8 @@ struct LinePlot {
 // series for: no series, an empty series, x and y of different lengths, a missing directory.
 void write_line_plot_png(const std::string& path, const LinePlot& plot);
 
+// The points of each series that write_line_plot_png draws, in the series' order and in data
+// coordinates: those with finite coordinates, positive on a logarithmic axis.
+std::vector<Series> drawn_points(const LinePlot& plot);
+
 }  // namespace mno::eval
