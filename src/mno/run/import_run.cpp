@@ -10,6 +10,7 @@
 #include "mno/models/checkpoint_import.h"
 #include "mno/models/neural_operator.h"
 #include "mno/run/training.h"
+#include "mno/train/training_length.h"
 
 namespace mno::run {
 namespace fs = std::filesystem;
@@ -49,7 +50,7 @@ models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_
 std::string import_authors_run(const ImportRequest& r) {
   if (r.out.empty()) throw Error("mno import: --out RUN_DIR is required");
   Config config = Config::load_file(r.config_path);
-  config.apply_overrides(r.overrides);
+  train::apply_run_overrides(config, r.overrides);
   const ConfigNode model_node = config.root().child("model");
   const auto table = models::authors_name_table(model_node);
   const auto authors = read_parts(r, model_node);
