@@ -69,7 +69,7 @@ TEST(CliTrainingLength, BothKeysAreRefusedNamingThemAndTheWayOut) {
   const std::string data = tiny_darcy(dir);
   const CliResult both = run_mno(tiny_oformer(data, dir.file("run"), {"train.epochs=2", "train.iterations=30"}));
   EXPECT_EQ(both.exit_code, 1) << both.output;
-  for (const std::string part : {"error: ", kOformer, "'train.epochs: 2' and 'train.iterations: 30' both set the length "
+  for (const std::string& part : std::vector<std::string>{"error: ", kOformer, "'train.epochs: 2' and 'train.iterations: 30' both set the length "
                                  "of training", "train.iterations=0 with train.epochs trains by epochs"})
     EXPECT_TRUE(both.has(part)) << "missing: " << part << "\n" << both.output;
   EXPECT_FALSE(fs::exists(dir.file("run")));
