@@ -97,6 +97,11 @@ TEST(CliTrainingLength, StopAfterStepsOnAResumeCountsMoreSteps) {
   const CliResult first = run_mno(tiny_oformer(tiny_darcy(dir), run, {"train.iterations=30", "--stop-after-steps", "7"}));
   EXPECT_EQ(first.exit_code, 130) << first.output;
   EXPECT_TRUE(first.has("stopped at step 7:")) << first.output;
+  // As an mno that filled in the default `epochs: 1` beside `iterations` saved it: still resumes.
+  std::string saved = read_text(run + "/config.yaml");
+  ASSERT_EQ(saved.find("epochs:"), std::string::npos) << saved;
+  saved.replace(saved.find("  iterations: 30\n"), 0, "  epochs: 1\n");
+  std::ofstream(run + "/config.yaml", std::ios::trunc) << saved;
   const CliResult second = run_mno({"--threads", "1", "train", "--resume", run, "--no-eval", "--stop-after-steps", "3"});
   EXPECT_EQ(second.exit_code, 130) << second.output;
   EXPECT_TRUE(second.has("stopped at step 10:")) << second.output;
