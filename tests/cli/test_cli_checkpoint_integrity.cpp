@@ -84,13 +84,14 @@ void change_every_tensor(const std::string& name, char* bytes, size_t size) {
   if (name.find("/data/") != std::string::npos && size > 8) bytes[(size / 2) | 2] ^= 0x40;
 }
 
-// A run trained once (1 epoch of the tiny GT on 8 x 8 Darcy), copied for each test.
+// A run trained once (1 epoch of the tiny GT on 8 x 8 Darcy, with normalisers), copied for each test.
 const std::string& trained_run() {
   static TempDir dir;
   static const std::string run = [] {
     const std::string config = train::testing::write_tiny_gt_config(dir.path(), train::testing::make_darcy(dir.path()));
     const std::string r = dir.file("run");
-    const CliResult t = run_mno({"train", "-c", config, "--out", r, "train.epochs=1", "--no-eval"});
+    const CliResult t = run_mno({"train", "-c", config, "--out", r, "train.epochs=1", "--no-eval",
+                                 "data.normalise_inputs=per_point_gaussian", "data.normalise_targets=per_point_gaussian"});
     EXPECT_EQ(t.exit_code, 0) << t.output;
     return r;
   }();
