@@ -31,6 +31,12 @@ void apply_run_overrides(Config& config, const std::vector<std::string>& overrid
   if (!train.IsMap()) return;
   if (epochs) train.remove("iterations");
   else if (has_positive_iterations(train)) train.remove("epochs");
+  else return;
+  // Parsed again from the edited tree, so that every view of the config (what readers read and
+  // what Config::dump() saves as config.yaml) has the key removed.
+  YAML::Emitter text;
+  text << config.root().yaml();
+  config = Config::parse(text.c_str(), config.root().source());
 }
 
 void drop_saved_default_epochs(const Config& config) {
