@@ -10,6 +10,7 @@
 #include "mno/run/evaluate_run.h"
 #include "mno/run/training.h"
 #include "mno/train/trainer.h"
+#include "mno/train/training_length.h"
 #include "train/train_test_support.h"
 
 namespace mno::train {
@@ -62,7 +63,7 @@ TEST_P(EveryConfig, TrainsTwoStepsAndEvaluates) {
   Config config = Config::load_file(path);
   const bool steady = dataset == "darcy";
   const int64_t channels = dataset == "diffreact" ? 2 : 1;
-  config.apply_overrides({"data.file=" + data_file(dataset), "data.stride=1", "data.resolution=0",
+  apply_run_overrides(config, {"data.file=" + data_file(dataset), "data.stride=1", "data.resolution=0",
                           "data.train_samples=2", "data.test_samples=2", "train.device=cpu", "train.batch_size=2",
                           "train.eval_batch_size=2", "train.iterations=2", "train.plot_samples=1",
                           fmt::format("model.out_channels={}", steady ? 1 : static_cast<int64_t>(kFrames - 10) * channels)});

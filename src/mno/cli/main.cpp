@@ -11,6 +11,7 @@
 #include "mno/core/crash_report.h"
 #include "mno/core/error.h"
 #include "mno/core/heap_policy.h"
+#include "mno/core/stop_signal.h"
 #include "mno/core/threads.h"
 #include "mno/core/torch_compat.h"
 
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
     mno::set_threads(threads);
     mno::set_blas_threads(blas_threads);
     return action ? action() : 0;
+  } catch (const mno::Interrupted& e) {  // Ctrl-C or SIGTERM in generate or predict (core/stop_signal.h)
+    fmt::print(stderr, "mno: {}\n", e.what());
+    return 128 + e.signal();
   } catch (const mno::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;

@@ -27,7 +27,9 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_flag("--overwrite", request->overwrite, "replace an existing run directory (refused otherwise; the old run is kept until the new one has written its first checkpoint)");
   cmd->add_flag("--no-eval", *no_eval, "skip the final evaluation and report (mno eval does it later)");
   cmd->add_option("--stop-after-steps", request->options.stop_after_steps,
-                  "stop with a checkpoint after this many steps in total, as Ctrl-C does")
+                  "stop with a checkpoint after N more steps, as Ctrl-C does: a new run stops at step N, a "
+                  "--resume from step S at step S + N")
+      ->type_name("N")
       ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
   cmd->callback([&action, request, no_eval] {
     action = [request, no_eval] {

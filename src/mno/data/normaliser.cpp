@@ -6,6 +6,7 @@
 
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
+#include "mno/core/zip_integrity.h"
 
 namespace mno::data {
 
@@ -77,6 +78,7 @@ Normaliser Normaliser::load(const std::string& path) {
   } catch (const c10::Error&) {
     throw Error(fmt::format("{}: not a saved normaliser", path));
   }
+  verify_zip_crcs(path);  // LibTorch's reader does not check them
   torch::Tensor kind;
   Normaliser n;
   try {

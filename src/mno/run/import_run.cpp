@@ -11,6 +11,7 @@
 #include "mno/models/checkpoint_import.h"
 #include "mno/models/neural_operator.h"
 #include "mno/run/training.h"
+#include "mno/train/training_length.h"
 
 namespace mno::run {
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ std::string import_authors_run(const ImportRequest& r) {
                                                                        {"--decoder", r.decoder}}
                                             : std::vector<OutputInput>{}});
   Config config = Config::load_file(r.config_path);
-  config.apply_overrides(r.overrides);
+  train::apply_run_overrides(config, r.overrides);
   const ConfigNode model_node = config.root().child("model");
   const auto table = models::authors_name_table(model_node);
   const auto authors = read_parts(r, model_node);

@@ -7,6 +7,7 @@
 #include "mno/core/log.h"
 #include "mno/core/output_policy.h"
 #include "mno/core/progress.h"
+#include "mno/core/stop_signal.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/pdebench_writer.h"
 #include "mno/eval/evaluate.h"
@@ -42,6 +43,7 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
   const auto loader = d.loader({0, info.samples}, static_cast<size_t>(r.run.train.eval_batch_size));
   r.model->eval();
   torch::NoGradGuard no_grad;
+  const StopOnSignal stop_on_signal;  // Ctrl-C: stop at the next batch, the temporary file removed
   write_atomically(out, [&](const std::string& tmp) {
     data::PdebenchWriter writer(tmp, spec);
     std::unique_ptr<Progress> bar;
@@ -49,6 +51,7 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
     size_t next = 0;
     loader->start_epoch(0);
     while (auto batch = loader->next()) {
+      throw_if_stop_requested(out);
       const torch::Tensor pred = d.decode_output(eval::forward_batch(*r.model, d, batch->x).to(torch::kCPU, torch::kFloat32));
       const torch::Tensor fields = d.fields(batch->x, pred).contiguous();  // [B, H, W, T, C]
       for (int64_t b = 0; b < fields.size(0); ++b, ++next) {

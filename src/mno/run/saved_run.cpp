@@ -5,10 +5,12 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/run/device.h"
+#include "mno/train/training_length.h"
 
 namespace mno::run {
 
 train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths) {
+  train::drop_saved_default_epochs(config);
   return train::read_run_config(config, paths.name());
 }
 

@@ -16,6 +16,7 @@
 #include "mno/core/remove_tree.h"
 #include "mno/run/device.h"
 #include "mno/run/saved_run.h"
+#include "mno/train/training_length.h"
 
 namespace mno::run {
 namespace fs = std::filesystem;
@@ -142,7 +143,7 @@ void check_request(const TrainRequest& request) {
 // The config of a new run (with its overrides) and the directory it goes to.
 Config new_run_config(const TrainRequest& request, std::string& run_dir) {
   Config config = Config::load_file(request.config_path);
-  config.apply_overrides(request.overrides);
+  train::apply_run_overrides(config, request.overrides);  // epochs/iterations: one replaces the other
   run_dir = request.out;
   if (run_dir.empty())
     run_dir = request.runs_dir + "/" + train::read_run_config(config.clone(), train::default_run_name(request.config_path)).name;
@@ -168,7 +169,10 @@ TrainResult train_distributed(const TrainRequest& request, const train::Distribu
   result.rank = env.rank;
   Config config = request.resume.empty() ? new_run_config(request, result.run_dir)
                                          : Config::load_file(open_run_dir(request.resume).config());
-  if (!request.resume.empty()) result.run_dir = request.resume;
+  if (!request.resume.empty()) {
+    result.run_dir = request.resume;
+    train::drop_saved_default_epochs(config);
+  }
   const train::RunConfig run = train::read_run_config(config.clone(), RunPaths{result.run_dir}.name());
   torch::Device device = resolve_device(run.train.device, "train.device in " + config.root().source());
   if (device.is_cuda()) {

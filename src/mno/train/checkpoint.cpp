@@ -8,11 +8,13 @@
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <zlib.h>
 
 #include "mno/core/atomic_file.h"
 #include <fmt/ranges.h>
 
 #include "mno/core/error.h"
+#include "mno/core/zip_integrity.h"
 
 namespace mno::train {
 namespace {
@@ -69,6 +71,36 @@ void move_optimizer_state(torch::optim::Optimizer& optimizer) {
       move_state<torch::optim::AdamWParamState>(kv.second.get(), device);
 }
 
+// "parameter name 0x<crc32>" per parameter and buffer: a CRC-32 of each tensor's bytes as they
+// were in memory, written beside the weights and compared with what was loaded. The zip's own
+// CRCs cover the bytes from the archive writer on; this covers the weights end to end (a file
+// rewritten with fresh zip CRCs, a serialisation that changed a value).
+std::string weights_checksums(const torch::nn::Module& model) {
+  std::string s;
+  auto add = [&](const std::string& kind, const std::string& name, const torch::Tensor& t) {
+    const torch::Tensor bytes = t.detach().to(torch::kCPU).contiguous();
+    const uLong crc = crc32_z(crc32(0L, Z_NULL, 0), static_cast<const Bytef*>(bytes.data_ptr()),
+                              static_cast<z_size_t>(bytes.nbytes()));
+    s += fmt::format("{} {} 0x{:08x}\n", kind, name, static_cast<uint32_t>(crc));
+  };
+  for (const auto& p : model.named_parameters()) add("parameter", p.key(), p.value());
+  for (const auto& b : model.named_buffers()) add("buffer", b.key(), b.value());
+  return s;
+}
+
+// Checkpoints written before the checksums existed have none: their zip CRCs are checked alone.
+void check_weights(const std::string& path, torch::serialize::InputArchive& archive, const torch::nn::Module& model) {
+  c10::IValue saved;
+  if (!archive.try_read("weights_crc32", saved)) return;
+  std::istringstream expected(saved.toStringRef()), loaded(weights_checksums(model));
+  for (std::string kind, name, want, got; expected >> kind >> name >> want;) {
+    std::string loaded_kind, loaded_name;
+    loaded >> loaded_kind >> loaded_name >> got;
+    check(want == got, "{}: {} '{}' was saved with CRC-32 {} but loads as {}: the file is corrupt", path, kind, name,
+          want, got);
+  }
+}
+
 // The fault-injection suite (docs/reliability.md) kills runs while a checkpoint is being written:
 // MNO_FAULT_CHECKPOINT_DELAY_MS holds each finished temporary file that long before its rename.
 void fault_injection_pause() {
@@ -98,6 +130,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
     archive.write("format", scalar(kFormat));
     archive.write("config", c10::IValue(config_yaml));
     archive.write("signature", c10::IValue(parameter_signature(model)));
+    archive.write("weights_crc32", c10::IValue(weights_checksums(model)));
     torch::serialize::OutputArchive weights;
     model.save(weights);
     archive.write("model", weights);
@@ -141,6 +174,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::nn::Module& mod
   } catch (const c10::Error&) {
     throw Error(fmt::format("{}: not an mno checkpoint (LibTorch cannot read it)", path));
   }
+  verify_zip_crcs(path);  // LibTorch's reader does not check them
   LoadedCheckpoint out;
   std::string signature;
   try {
@@ -161,6 +195,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::nn::Module& mod
   archive.read("model", weights);
   model.load(weights);
   model.to(device);
+  check_weights(path, archive, model);
   auto read_double = [&](const char* key) {
     torch::Tensor t;
     archive.read(key, t);

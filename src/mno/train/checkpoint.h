@@ -36,8 +36,8 @@ struct LoadedCheckpoint {
   std::string config_yaml;
 };
 
-// Restores the model (and the optimiser and RNG states when `optimizer` is given). Tensors are
-// loaded onto the model's device.
+// Restores the model (and the optimiser and RNG states when `optimizer` is given) on its device.
+// A corrupt file (zip CRC-32s, per-tensor CRC-32s; checkpoint.cpp) is an error naming what is wrong.
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer);
 
 }  // namespace mno::train

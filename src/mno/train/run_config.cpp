@@ -11,8 +11,18 @@ TrainConfig read_train(const ConfigNode& n) {
   TrainConfig t;
   t.device = n.get_choice("device", t.device, {"auto", "cpu", "cuda"});
   t.seed = static_cast<uint64_t>(n.get_at_least<int64_t>("seed", 0, 0));
-  t.epochs = n.get_at_least<int64_t>("epochs", t.epochs, 1);
+  // Two ways to give the length of training (GT/FNO/GNOT configs count epochs, OFormer's count
+  // optimiser steps): a config with both would silently train by one of them, so it is refused.
+  // `epochs` is read (and its default filled in) only when `iterations` is off.
+  const bool epochs_given = n.has("epochs");
   t.iterations = n.get_at_least<int64_t>("iterations", 0, 0);
+  if (t.iterations == 0) t.epochs = n.get_at_least<int64_t>("epochs", t.epochs, 1);
+  else if (epochs_given)
+    throw Error(fmt::format(
+        "{}: '{}: {}' and '{}: {}' both set the length of training; set one: {} alone trains by optimiser steps, "
+        "or {}=0 with {} trains by epochs",
+        n.source(), n.path_of("epochs"), n.require<int64_t>("epochs"), n.path_of("iterations"), t.iterations,
+        n.path_of("iterations"), n.path_of("iterations"), n.path_of("epochs")));
   t.batch_size = n.get_at_least<int64_t>("batch_size", t.batch_size, 1);
   t.eval_batch_size = n.get_at_least<int64_t>("eval_batch_size", t.batch_size, 1);
   t.drop_last = n.get<bool>("drop_last", t.drop_last);

@@ -111,8 +111,12 @@ void Trainer::save(const std::string& checkpoint_path) {
   save_checkpoint(checkpoint_path, *model_, &optimizer_->get(), state_, config_.dump());
 }
 
-TrainOutcome Trainer::run(const TrainOptions& options) {
+TrainOutcome Trainer::run(const TrainOptions& requested) {
   InterruptGuard guard;
+  // stop_after_steps counts the steps of this call, so a run resumed at step 7 with 3 stops at
+  // step 10; train_epoch compares it with the run's step count, so it becomes that step here.
+  TrainOptions options = requested;
+  if (options.stop_after_steps > 0) options.stop_after_steps += state_.step;
   data::LoaderOptions lo;
   lo.batch_size = static_cast<size_t>(run_.train.batch_size);
   lo.shuffle = true;

@@ -27,7 +27,7 @@ class GradientReducer;
 
 struct TrainOptions {
   bool progress = true;      // progress bar on a terminal; one line per epoch always
-  int64_t stop_after_steps = 0;  // > 0: stop (with a checkpoint, as Ctrl-C does) after this many steps in total
+  int64_t stop_after_steps = 0;  // > 0: stop (with a checkpoint, as Ctrl-C does) after this many more steps
 };
 
 // The files a trainer writes.

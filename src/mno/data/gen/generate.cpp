@@ -7,6 +7,7 @@
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
+#include "mno/core/stop_signal.h"
 #include "mno/core/threads.h"
 #include "mno/data/gen/ordered_parallel.h"
 #include "mno/data/pdebench_writer.h"
@@ -38,11 +39,17 @@ int worker_count(const GenerateOptions& o) { return o.threads > 0 ? o.threads : 
 template <typename Result, typename Make, typename Write>
 GenerateSummary run(const GenerateOptions& o, const char* label, const LayoutSpec& spec, Make make, Write write) {
   const auto start = std::chrono::steady_clock::now();
+  const StopOnSignal stop_on_signal;  // Ctrl-C: stop at the next sample, the temporary file removed
   write_atomically(o.out, [&](const std::string& tmp) {
     PdebenchWriter writer(tmp, spec);
     std::unique_ptr<Progress> progress;
     if (o.progress) progress = std::make_unique<Progress>(label, static_cast<int64_t>(o.samples));
-    run_ordered<Result>(o.samples, worker_count(o), make, [&](size_t i, Result&& r) {
+    const auto make_unless_stopped = [&](size_t i) {
+      throw_if_stop_requested(o.out);
+      return make(i);
+    };
+    run_ordered<Result>(o.samples, worker_count(o), make_unless_stopped, [&](size_t i, Result&& r) {
+      throw_if_stop_requested(o.out);
       write(writer, i, r);
       if (progress) progress->advance();
     });
