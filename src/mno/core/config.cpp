@@ -287,6 +287,14 @@ void Config::apply_overrides(const std::vector<std::string>& assignments) {
   for (const auto& a : assignments) apply_override(a);
 }
 
+void Config::remove(const std::string& section, const std::string& key) {
+  for (YAML::Node tree : {root_, resolved_}) {
+    if (!tree.IsMap() || !tree[section].IsDefined() || !tree[section].IsMap()) continue;
+    YAML::Node mapping = tree[section];
+    mapping.remove(key);
+  }
+}
+
 Config Config::clone() const { return Config(YAML::Clone(root_), YAML::Clone(resolved_), source_); }
 
 ConfigNode Config::root() const { return ConfigNode(root_, resolved_, "", source_); }

@@ -73,6 +73,9 @@ class Config {
   // The value is parsed as YAML (numbers, booleans, lists, strings).
   void apply_override(const std::string& assignment);
   void apply_overrides(const std::vector<std::string>& assignments);
+  // Removes `key` from the mapping `section` (a top-level key) in what the user wrote and in the
+  // resolved config alike; nothing when absent.
+  void remove(const std::string& section, const std::string& key);
 
   // A deep copy: copies of a Config share its trees (and the defaults recorded by readers).
   Config clone() const;

@@ -9,7 +9,7 @@
 
 namespace mno::run {
 
-train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths) {
+train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths) {
   train::drop_saved_default_epochs(config);
   return train::read_run_config(config, paths.name());
 }
@@ -18,7 +18,7 @@ SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoin
                         const std::string& device, int64_t stride) {
   SavedRun r;
   r.paths = open_run_dir(run_dir);
-  const Config config = Config::load_file(r.paths.config());
+  Config config = Config::load_file(r.paths.config());
   r.run = read_saved_run_config(config, r.paths);
   r.checkpoint = checkpoint.empty() ? r.run.train.report_checkpoint : checkpoint;
   check(r.checkpoint == "last" || r.checkpoint == "best", "checkpoint: expected last or best, found '{}'", r.checkpoint);

@@ -31,6 +31,6 @@ SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoin
                         const std::string& data_file = "", const std::string& device = "", int64_t stride = 0);
 
 // The run's config as saved, with the name of its directory when it has none of its own.
-train::RunConfig read_saved_run_config(const Config& config, const RunPaths& paths);
+train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths);
 
 }  // namespace mno::run

@@ -39,9 +39,9 @@ void apply_run_overrides(Config& config, const std::vector<std::string>& overrid
   config = Config::parse(text.c_str(), config.root().source());
 }
 
-void drop_saved_default_epochs(const Config& config) {
-  YAML::Node train = train_section(config);
-  if (has_positive_iterations(train) && train["epochs"].IsDefined()) train.remove("epochs");
+void drop_saved_default_epochs(Config& config) {
+  const YAML::Node train = train_section(config);
+  if (has_positive_iterations(train) && train["epochs"].IsDefined()) config.remove("train", "epochs");
 }
 
 }  // namespace mno::train

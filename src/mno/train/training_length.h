@@ -19,6 +19,6 @@ void apply_run_overrides(Config& config, const std::vector<std::string>& overrid
 // A config.yaml saved before the two keys were exclusive holds the default `epochs: 1` beside a
 // positive `iterations`, which was the length used: removes it, so such runs still resume,
 // evaluate and predict.
-void drop_saved_default_epochs(const Config& config);
+void drop_saved_default_epochs(Config& config);
 
 }  // namespace mno::train
