@@ -3,6 +3,8 @@
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
 // mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
 // mno analyze compare RUN [RUN ...] [--labels A,B,...] [--heatmap A,B] [--sample K] [--out DIR]
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
@@ -48,8 +50,12 @@ void add_analyze_command(CLI::App& app, Action& action) {
   auto measure = std::make_shared<std::string>();
   auto n = std::make_shared<int64_t>(0);
   auto hippo_out = std::make_shared<std::string>("analysis");
-  hippo->add_option("--measure", *measure, "legs, legt or lagt")->required();
-  hippo->add_option("--n", *n, "state size N (>= 1)")->required();
+  hippo->add_option("--measure", *measure, "legs, legt or lagt")
+      ->required()
+      ->check(CLI::IsMember({"legs", "legt", "lagt"}));
+  hippo->add_option("--n", *n, "state size N (>= 1)")
+      ->required()
+      ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
   hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
   hippo->callback([&action, measure, n, hippo_out] {
     action = [measure, n, hippo_out] { return report(run::analyze_hippo(*measure, *n, *hippo_out)); };

@@ -13,6 +13,17 @@
 #include "mno/core/heap_policy.h"
 #include "mno/core/threads.h"
 #include "mno/core/torch_compat.h"
+#include "mno/core/usage_error.h"
+
+namespace {
+
+// A usage error: one line in mno's own form, then where to look; exit code 2 (README).
+int usage_error(const std::string& message) {
+  fmt::print(stderr, "error: {}\nRun with --help for usage.\n", message);
+  return mno::cli::kUsageError;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   mno::install_crash_report("mno");
@@ -51,8 +62,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const mno::UsageError& e) {  // a sub-command's own check of its flags
+    return usage_error(e.what());
   } catch (const CLI::ParseError& e) {
-    // A usage error: one line in mno's own form, then where to look; exit code 2 (README).
     std::string message = e.what();
     if (app.get_subcommands().empty()) {  // CLI11 says only "A subcommand is required"
       std::string commands;
@@ -61,8 +73,7 @@ int main(int argc, char** argv) {
       message = fmt::format("{}; expected a command: {}", rest.empty() ? "no command given"
                             : fmt::format("unknown command or option '{}'", rest.front()), commands);
     }
-    fmt::print(stderr, "error: {}\nRun with --help for usage.\n", message);
-    return mno::cli::kUsageError;
+    return usage_error(message);
   }
   try {
     mno::keep_freed_memory_for_reuse();  // before the first large tensor
@@ -70,6 +81,8 @@ int main(int argc, char** argv) {
     mno::set_threads(threads);
     mno::set_blas_threads(blas_threads);
     return action ? action() : 0;
+  } catch (const mno::UsageError& e) {  // a flag found wrong once the files it names were read
+    return usage_error(e.what());
   } catch (const mno::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
