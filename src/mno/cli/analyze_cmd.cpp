@@ -3,8 +3,6 @@
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
 // mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
 // mno analyze compare RUN [RUN ...] [--labels A,B,...] [--heatmap A,B] [--sample K] [--out DIR]
-#include <limits>
-
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
@@ -53,9 +51,8 @@ void add_analyze_command(CLI::App& app, Action& action) {
   hippo->add_option("--measure", *measure, "legs, legt or lagt")
       ->required()
       ->check(CLI::IsMember({"legs", "legt", "lagt"}));
-  hippo->add_option("--n", *n, "state size N (>= 1)")
-      ->required()
-      ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
+  // At most 4096: the analysis holds N x N matrices, and a mistyped N of millions would not fit in memory.
+  hippo->add_option("--n", *n, "state size N (1 to 4096)")->required()->check(CLI::Range(int64_t(1), int64_t(4096)));
   hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
   hippo->callback([&action, measure, n, hippo_out] {
     action = [measure, n, hippo_out] { return report(run::analyze_hippo(*measure, *n, *hippo_out)); };
