@@ -166,20 +166,37 @@ TEST(CliCompare, ARunWithoutMetricsIsARowSayingWhy) {
   EXPECT_TRUE(non_empty(dir.file("far/compare.md")));
 }
 
+// One table ranks runs by their errors: runs of another PDE (or data file) are refused, naming both.
+TEST(CliCompare, RunsOfDifferentDatasetsAreRefusedNamingBoth) {
+  TempDir dir;
+  const std::string darcy = train_run(dir, "darcy_mamba", train::testing::make_darcy(dir.path(), 24, 8), "mamba");
+  const std::string swe_file = dir.file("swe.h5");
+  const CliResult g =
+      run_mno({"generate", "swe", "--samples", "10", "--resolution", "16", "--frames", "5", "--out", swe_file});
+  ASSERT_EQ(g.exit_code, 0) << g.output;
+  const std::string swe = train_run(dir, "swe_mamba", swe_file, "mamba", true);
+  const CliResult c = run_mno({"--threads", "2", "analyze", "compare", darcy, swe, "--out", dir.file("cmp")});
+  EXPECT_EQ(c.exit_code, 1) << c.output;
+  EXPECT_TRUE(c.has("error: analyze compare: the runs are not of one dataset")) << c.output;
+  EXPECT_TRUE(c.has("'" + darcy + "' was evaluated on darcy.h5 (darcy), '" + swe + "' on swe.h5 (swe)")) << c.output;
+  EXPECT_FALSE(fs::exists(dir.file("cmp"))) << "nothing written";
+}
+
 TEST(CliCompare, BadArgumentsAreNamed) {
   TempDir dir;
   fs::create_directories(dir.file("a"));
   fs::create_directories(dir.file("b"));
-  const auto error = [&](const std::vector<std::string>& args, const std::string& message) {
+  // exit 1: what the arguments name is wrong; 2: the flags themselves (a usage error).
+  const auto error = [&](const std::vector<std::string>& args, const std::string& message, int exit_code = 2) {
     std::vector<std::string> full{"analyze", "compare"};
     full.insert(full.end(), args.begin(), args.end());
     full.insert(full.end(), {"--out", dir.file("cmp")});
     const CliResult r = run_mno(full);
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, exit_code) << r.output;
     EXPECT_TRUE(r.has("error: analyze compare: " + message)) << r.output;
     EXPECT_FALSE(fs::exists(dir.file("cmp"))) << "nothing written before the arguments are checked";
   };
-  error({dir.file("missing")}, "run directory '" + dir.file("missing") + "' does not exist");
+  error({dir.file("missing")}, "run directory '" + dir.file("missing") + "' does not exist", 1);
   error({dir.file("a"), dir.file("b"), "--labels", "x"}, "--labels: expected one label per run (2), found 1");
   error({dir.file("a"), dir.file("b"), "--labels", "x,x"}, "two runs have the label 'x': give each its own (--labels)");
   error({dir.file("a"), dir.file("b"), "--heatmap", "c"}, "--heatmap: 'c' is not the label of a run (labels: a, b)");

@@ -1,10 +1,13 @@
 // `mno generate` and `mno data` through the command line: the files made are the PDEBench
 // layout `data info` recognises, plots are PNGs, and bad arguments name themselves.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "cli/cli_runner.h"
 #include "data/data_test_support.h"
 #include "mno/data/pdebench_reader.h"
+#include "mno/data/pdebench_writer.h"
 
 namespace mno::cli::testing {
 namespace {
@@ -36,7 +39,7 @@ TEST(CliData, GeneratedShallowWaterHasItsFrames) {
   EXPECT_EQ(info.exit_code, 0) << info.output;
   EXPECT_TRUE(info.has("data [5,16,16,1]")) << info.output;
   const CliResult bad = run_mno({"data", "plot", dir.file("s.h5"), "--sample", "0", "--frame", "9"});
-  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;  // a frame the file does not have: a usage error
   EXPECT_TRUE(bad.has("error: ")) << bad.output;
   EXPECT_TRUE(bad.has("--frame 9")) << bad.output;
 }
@@ -63,6 +66,37 @@ TEST(CliData, ZeroSamplesAreRefused) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(r.has("--samples")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.h5")));
+}
+
+// A NaN is reported at the file's sample and frame, whatever part of the file a command reads.
+TEST(CliData, ANanIsNamedByTheFilesSampleAndFrame) {
+  TempDir dir;
+  const std::string path = dir.file("nan.h5");
+  {
+    data::LayoutSpec spec;
+    spec.pde = data::Pde::shallow_water;
+    spec.samples = 4;
+    spec.nx = spec.ny = 4;
+    spec.frames = 3;
+    spec.x = spec.y = {0.125f, 0.375f, 0.625f, 0.875f};
+    spec.t = {0.0f, 0.5f, 1.0f};
+    data::PdebenchWriter writer(path, spec);
+    for (size_t i = 0; i < spec.samples; ++i) {
+      data::FloatArray frames(data::Shape{3, 4, 4, 1});
+      for (size_t k = 0; k < frames.size(); ++k) frames.values[k] = 1.0f + 0.01f * static_cast<float>(k);
+      if (i == 2) frames.values[16 + 5] = NAN;  // frame 1, point (1, 1)
+      writer.write_frames(i, frames);
+    }
+    writer.finish();
+  }
+  const CliResult info = run_mno({"data", "info", path});
+  EXPECT_EQ(info.exit_code, 1) << info.output;
+  EXPECT_TRUE(info.has("error: " + path + ": dataset '0002/data': non-finite value nan in sample 2, frame 1 (flat index 5 "
+                       "of the frame, shape [4,4,1])"))
+      << info.output;
+  const CliResult plot = run_mno({"data", "plot", path, "--sample", "2", "--frame", "1", "--out", dir.file("p.png")});
+  EXPECT_EQ(plot.exit_code, 1) << plot.output;
+  EXPECT_TRUE(plot.has("non-finite value nan in sample 2, frame 1")) << plot.output;
 }
 
 TEST(CliData, AFileThatIsNotHdf5IsNamed) {

@@ -176,7 +176,7 @@ TEST(DistributedRunsCuda, TwoGpusWithNcclEndWhereOneGpuEnds) {
 
 TEST(CliDistributed, BadLaunchesAndEnvironmentsAreClearErrors) {
   const CliResult none = run_mno({"launch", "--nproc", "2"});
-  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_EQ(none.exit_code, 2) << none.output;
   EXPECT_TRUE(none.has("error: mno launch: give the mno command every rank runs after '--'")) << none.output;
 
   const CliResult zero = run_mno({"launch", "--nproc", "0", "--", "train"});

@@ -1,6 +1,6 @@
 // `mno import` through the command line (docs/models.md, "Parity with the authors' code"): the
 // authors' checkpoint of a parity fixture becomes a run that `mno eval` accepts, and each kind of
-// bad input is one error, exit 1, with nothing written.
+// bad input is one error with nothing written: exit 1, or 2 for the wrong checkpoint flags.
 #include <filesystem>
 #include <fstream>
 
@@ -109,6 +109,7 @@ struct BadImport {
   std::string what;
   std::vector<std::string> args;  // after the config
   std::string message;
+  int exit_code = 1;  // 2: the flags do not fit the model (a usage error)
 };
 
 void expect_refused(const TempDir& dir, const std::string& config, const BadImport& bad) {
@@ -116,7 +117,7 @@ void expect_refused(const TempDir& dir, const std::string& config, const BadImpo
   std::vector<std::string> args = {"--threads", "2", "import", "-c", config, "--out", out};
   args.insert(args.end(), bad.args.begin(), bad.args.end());
   const CliResult r = run_mno(args);
-  EXPECT_EQ(r.exit_code, 1) << bad.what << "\n" << r.output;
+  EXPECT_EQ(r.exit_code, bad.exit_code) << bad.what << "\n" << r.output;
   EXPECT_TRUE(r.has(bad.message)) << bad.what << ": expected '" << bad.message << "' in\n" << r.output;
   EXPECT_FALSE(fs::exists(out)) << bad.what << ": something was written";
 }
@@ -143,8 +144,8 @@ TEST(CliImport, BadCheckpointsAreOneErrorAndWriteNothing) {
       {"not a zip", {"--checkpoint", text}, "not a PyTorch zip checkpoint"},
       {"not tensors", {"--checkpoint", fixture("gt_galerkin_darcy", "data.pt")}, "no state dict found"},
       {"missing file", {"--checkpoint", dir.file("absent.pt")}, "absent.pt"},
-      {"no checkpoint", {}, "needs --checkpoint FILE"},
-      {"halves for GT", {"--encoder", checkpoint, "--decoder", checkpoint}, "is one file"},
+      {"no checkpoint", {}, "needs --checkpoint FILE", 2},
+      {"halves for GT", {"--encoder", checkpoint, "--decoder", checkpoint}, "is one file", 2},
   };
   for (const auto& bad : cases) expect_refused(dir, gt, bad);
 
@@ -155,8 +156,9 @@ TEST(CliImport, BadCheckpointsAreOneErrorAndWriteNothing) {
   // OFormer comes as two files: one half missing, or a single --checkpoint.
   const std::string oformer = fixture_config(dir, "oformer_galerkin_darcy", data);
   expect_refused(dir, oformer,
-                 {"missing decoder", {"--encoder", fixture("oformer_galerkin_darcy", "encoder.pt")}, "--decoder is missing"});
-  expect_refused(dir, oformer, {"one file for OFormer", {"--checkpoint", checkpoint}, "as two files"});
+                 {"missing decoder", {"--encoder", fixture("oformer_galerkin_darcy", "encoder.pt")},
+                  "--decoder is missing", 2});
+  expect_refused(dir, oformer, {"one file for OFormer", {"--checkpoint", checkpoint}, "as two files", 2});
   // The halves swapped: the decoder's tensors are not where the encoder's should be.
   expect_refused(dir, oformer,
                  {"halves swapped",

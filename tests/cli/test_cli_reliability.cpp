@@ -240,7 +240,7 @@ TEST(CliDataErrors, EmptyTruncatedAndNanFilesAreNamed) {
   std::ofstream(dir.file("cut.h5"), std::ios::binary) << good.substr(0, good.size() / 3);
   expect_error_line(run_mno({"data", "info", dir.file("cut.h5")}), 1, {"cut.h5"});
   expect_error_line(run_mno({"data", "info", source_dir() + "/tests/fixtures/bad_nan.h5"}), 1,
-                    {"bad_nan.h5", "dataset 'nu'", "non-finite value nan in sample 0"});
+                    {"bad_nan.h5", "dataset 'nu': non-finite value nan in sample 1 "});  // the file's sample 1
 }
 
 }  // namespace

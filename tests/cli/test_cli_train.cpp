@@ -62,9 +62,9 @@ TEST(CliTrain, AStoppedRunResumesFromItsDirectoryAlone) {
   EXPECT_NE(log.find("\n3,15,"), std::string::npos) << log;  // epoch 3 ends at step 15: 22 samples / batch 4
 }
 
-TEST(CliTrain, WithoutAConfigOrRunIsAnError) {
+TEST(CliTrain, WithoutAConfigOrRunIsAUsageError) {
   const CliResult r = run_mno({"train"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(r.has("error: mno train: give either -c CONFIG or --resume RUN_DIR")) << r.output;
 }
 

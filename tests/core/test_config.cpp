@@ -155,5 +155,66 @@ TEST(Config, InvalidYamlAndNonMappingFilesAreRejected) {
   expect_error([] { Config::load_file("/nonexistent/x.yaml"); }, {"cannot read config '/nonexistent/x.yaml'"});
 }
 
+// ---- where a value came from ----
+
+TEST(Config, AnOverridesBadValueIsNamedAsTheCommandLineNotTheFile) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  cfg.apply_overrides({"train.epochs=abc", "model.mixer={type: mamba, d_state: many}", "train.lr=-1"});
+  const auto train = cfg.root().child("train");
+  try {
+    train.require<int64_t>("epochs");
+    ADD_FAILURE() << "train.epochs=abc was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "train.epochs=abc (command line): expected an integer, found 'abc'");
+  }
+  // A key inside a mapping given on the command line: the assignment, then the key.
+  expect_error([&] { cfg.root().child("model").child("mixer").require<int64_t>("d_state"); },
+               {"model.mixer={type: mamba, d_state: many} (command line): key 'model.mixer.d_state'",
+                "expected an integer, found 'many'"});
+  expect_error([&] { train.get_at_least<double>("lr", 1e-3, 0.0); }, {"train.lr=-1 (command line)", "a value >= 0"});
+  // A copy (what readers of a run's name and the mixers' defaults see) knows it too.
+  expect_error([&] { cfg.clone().root().child("train").require<int64_t>("epochs"); }, {"train.epochs=abc (command line)"});
+  // The file's own values are still the file's.
+  expect_error([&] { cfg.root().require<int64_t>("name"); }, {"demo.yaml: key 'name'"});
+  // And a saved config shows the values, not where they came from.
+  EXPECT_EQ(cfg.dump().find("command-line"), std::string::npos) << cfg.dump();
+  EXPECT_NE(cfg.dump().find("epochs: abc"), std::string::npos) << cfg.dump();
+}
+
+TEST(Config, AnUnknownKeyAddedByAnOverrideIsNamedAsTheCommandLine) {
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  cfg.apply_override("train.epohcs=3");
+  const auto train = cfg.root().child("train");
+  train.get<double>("lr", 1e-3);
+  train.get<int64_t>("epochs", 1);
+  train.get<std::vector<int64_t>>("resolution", {});
+  try {
+    train.reject_unknown_keys();
+    ADD_FAILURE() << "train.epohcs was accepted";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("train.epohcs=3 (command line): unknown key 'train.epohcs' (did you mean 'epochs'?)", 0), 0u)
+        << message;
+    EXPECT_EQ(message.find("demo.yaml"), std::string::npos) << message;
+  }
+}
+
+// ---- keys given twice ----
+
+TEST(Config, AKeyGivenTwiceIsAnErrorNamingTheKeyAndBothLines) {
+  expect_error([] { Config::parse("name: a\nmodel:\n  width: 8\n  layers: 2\n  width: 16\n", "dup.yaml"); },
+               {"dup.yaml: key 'model.width' is given twice (lines 3 and 5)"});
+  expect_error([] { Config::parse("model: {mixer: {type: mamba, type: s4d}}", "flow.yaml"); },
+               {"flow.yaml: key 'model.mixer.type' is given twice (line 1, columns 17 and 30)"});
+  expect_error([] { Config::parse("train:\n  groups:\n    - {lr: 1, lr: 2}\n", "list.yaml"); },
+               {"list.yaml: key 'train.groups[0].lr' is given twice"});
+  expect_error([] { Config::parse("a: 1\na: 2\n", "top.yaml"); }, {"top.yaml: key 'a' is given twice (lines 1 and 2)"});
+  auto cfg = Config::parse(kYaml, "demo.yaml");
+  expect_error([&] { cfg.apply_override("model.mixer={type: mamba, type: s4d}"); },
+               {"override 'model.mixer={type: mamba, type: s4d}': key 'model.mixer.type' is given twice"});
+  // One key per mapping is fine wherever else it appears.
+  EXPECT_NO_THROW(Config::parse("a: {width: 1}\nb: {width: 2}\n", "ok.yaml"));
+}
+
 }  // namespace
 }  // namespace mno::testing

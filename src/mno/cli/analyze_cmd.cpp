@@ -73,8 +73,11 @@ void add_analyze_command(CLI::App& app, Action& action) {
   auto measure = std::make_shared<std::string>();
   auto n = std::make_shared<int64_t>(0);
   auto hippo_out = std::make_shared<std::string>("analysis");
-  hippo->add_option("--measure", *measure, "legs, legt or lagt")->required();
-  hippo->add_option("--n", *n, "state size N (>= 1)")->required();
+  hippo->add_option("--measure", *measure, "legs, legt or lagt")
+      ->required()
+      ->check(CLI::IsMember({"legs", "legt", "lagt"}));
+  // At most 4096: the analysis holds N x N matrices, and a mistyped N of millions would not fit in memory.
+  hippo->add_option("--n", *n, "state size N (1 to 4096)")->required()->check(CLI::Range(int64_t(1), int64_t(4096)));
   hippo->add_option("--out", *hippo_out, "output directory")->capture_default_str();
   auto hippo_overwrite = std::make_shared<bool>(false);
   add_overwrite_flag(*hippo, *hippo_overwrite);

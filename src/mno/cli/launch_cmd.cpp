@@ -1,4 +1,4 @@
-// mno launch --nproc N [--master-port P] [--grace S] -- <mno command ...>
+// mno launch --nproc N [--master-port P] [--grace S] -- train <train's arguments ...>
 #include <limits>
 
 #include "mno/cli/commands.h"
@@ -9,7 +9,7 @@ namespace mno::cli {
 void add_launch_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<run::LaunchOptions>();
   auto* cmd = app.add_subcommand(
-      "launch", "Run an mno command as N local processes of one data-parallel job (docs/distributed.md)");
+      "launch", "Run `mno train` as N local processes of one data-parallel job (docs/distributed.md)");
   cmd->add_option("--nproc", options->nproc, "number of processes (ranks); one per GPU on a GPU machine")
       ->required()
       ->check(CLI::Range(1, 1024));
@@ -22,7 +22,7 @@ void add_launch_command(CLI::App& app, Action& action) {
   cmd->add_option("--grace", options->grace_s, "seconds the other ranks get to stop after one fails, then killed")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
-  cmd->add_option("command", options->args, "the mno command every rank runs, after '--' (e.g. -- train -c CONFIG)");
+  cmd->add_option("command", options->args, "the command every rank runs, after '--': train and its arguments (e.g. -- train -c CONFIG)");
   cmd->footer("Example: mno launch --nproc 2 -- train -c configs/darcy/gt_mamba.yaml train.device=cpu");
   cmd->callback([&action, options] { action = [options] { return run::launch_local(*options); }; });
 }

@@ -14,6 +14,17 @@
 #include "mno/core/stop_signal.h"
 #include "mno/core/threads.h"
 #include "mno/core/torch_compat.h"
+#include "mno/core/usage_error.h"
+
+namespace {
+
+// A usage error: one line in mno's own form, then where to look; exit code 2 (README).
+int usage_error(const std::string& message) {
+  fmt::print(stderr, "error: {}\nRun with --help for usage.\n", message);
+  return mno::cli::kUsageError;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   mno::install_crash_report("mno");
@@ -52,8 +63,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const mno::UsageError& e) {  // a sub-command's own check of its flags
+    return usage_error(e.what());
   } catch (const CLI::ParseError& e) {
-    // A usage error: one line in mno's own form, then where to look; exit code 2 (README).
     std::string message = e.what();
     if (app.get_subcommands().empty()) {  // CLI11 says only "A subcommand is required"
       std::string commands;
@@ -62,8 +74,7 @@ int main(int argc, char** argv) {
       message = fmt::format("{}; expected a command: {}", rest.empty() ? "no command given"
                             : fmt::format("unknown command or option '{}'", rest.front()), commands);
     }
-    fmt::print(stderr, "error: {}\nRun with --help for usage.\n", message);
-    return mno::cli::kUsageError;
+    return usage_error(message);
   }
   try {
     mno::keep_freed_memory_for_reuse();  // before the first large tensor
@@ -74,6 +85,8 @@ int main(int argc, char** argv) {
   } catch (const mno::Interrupted& e) {  // Ctrl-C or SIGTERM in generate or predict (core/stop_signal.h)
     fmt::print(stderr, "mno: {}\n", e.what());
     return 128 + e.signal();
+  } catch (const mno::UsageError& e) {  // a flag found wrong once the files it names were read
+    return usage_error(e.what());
   } catch (const mno::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;

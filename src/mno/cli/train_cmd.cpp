@@ -6,6 +6,7 @@
 
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
+#include "mno/core/usage_error.h"
 #include "mno/run/training.h"
 
 namespace mno::cli {
@@ -32,6 +33,14 @@ void add_train_command(CLI::App& app, Action& action) {
       ->type_name("N")
       ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
   cmd->callback([&action, request, no_eval] {
+    // The command line's shape is checked here, while parsing, so that it is a usage error (exit 2);
+    // train_run() checks the same for its other callers.
+    usage_check(request->config_path.empty() != request->resume.empty(),
+                "mno train: give either -c CONFIG or --resume RUN_DIR");
+    usage_check(request->resume.empty() || request->overrides.empty(),
+                "mno train --resume: overrides are not accepted; a resumed run continues with its own config.yaml");
+    usage_check(request->resume.empty() || !request->overwrite,
+                "mno train --resume: --overwrite does not apply to a resumed run");
     action = [request, no_eval] {
       request->evaluate = !*no_eval;
       const run::TrainResult r = run::train_run(*request);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "mno/core/error.h"
@@ -67,6 +68,76 @@ std::string join_keys(const YAML::Node& map) {
   return keys.empty() ? "(none)" : keys;
 }
 
+// ---- values from the command line ----
+// A value set by an override ("train.epochs=abc") is wrong on the command line, not in the file:
+// its errors must say so. Which values came from there travels with the tree itself, as a YAML
+// tag on each of their nodes, because the readers see copies of it (Config::clone(), the mixer
+// defaults merged in models/host_mixer) that carry their nodes' tags and nothing else. dump()
+// takes these tags off again.
+const std::string kCommandLineTag = "tag:mno,command-line:";
+
+void mark_from_command_line(YAML::Node node, const std::string& assignment) {
+  node.SetTag(kCommandLineTag + assignment);
+  if (node.IsMap())
+    for (auto kv : node) mark_from_command_line(kv.second, assignment);
+  else if (node.IsSequence())
+    for (auto item : node) mark_from_command_line(item, assignment);
+}
+
+void unmark_command_line(YAML::Node node) {
+  if (node.Tag().rfind(kCommandLineTag, 0) == 0) node.SetTag("?");  // "?": a plain node, emitted without a tag
+  if (node.IsMap())
+    for (auto kv : node) unmark_command_line(kv.second);
+  else if (node.IsSequence())
+    for (auto item : node) unmark_command_line(item);
+}
+
+// The override that set `value` ("train.epochs=abc"), or "" when it comes from the file.
+std::string command_line_assignment(const YAML::Node& value) {
+  if (!value.IsDefined()) return "";  // an absent key (a lookup on a const node has no tag to read)
+  const std::string& tag = value.Tag();
+  return tag.rfind(kCommandLineTag, 0) == 0 ? tag.substr(kCommandLineTag.size()) : "";
+}
+
+// Where a value is, for its error: "FILE: key 'a.b'", or "a.b=abc (command line)" for an override.
+std::string where_is(const YAML::Node& value, const std::string& dotted, const std::string& source) {
+  const std::string assignment = command_line_assignment(value);
+  if (assignment.empty()) return fmt::format("{}: key '{}'", source, dotted);
+  if (assignment.substr(0, assignment.find('=')) == dotted) return assignment + " (command line)";
+  return fmt::format("{} (command line): key '{}'", assignment, dotted);  // inside a mapping set on the command line
+}
+
+// yaml-cpp keeps both entries of a key written twice in one mapping and lookups find the first, so
+// the second would be silently ignored: an error naming the key and both lines instead.
+// `with_lines`: the node was parsed from the file, whose line numbers its marks hold.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& path, const std::string& source,
+                           bool with_lines) {
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i)
+      reject_duplicate_keys(node[i], fmt::format("{}[{}]", path, i), source, with_lines);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string key = kv.first.Scalar(), dotted = path.empty() ? key : path + "." + key;
+    const auto [first, fresh] = seen.emplace(key, kv.first.Mark());
+    if (!fresh) {
+      const YAML::Mark& again = kv.first.Mark();
+      const YAML::Mark& once = first->second;
+      std::string lines;
+      if (with_lines && !once.is_null() && !again.is_null())
+        lines = once.line != again.line
+                    ? fmt::format(" (lines {} and {})", once.line + 1, again.line + 1)
+                    : fmt::format(" (line {}, columns {} and {})", once.line + 1, once.column + 1, again.column + 1);
+      throw Error(fmt::format("{}: key '{}' is given twice{}; expected each key once in a mapping", source, dotted,
+                              lines));
+    }
+    reject_duplicate_keys(kv.second, dotted, source, with_lines);
+  }
+}
+
 }  // namespace
 
 ConfigNode::ConfigNode(YAML::Node node, std::string path, std::string source)
@@ -96,8 +167,11 @@ void ConfigNode::throw_missing(const std::string& key, const std::string& what, 
   if (node_.IsMap())
     for (const auto& kv : node_) present.push_back(kv.first.as<std::string>());
   const std::string typo = nearest(key, present);
-  if (!typo.empty() && !asked_->count(typo))
-    throw Error(fmt::format("{}: unknown key '{}' (did you mean '{}'?)", source_, path_of(typo), key));
+  if (!typo.empty() && !asked_->count(typo)) {
+    const std::string from = command_line_assignment(node_[typo]);
+    throw Error(fmt::format("{}: unknown key '{}' (did you mean '{}'?)",
+                            from.empty() ? source_ : from + " (command line)", path_of(typo), key));
+  }
   throw Error(fmt::format("{}: missing required {} '{}'{}", source_, what, path_of(key), expected));
 }
 
@@ -107,7 +181,7 @@ template <typename T> T ConfigNode::require(const std::string& key) const {
   try {
     return v.as<T>();
   } catch (const YAML::Exception&) {
-    throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), type_name<T>(), describe(v));
+    throw mismatch_error(where_is(v, path_of(key), source_), type_name<T>(), describe(v));
   }
 }
 
@@ -132,13 +206,13 @@ std::string ConfigNode::get_choice(const std::string& key, const std::string& fa
     if (value == a) return value;
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "one of " + list, "'" + value + "'");
+  throw mismatch_error(where_is(value_of(key), path_of(key), source_), "one of " + list, "'" + value + "'");
 }
 
 template <typename T> T ConfigNode::get_at_least(const std::string& key, const T& fallback, const T& minimum) const {
   const T value = get<T>(key, fallback);
   if (value < minimum)
-    throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), fmt::format("a value >= {}", minimum),
+    throw mismatch_error(where_is(value_of(key), path_of(key), source_), fmt::format("a value >= {}", minimum),
                          fmt::format("{}", value));
   return value;
 }
@@ -148,7 +222,7 @@ template double ConfigNode::get_at_least<double>(const std::string&, const doubl
 ConfigNode ConfigNode::child(const std::string& key) const {
   YAML::Node v = value_of(key);
   if (!v.IsDefined() || v.IsNull()) throw_missing(key, "section", "");
-  if (!v.IsMap()) throw mismatch_error(fmt::format("{}: key '{}'", source_, path_of(key)), "a mapping", describe(v));
+  if (!v.IsMap()) throw mismatch_error(where_is(v, path_of(key), source_), "a mapping", describe(v));
   return ConfigNode(v, resolved_child(resolved_, key), path_of(key), source_);
 }
 
@@ -182,6 +256,8 @@ std::vector<ConfigNode> ConfigNode::list_items(const std::string& key) const {
 void ConfigNode::reject_unknown_keys() const {
   if (!node_.IsMap()) return;
   std::string unknown;
+  std::vector<std::string> from_command_line;  // the overrides that added unknown keys
+  bool from_file = false;
   const std::vector<std::string> known_keys(asked_->begin(), asked_->end());
   for (const auto& kv : node_) {
     const auto key = kv.first.as<std::string>();
@@ -189,11 +265,17 @@ void ConfigNode::reject_unknown_keys() const {
     unknown += (unknown.empty() ? "'" : ", '") + path_of(key) + "'";
     const std::string guess = nearest(key, known_keys);
     if (!guess.empty()) unknown += fmt::format(" (did you mean '{}'?)", guess);
+    const std::string assignment = command_line_assignment(kv.second);
+    if (assignment.empty()) from_file = true;
+    else from_command_line.push_back(assignment);
   }
   if (unknown.empty()) return;
   std::string known;
   for (const auto& k : *asked_) known += (known.empty() ? "" : ", ") + k;
-  throw Error(fmt::format("{}: unknown key {} (known keys{}: {})", source_, unknown,
+  const std::string where = from_file                         ? source_
+                            : from_command_line.size() == 1 ? from_command_line.front() + " (command line)"
+                                                            : std::string("the command line");
+  throw Error(fmt::format("{}: unknown key {} (known keys{}: {})", where, unknown,
                           path_.empty() ? "" : " under '" + path_ + "'", known.empty() ? "(none)" : known));
 }
 
@@ -230,6 +312,7 @@ Config Config::parse(const std::string& yaml_text, const std::string& source) {
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw mismatch_error(source, "a YAML mapping at the top level", describe(root));
+  reject_duplicate_keys(root, "", source, true);
   return Config(root, YAML::Clone(root), source);
 }
 
@@ -268,6 +351,8 @@ void Config::apply_override(const std::string& assignment) {
       } catch (const YAML::ParserException& e) {
         throw Error(fmt::format("override '{}': value is not valid YAML: {}", assignment, e.what()));
       }
+      reject_duplicate_keys(value, dotted, fmt::format("override '{}'", assignment), false);
+      mark_from_command_line(value, assignment);
       node[key] = value;
       // The same assignment in the resolved tree, which holds every section the user's tree has.
       YAML::Node resolved = resolved_;
@@ -300,9 +385,12 @@ Config Config::clone() const { return Config(YAML::Clone(root_), YAML::Clone(res
 ConfigNode Config::root() const { return ConfigNode(root_, resolved_, "", source_); }
 
 namespace {
+// A tree as YAML, without the marks that say which values came from the command line.
 std::string emit(const YAML::Node& tree) {
+  YAML::Node plain = YAML::Clone(tree);
+  unmark_command_line(plain);
   YAML::Emitter out;
-  out << tree;
+  out << plain;
   return std::string(out.c_str()) + "\n";
 }
 }  // namespace

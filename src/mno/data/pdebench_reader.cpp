@@ -6,14 +6,33 @@
 
 namespace mno::data {
 
-void check_finite(const FloatArray& values, const std::string& where) {
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (std::isfinite(values.values[i])) continue;
-    const size_t per_sample = values.stride0();
-    throw Error(fmt::format("{}: non-finite value {} in sample {} (flat index {} of shape {})", where, values.values[i],
-                            i / per_sample, i, shape_string(values.shape)));
-  }
+namespace {
+
+// The flat index of the first NaN or infinity in `values`, or its size when there is none.
+size_t first_non_finite(const FloatArray& values) {
+  size_t i = 0;
+  while (i < values.size() && std::isfinite(values.values[i])) ++i;
+  return i;
 }
+
+// The shape of one entry along axis 0 (a sample, a frame).
+std::string entry_shape(const FloatArray& values) {
+  return shape_string(values.shape.empty() ? Shape{} : Shape(values.shape.begin() + 1, values.shape.end()));
+}
+
+// `values` holds the file's samples from `first_sample` on (axis 0): the error names the file's
+// sample index, the one a user looks up, not the index within this read.
+void check_finite_samples(const FloatArray& values, const std::string& where, size_t first_sample) {
+  const size_t i = first_non_finite(values);
+  if (i == values.size()) return;
+  const size_t per_sample = values.stride0();
+  throw Error(fmt::format("{}: non-finite value {} in sample {} (flat index {} of the sample, shape {})", where,
+                          values.values[i], first_sample + i / per_sample, i % per_sample, entry_shape(values)));
+}
+
+}  // namespace
+
+void check_finite(const FloatArray& values, const std::string& where) { check_finite_samples(values, where, 0); }
 
 PdebenchReader::PdebenchReader(const std::string& path)
     : file_(std::make_unique<Hdf5File>(path, Hdf5File::Mode::read)), info_(inspect_pdebench(*file_)) {}
@@ -45,8 +64,9 @@ DarcySamples PdebenchReader::read_darcy(const Selection& s) const {
                              {{s.first_sample, 0, 0, 0}, {s.samples, 1, info_.nx / st, info_.ny / st}, {1, 1, st, st}});
   u.shape = {s.samples, info_.nx / st, info_.ny / st};  // drop PDEBench's channel axis of 1
   out.solution = std::move(u);
-  check_finite(out.coefficient, fmt::format("{}: dataset '{}' (from sample {})", path(), names::darcy_coefficient, s.first_sample));
-  check_finite(out.solution, fmt::format("{}: dataset '{}' (from sample {})", path(), names::darcy_solution, s.first_sample));
+  const auto where = [this](const char* dataset) { return fmt::format("{}: dataset '{}'", path(), dataset); };
+  check_finite_samples(out.coefficient, where(names::darcy_coefficient), s.first_sample);
+  check_finite_samples(out.solution, where(names::darcy_solution), s.first_sample);
   return out;
 }
 
@@ -60,7 +80,13 @@ FloatArray PdebenchReader::read_frames(const Selection& s) const {
   for (size_t i = 0; i < s.samples; ++i) {
     const std::string& group = info_.groups[s.first_sample + i];
     const FloatArray one = file_->read(names::data(group), {{s.first_frame, 0, 0, 0}, {frames, nx, ny, c}, {1, st, st, 1}});
-    check_finite(one, fmt::format("{}: dataset '{}'", path(), names::data(group)));
+    // `one` is this sample's [frames, x, y, c]: name the sample and the file's frame.
+    if (const size_t bad = first_non_finite(one); bad < one.size())
+      throw Error(fmt::format("{}: dataset '{}': non-finite value {} in sample {}, frame {} (flat index {} of the "
+                              "frame, shape {})",
+                              path(), names::data(group), one.values[bad], s.first_sample + i,
+                              s.first_frame + bad / one.stride0(), bad % one.stride0(),
+                              entry_shape(one)));
     std::copy(one.values.begin(), one.values.end(), out.values.begin() + i * per_sample);
   }
   return out;

@@ -1,6 +1,7 @@
 #include "mno/eval/data_plot.h"
 
 #include "mno/core/error.h"
+#include "mno/core/usage_error.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/eval/heatmap.h"
 
@@ -46,12 +47,14 @@ FieldFrame field_frame(const data::PdebenchReader& reader, size_t stride) {
 std::string plot_pdebench_sample(const std::string& file, size_t sample, long frame, const std::string& out_png) {
   const data::PdebenchReader reader(file);
   const auto& info = reader.info();
-  check(sample < info.samples, "{}: --sample {} out of range, the file has {} samples", file, sample, info.samples);
+  // --sample and --frame are checked against the file: out of its range, they are usage errors.
+  usage_check(sample < info.samples, "{}: --sample {} out of range, the file has {} samples", file, sample,
+              info.samples);
   const FieldFrame domain = field_frame(reader);
   std::vector<Heatmap> panels;
   std::string title;
   if (info.pde == data::Pde::darcy) {
-    check(frame < 1, "{}: a Darcy file has no frames; drop --frame", file);
+    usage_check(frame < 1, "{}: a Darcy file has no frames; drop --frame", file);
     const data::DarcySamples d = reader.read_darcy({sample, 1, 1});
     panels.push_back(field("coefficient a (nu)", d.coefficient.data(), info.nx, info.ny, 0, 1, domain));
     panels.push_back(field("solution u (tensor)", d.solution.data(), info.nx, info.ny, 0, 1, domain));
@@ -59,7 +62,7 @@ std::string plot_pdebench_sample(const std::string& file, size_t sample, long fr
   } else {
     const long last = static_cast<long>(info.frames) - 1;
     const long f = frame < 0 ? last : frame;
-    check(f <= last, "{}: --frame {} out of range, samples have frames 0..{}", file, frame, last);
+    usage_check(f <= last, "{}: --frame {} out of range, samples have frames 0..{}", file, frame, last);
     data::Selection s;
     s.first_sample = sample;
     s.first_frame = static_cast<size_t>(f);

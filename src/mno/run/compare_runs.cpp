@@ -15,6 +15,7 @@
 #include "mno/core/atomic_file.h"
 #include "mno/core/error.h"
 #include "mno/core/log.h"
+#include "mno/core/usage_error.h"
 #include "mno/eval/report.h"
 #include "mno/eval/line_plot.h"
 #include "mno/run/evaluate_run.h"
@@ -40,17 +41,42 @@ std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.9g}
 void validate(const CompareOptions& o, const std::vector<std::string>& labels) {
   check(!o.runs.empty(), "analyze compare: expected at least one run directory");
   for (const auto& r : o.runs) check(fs::is_directory(r), "analyze compare: run directory '{}' does not exist", r);
-  check(o.labels.empty() || o.labels.size() == o.runs.size(),
-        "analyze compare: --labels: expected one label per run ({}), found {}", o.runs.size(), o.labels.size());
+  // The flags themselves: usage errors (exit 2).
+  usage_check(o.labels.empty() || o.labels.size() == o.runs.size(),
+              "analyze compare: --labels: expected one label per run ({}), found {}", o.runs.size(), o.labels.size());
   std::set<std::string> seen;
   for (const auto& l : labels) {
-    check(!l.empty(), "analyze compare: --labels: a label is empty");
-    check(seen.insert(l).second, "analyze compare: two runs have the label '{}': give each its own (--labels)", l);
+    usage_check(!l.empty(), "analyze compare: --labels: a label is empty");
+    usage_check(seen.insert(l).second, "analyze compare: two runs have the label '{}': give each its own (--labels)",
+                l);
   }
   for (const auto& h : o.heatmap)
-    check(seen.count(h) == 1, "analyze compare: --heatmap: '{}' is not the label of a run (labels: {})", h,
-          fmt::join(labels, ", "));
-  check(o.sample >= 0, "analyze compare: --sample must be at least 0, found {}", o.sample);
+    usage_check(seen.count(h) == 1, "analyze compare: --heatmap: '{}' is not the label of a run (labels: {})", h,
+                fmt::join(labels, ", "));
+  usage_check(o.sample >= 0, "analyze compare: --sample must be at least 0, found {}", o.sample);
+}
+
+// What a run was evaluated on, from metrics.json's data line ("Data: FILE (PDE): HxW points ..."):
+// "FILE's name (PDE)", or "" when the line does not say (then the run is not checked against others).
+std::string dataset_of(const nlohmann::json& metrics) {
+  std::smatch m;
+  const std::string line = metrics.value("data", std::string());
+  if (!std::regex_search(line, m, std::regex("^Data: (.+) \\((darcy|swe|diffreact)\\): "))) return "";
+  return fmt::format("{} ({})", fs::path(m[1].str()).filename().string(), m[2].str());
+}
+
+// One table ranks runs by their errors, which only means something on one data set: runs of
+// another PDE or file are refused, naming both, before anything is written.
+void check_one_dataset(const std::vector<ComparedRun>& rows) {
+  const ComparedRun* first = nullptr;
+  for (const auto& r : rows) {
+    if (r.dataset.empty()) continue;
+    if (!first) first = &r;
+    check(r.dataset == first->dataset,
+          "analyze compare: the runs are not of one dataset, so one table cannot rank them: '{}' was evaluated on {}, "
+          "'{}' on {}; compare each dataset's runs separately",
+          first->run, first->dataset, r.run, r.dataset);
+  }
 }
 
 // The field drawn for a kept sample: its last frame, first channel, [H, W].
@@ -167,6 +193,7 @@ ComparedRun read_run(const std::string& run_dir, const std::string& label) {
   const std::string metrics_file = run_dir + "/metrics.json";
   check(fs::exists(metrics_file), "no metrics.json: train the run to its end or `mno eval` it first");
   const auto j = nlohmann::json::parse(std::ifstream(metrics_file));
+  row.dataset = dataset_of(j);
   row.standard = metrics_from(j.value("standard", nlohmann::json::object()));
   row.paper = metrics_from(j.value("paper", nlohmann::json::object()));
   row.parameters = j.value("parameters", int64_t{0});
@@ -197,9 +224,6 @@ Comparison compare_runs(const CompareOptions& o) {
   if (drawn.empty())
     for (size_t i = 0; i < std::min<size_t>(2, labels.size()); ++i) drawn.push_back(labels[i]);
 
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  check(!ec, "analyze compare: --out: cannot create '{}': {}", o.out_dir, ec.message());
   Comparison c;
   for (size_t i = 0; i < o.runs.size(); ++i) {
     try {
@@ -213,6 +237,10 @@ Comparison compare_runs(const CompareOptions& o) {
       c.rows.push_back(row);
     }
   }
+  check_one_dataset(c.rows);
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  check(!ec, "analyze compare: --out: cannot create '{}': {}", o.out_dir, ec.message());
 
   // The heatmap row needs predictions: the chosen runs are evaluated again from their checkpoints
   // (each one's report goes into OUT/<label>/).

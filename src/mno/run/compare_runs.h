@@ -34,6 +34,7 @@ struct ComparedRun {
   eval::Metrics standard, paper;
   std::vector<double> nrmse_along_time;  // standard nRMSE per frame (the given frames' is 0)
   std::string refused;                   // non-empty: why this run has no metrics
+  std::string dataset;                   // "FILE's name (PDE)" it was evaluated on; "" when unknown
 };
 
 struct Comparison {
@@ -42,8 +43,9 @@ struct Comparison {
   std::vector<std::string> written;   // the files written
 };
 
-// Throws mno::Error before evaluating anything for: no runs, a missing run directory, labels that
-// are not one per run or repeat, a heatmap label that names no run, a negative sample.
+// Throws before evaluating or writing anything: mno::UsageError for labels that are not one per run
+// or repeat, a heatmap label that names no run, a negative sample; mno::Error for no runs, a
+// missing run directory, runs evaluated on different datasets (another PDE or data file).
 Comparison compare_runs(const CompareOptions& options);
 
 }  // namespace mno::run

@@ -7,6 +7,7 @@
 #include "mno/core/log.h"
 #include "mno/core/output_policy.h"
 #include "mno/core/remove_tree.h"
+#include "mno/core/usage_error.h"
 #include "mno/models/authors_names.h"
 #include "mno/models/checkpoint_import.h"
 #include "mno/models/neural_operator.h"
@@ -19,29 +20,32 @@ namespace fs = std::filesystem;
 namespace {
 
 // The authors' tensors of every file the host saves, named as the host's table expects them.
+// Which flags name those files depends on the config's host: a wrong or missing one is a usage
+// error (exit 2), found only now that the config is read.
 models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_node) {
   const auto parts = models::authors_checkpoint_parts(model_node);
   const auto host = model_node.get<std::string>("name", "");
   if (parts.size() == 1) {
     if (!r.encoder.empty() || !r.decoder.empty())
-      throw Error(fmt::format("mno import: --encoder/--decoder are for OFormer's two checkpoint files; a {} "
-                              "checkpoint is one file: pass it as --checkpoint",
-                              host));
+      throw UsageError(fmt::format("mno import: --encoder/--decoder are for OFormer's two checkpoint files; a {} "
+                                   "checkpoint is one file: pass it as --checkpoint",
+                                   host));
     if (r.checkpoint.empty())
-      throw Error(fmt::format("mno import: a {} model needs --checkpoint FILE (the authors' torch.save file)", host));
+      throw UsageError(
+          fmt::format("mno import: a {} model needs --checkpoint FILE (the authors' torch.save file)", host));
     return models::read_authors_checkpoint(parts, {r.checkpoint});
   }
   if (!r.checkpoint.empty())
-    throw Error(fmt::format("mno import: the authors save {} as two files; pass them as --encoder FILE and "
-                            "--decoder FILE instead of --checkpoint",
-                            host));
+    throw UsageError(fmt::format("mno import: the authors save {} as two files; pass them as --encoder FILE and "
+                                 "--decoder FILE instead of --checkpoint",
+                                 host));
   std::vector<std::string> files;
   for (const auto& part : parts) {
     files.push_back(part == "encoder" ? r.encoder : r.decoder);
     if (files.back().empty())
-      throw Error(fmt::format("mno import: the {} checkpoint comes as two files and --{} is missing "
-                              "(expected --encoder FILE --decoder FILE)",
-                              host, part));
+      throw UsageError(fmt::format("mno import: the {} checkpoint comes as two files and --{} is missing "
+                                   "(expected --encoder FILE --decoder FILE)",
+                                   host, part));
   }
   return models::read_authors_checkpoint(parts, files);
 }
@@ -49,7 +53,7 @@ models::NamedTensors read_parts(const ImportRequest& r, const ConfigNode& model_
 }  // namespace
 
 std::string import_authors_run(const ImportRequest& r) {
-  if (r.out.empty()) throw Error("mno import: --out RUN_DIR is required");
+  if (r.out.empty()) throw UsageError("mno import: --out RUN_DIR is required");
   // Before any work (core/output_policy.h): --overwrite must not delete the files being imported
   // with the run they sit in (start_training checks data.file).
   check_output_kind_and_inputs({r.out, OutputKind::directory, "--out", r.overwrite,

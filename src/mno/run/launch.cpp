@@ -20,6 +20,7 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/core/threads.h"
+#include "mno/core/usage_error.h"
 
 namespace mno::run {
 namespace {
@@ -93,12 +94,28 @@ pid_t start_rank(const std::string& exe, const std::vector<std::string>& args, c
   return pid;
 }
 
+// The command every rank runs must be `mno train`, the one command that splits its work across
+// ranks: any other would run whole on every rank, N times over (N evaluations writing one report).
+// mno's global options (--threads N, --blas-threads N) may come before it.
+void check_rank_command(const std::vector<std::string>& args) {
+  size_t i = 0;
+  while (i < args.size()) {
+    const std::string& a = args[i];
+    if (a == "--threads" || a == "--blas-threads") i += 2;
+    else if (a.rfind("--threads=", 0) == 0 || a.rfind("--blas-threads=", 0) == 0) i += 1;
+    else break;
+  }
+  usage_check(i < args.size(), "mno launch: give the mno command every rank runs after '--', e.g. mno launch --nproc 2 "
+              "-- train -c configs/darcy/gt_mamba.yaml");
+  usage_check(args[i] == "train", "mno launch: only `train` runs as several ranks, found '{}' (it would run whole on "
+              "every rank); run it without mno launch: mno {}", args[i], fmt::join(args.begin() + i, args.end(), " "));
+}
+
 }  // namespace
 
 int launch_local(const LaunchOptions& o) {
-  check(o.nproc >= 1, "mno launch --nproc: expected at least 1 process, found {}", o.nproc);
-  check(!o.args.empty(), "mno launch: give the mno command every rank runs after '--', e.g. mno launch --nproc 2 -- "
-        "train -c configs/darcy/gt_mamba.yaml");
+  usage_check(o.nproc >= 1, "mno launch --nproc: expected at least 1 process, found {}", o.nproc);
+  check_rank_command(o.args);
   const std::string exe = self_executable();
   const int port = o.master_port > 0 ? o.master_port : free_port(o.master_addr);
   std::vector<std::string> args = o.args;
