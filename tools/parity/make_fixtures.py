@@ -30,17 +30,20 @@ structure is pinned separately by the parameter-count tests). This script then:
      (torch.save(model.state_dict(), ...); OFormer saves encoder.pt and decoder.pt), and data.pt,
      a dict of: features, pos, grid [H, W], target, output_eval, output_train, loss, grads (the
      authors' parameter names -> gradient; zeros where autograd gives none), mno_model (the
-     matching `model:` config for mno, as JSON, which YAML reads), authors_class.
+     matching `model:` config for mno, as JSON, which YAML reads), authors_class, dtype.
 
 Why float64: the test compares every gradient relative to its own norm. In fp32 the two codes'
 rounding differs by ~1e-7 of the largest gradient, which is more than the whole of the small
-gradients (the SSM's Δ and A parameters sit 1e-5..1e-6 below the largest), so an fp32 fixture
+gradients (the SSM's Δ and A parameters sit down to 1e-10 of the largest), so an fp32 fixture
 could not tell a right small gradient from a wrong one. In float64 rounding is ~1e-16 and every
 gradient is held to its own scale. The authors' scan casts its inputs to `torch.float` (fp32,
 what the CUDA kernel takes; mamba_ops.py: bi_selective_scan and friends); in float64 mode the
 name `torch` seen by the authors' modules is a view of torch whose `float` is float64, so the
 same lines run the scan in float64 (the plain recurrence of the stand-in below) and nothing else
-of their code changes. --dtype float32 makes the old fp32 fixtures.
+of their code changes (without it their float64 model stops at its fp32 scan output meeting a
+float64 LayerNorm). While the models run, torch's default dtype is the fixture's too, so tensors
+their forward makes without a dtype match. --dtype float32 makes fp32 fixtures, for experiments:
+tests/models/test_parity.cpp requires float64.
 
 The selective scan runs through tools/parity/stubs/selective_scan_cuda.py (mamba_ssm's maths in
 plain PyTorch, CPU); fvcore, imported by the authors only for FLOP counts, is stubbed too.
