@@ -6,11 +6,15 @@ Usage (on a machine whose python3 has torch, einops and timm, e.g. the GPU machi
     python3 tools/parity/make_fixtures.py --authors PATH/TO/Mamba-Neural-Operator \
         --out tests/fixtures/parity [--only gt_mamba_darcy,...] [--dtype float64|float32] [--list]
 
-On a Debian machine: python3-torch, python3-yaml, python3-scipy, python3-pandas,
-python3-matplotlib and python3-tqdm from apt; einops, which Debian does not package, as its
-source on PYTHONPATH (tools/parity/fetch-authors.sh's .authors/ holds the authors' code; put
-einops beside it, e.g. .authors/pylib/einops from github.com/arogozhnikov/einops v0.8.1);
-timm is stubbed (tools/parity/stubs/timm: the two names the authors import from it).
+On a Debian machine (how the committed fixtures were made, with /usr/bin/python3):
+python3-torch (1.13.1), python3-yaml, python3-scipy, python3-pandas, python3-matplotlib and
+python3-tqdm from apt; einops, which Debian does not package, as its source (pure Python) on
+PYTHONPATH; timm is stubbed (tools/parity/stubs/timm: the two names the authors import from it):
+
+    tools/parity/fetch-authors.sh MNO_MIRROR MAMBA_MIRROR          # fills .authors/
+    mkdir -p .authors/pylib && git --git-dir=EINOPS_MIRROR archive v0.8.1 einops \
+        | tar -x -C .authors/pylib                                  # github.com/arogozhnikov/einops
+    PYTHONPATH=.authors/pylib python3 tools/parity/make_fixtures.py --authors .authors
 
 PATH is a checkout of github.com/Math-ML-X/Mamba-Neural-Operator (fetched into an ignored folder,
 never committed). For every host x mixer x dataset variant that mno's configs ship, a host module
@@ -88,6 +92,14 @@ def rebind_torch_float(root, dtype):
             module.torch = view
 
 
+def recompute_inv_freq(rotary, dtype):
+    """OFormer's RotaryEmbedding makes its buffer as 1 / 10000 ** (arange(0, dim, 2).float() / dim):
+    `.float()` rounds it to fp32 whatever the model's dtype, so model.double() keeps fp32 frequencies
+    (a 3e-9..1e-7 output error against an exact float64 model). The same formula in `dtype`."""
+    dim = 2 * rotary.inv_freq.numel()
+    rotary.inv_freq = 1. / (10000 ** (torch.arange(0, dim, 2, dtype=dtype) / dim))
+
+
 def make_inputs(fixture, generator, dtype):
     """features in [0, 1), pos the grid's coordinates in [0, 1] (row-major points), target ~ N(0,1)."""
     batch, (height, width) = fixture["batch"], fixture["grid"]
@@ -119,6 +131,8 @@ def make_one(fixture, index, out_dir, dtype):
         for m in module.modules():
             if isinstance(m, torch.nn.Dropout):
                 m.p = 0.0
+            if dtype != torch.float32 and type(m).__name__ == "RotaryEmbedding":
+                recompute_inv_freq(m, dtype)
     run = fixture["run"]  # (features, pos, (H, W)) -> [B, L, out_channels]
     # Tensors the authors' forward makes without a dtype (torch.arange, linspace, ...) in the
     # fixture's dtype too, as they would be in a float64 program.
