@@ -5,6 +5,7 @@
 // loose a floor passed with the SSM's Δ and A gradients zeroed or of the wrong sign; these
 // mutations pin that down.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <regex>
@@ -105,7 +106,7 @@ void check_mutations(const std::string& fixture) {
   struct KindSummary {
     size_t count = 0;
     std::set<std::string> rules;
-    double weakest = 1e300;
+    double weakest = HUGE_VAL;
   };
   std::map<std::string, KindSummary> kinds;
   for (size_t m = 0; m < mutations.size(); ++m) {
@@ -118,8 +119,11 @@ void check_mutations(const std::string& fixture) {
                                    << mutations[m].label << "'";
     double ratio = 0;
     std::string rule;
-    for (const auto& r : report.results)
-      if (r.error / std::max(r.bound, 1e-300) > ratio) ratio = r.error / std::max(r.bound, 1e-300), rule = r.rule;
+    for (const auto& r : report.results) {
+      // A frozen parameter's bound is 0: any gradient at all is infinitely over it.
+      const double over = r.bound > 0 ? r.error / r.bound : r.error > 0 ? HUGE_VAL : 0;
+      if (over > ratio) ratio = over, rule = r.rule;
+    }
     if (m + each.size() < mutations.size()) {
       fmt::print("{}: mutation '{}': {} failing gradient(s), worst error {:.1e}x its bound ({})\n", fixture,
                  mutations[m].label, failures.size(), ratio, rule);
