@@ -4,7 +4,17 @@
 Usage (on a machine whose python3 has torch, einops and timm, e.g. the GPU machine's image):
 
     python3 tools/parity/make_fixtures.py --authors PATH/TO/Mamba-Neural-Operator \
-        --out tests/fixtures/parity [--only gt_mamba_darcy,...] [--list]
+        --out tests/fixtures/parity [--only gt_mamba_darcy,...] [--dtype float64|float32] [--list]
+
+On a Debian machine (how the committed fixtures were made, with /usr/bin/python3):
+python3-torch (1.13.1), python3-yaml, python3-scipy, python3-pandas, python3-matplotlib and
+python3-tqdm from apt; einops, which Debian does not package, as its source (pure Python) on
+PYTHONPATH; timm is stubbed (tools/parity/stubs/timm: the two names the authors import from it):
+
+    tools/parity/fetch-authors.sh MNO_MIRROR MAMBA_MIRROR          # fills .authors/
+    mkdir -p .authors/pylib && git --git-dir=EINOPS_MIRROR archive v0.8.1 einops \
+        | tar -x -C .authors/pylib                                  # github.com/arogozhnikov/einops
+    PYTHONPATH=.authors/pylib python3 tools/parity/make_fixtures.py --authors .authors
 
 PATH is a checkout of github.com/Math-ML-X/Mamba-Neural-Operator (fetched into an ignored folder,
 never committed). For every host x mixer x dataset variant that mno's configs ship, a host module
@@ -12,7 +22,8 @@ never committed). For every host x mixer x dataset variant that mno's configs sh
 config values, at a reduced width and depth so that each fixture stays small (the full-size
 structure is pinned separately by the parameter-count tests). This script then:
 
-  1. seeds torch with the CRC-32 of the fixture's name, builds the model in fp32 on the CPU;
+  1. seeds torch with the CRC-32 of the fixture's name, builds the model on the CPU and converts it
+     to --dtype (float64 by default: model.double(), inputs and target drawn in float64);
   2. turns every dropout off, including the authors' always-on functional dropout in GT's
      attention (docs/models.md): torch.nn.functional.dropout is replaced by the identity,
      so outputs are deterministic (the quirk itself is tested in mno against the plain formula);
@@ -23,7 +34,20 @@ structure is pinned separately by the parameter-count tests). This script then:
      (torch.save(model.state_dict(), ...); OFormer saves encoder.pt and decoder.pt), and data.pt,
      a dict of: features, pos, grid [H, W], target, output_eval, output_train, loss, grads (the
      authors' parameter names -> gradient; zeros where autograd gives none), mno_model (the
-     matching `model:` config for mno, as JSON, which YAML reads), authors_class.
+     matching `model:` config for mno, as JSON, which YAML reads), authors_class, dtype.
+
+Why float64: the test compares every gradient relative to its own norm. In fp32 the two codes'
+rounding differs by ~1e-7 of the largest gradient, which is more than the whole of the small
+gradients (the SSM's Δ and A parameters sit down to 1e-10 of the largest), so an fp32 fixture
+could not tell a right small gradient from a wrong one. In float64 rounding is ~1e-16 and every
+gradient is held to its own scale. The authors' scan casts its inputs to `torch.float` (fp32,
+what the CUDA kernel takes; mamba_ops.py: bi_selective_scan and friends); in float64 mode the
+name `torch` seen by the authors' modules is a view of torch whose `float` is float64, so the
+same lines run the scan in float64 (the plain recurrence of the stand-in below) and nothing else
+of their code changes (without it their float64 model stops at its fp32 scan output meeting a
+float64 LayerNorm). While the models run, torch's default dtype is the fixture's too, so tensors
+their forward makes without a dtype match. --dtype float32 makes fp32 fixtures, for experiments:
+tests/models/test_parity.cpp requires float64.
 
 The selective scan runs through tools/parity/stubs/selective_scan_cuda.py (mamba_ssm's maths in
 plain PyTorch, CPU); fvcore, imported by the authors only for FLOP counts, is stubbed too.
@@ -46,16 +70,46 @@ def no_dropout(input, p=0.5, training=True, inplace=False):
     return input
 
 
-def make_inputs(fixture, generator):
+class TorchWithFloatAs:
+    """The torch module as the authors' code sees it in float64 mode: every attribute is torch's,
+    except `float` (torch.float, which their scan casts to) is the fixture's dtype."""
+
+    def __init__(self, dtype):
+        self.float = dtype
+
+    def __getattr__(self, name):
+        return getattr(torch, name)
+
+
+def rebind_torch_float(root, dtype):
+    """Gives every imported module of the authors' code (a file under `root`) the torch whose
+    `float` is `dtype`. Run after the model is built: only what runs later sees it."""
+    view = TorchWithFloatAs(dtype)
+    root = os.path.realpath(root) + os.sep
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.realpath(path).startswith(root) and getattr(module, "torch", None) is torch:
+            module.torch = view
+
+
+def recompute_inv_freq(rotary, dtype):
+    """OFormer's RotaryEmbedding makes its buffer as 1 / 10000 ** (arange(0, dim, 2).float() / dim):
+    `.float()` rounds it to fp32 whatever the model's dtype, so model.double() keeps fp32 frequencies
+    (a 3e-9..1e-7 output error against an exact float64 model). The same formula in `dtype`."""
+    dim = 2 * rotary.inv_freq.numel()
+    rotary.inv_freq = 1. / (10000 ** (torch.arange(0, dim, 2, dtype=dtype) / dim))
+
+
+def make_inputs(fixture, generator, dtype):
     """features in [0, 1), pos the grid's coordinates in [0, 1] (row-major points), target ~ N(0,1)."""
     batch, (height, width) = fixture["batch"], fixture["grid"]
-    features = torch.rand(batch, height * width, fixture["in_channels"], generator=generator)
-    rows = torch.linspace(0, 1, height)
-    cols = torch.linspace(0, 1, width)
+    features = torch.rand(batch, height * width, fixture["in_channels"], generator=generator, dtype=dtype)
+    rows = torch.linspace(0, 1, height, dtype=dtype)
+    cols = torch.linspace(0, 1, width, dtype=dtype)
     grid_r, grid_c = torch.meshgrid(rows, cols, indexing="ij")
     pos = torch.stack([grid_r.reshape(-1), grid_c.reshape(-1)], dim=-1)
     pos = pos.unsqueeze(0).repeat(batch, 1, 1)
-    target = torch.randn(batch, height * width, fixture["out_channels"], generator=generator)
+    target = torch.randn(batch, height * width, fixture["out_channels"], generator=generator, dtype=dtype)
     return features, pos, target
 
 
@@ -67,17 +121,31 @@ def named_parts(fixture):
     return [(name + ".", module) for name, module in parts.items()]
 
 
-def make_one(fixture, index, out_dir):
+def make_one(fixture, index, out_dir, dtype):
     name = fixture["name"]
     generator = torch.Generator().manual_seed(index + 1)
-    features, pos, target = make_inputs(fixture, generator)
+    features, pos, target = make_inputs(fixture, generator, dtype)
     parts = named_parts(fixture)
     for _, module in parts:
-        module.float()
+        module.to(dtype)
         for m in module.modules():
             if isinstance(m, torch.nn.Dropout):
                 m.p = 0.0
+            if dtype != torch.float32 and type(m).__name__ == "RotaryEmbedding":
+                recompute_inv_freq(m, dtype)
     run = fixture["run"]  # (features, pos, (H, W)) -> [B, L, out_channels]
+    # Tensors the authors' forward makes without a dtype (torch.arange, linspace, ...) in the
+    # fixture's dtype too, as they would be in a float64 program.
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        return _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype)
+    finally:
+        torch.set_default_dtype(default_dtype)
+
+
+def _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype):
+    name = fixture["name"]
 
     for _, module in parts:
         module.eval()
@@ -90,6 +158,8 @@ def make_one(fixture, index, out_dir):
     output_train = run(features, pos, fixture["grid"])
     if output_train.shape != target.shape:
         raise RuntimeError(f"{name}: output {tuple(output_train.shape)} != target {tuple(target.shape)}")
+    if output_train.dtype != dtype or output_eval.dtype != dtype:
+        raise RuntimeError(f"{name}: outputs in {output_train.dtype}/{output_eval.dtype}, expected {dtype}")
     loss = F.mse_loss(output_train, target)
     loss.backward()
 
@@ -109,10 +179,12 @@ def make_one(fixture, index, out_dir):
         "output_eval": output_eval, "output_train": output_train.detach().clone(),
         "loss": loss.detach().clone(), "grads": grads,
         "mno_model": json.dumps(fixture["mno_model"]), "authors_class": fixture["authors_class"],
+        "dtype": str(dtype).replace("torch.", ""),
     }
     torch.save(data, os.path.join(folder, "data.pt"))
     count = sum(p.numel() for _, m in parts for p in m.parameters())
-    print(f"{name:28s} {fixture['authors_class']:34s} params {count:7d}  loss {loss.item():.6e}", flush=True)
+    print(f"{name:28s} {fixture['authors_class']:34s} params {count:7d}  loss {loss.item():.6e}"
+          f"  {data['dtype']}", flush=True)
 
 
 def main():
@@ -120,6 +192,8 @@ def main():
     parser.add_argument("--authors", required=True, help="checkout of Math-ML-X/Mamba-Neural-Operator")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "..", "tests", "fixtures", "parity"))
     parser.add_argument("--only", default="", help="comma-separated fixture names")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                        help="precision of the authors' model, inputs and target (default float64)")
     parser.add_argument("--list", action="store_true", help="print the authors' state_dict names and shapes")
     parser.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated hosts (gt, gnot, oformer)")
     args = parser.parse_args()
@@ -141,6 +215,7 @@ def main():
     F.dropout = no_dropout
     torch.nn.functional.dropout = no_dropout
 
+    dtype = getattr(torch, args.dtype)
     wanted = set(filter(None, args.only.split(",")))
     failures = []
     for host_name in hosts:
@@ -152,11 +227,13 @@ def main():
             torch.manual_seed(index)
             try:
                 fixture = host.build(spec, os.path.abspath(args.authors))
+                if dtype != torch.float32:
+                    rebind_torch_float(args.authors, dtype)
                 if args.list:
                     for prefix, module in named_parts(fixture):
                         for k, v in module.state_dict().items():
                             print(f"{spec['name']} {prefix}{k} {list(v.shape)}")
-                make_one(fixture, index, args.out)
+                make_one(fixture, index, args.out, dtype)
             except Exception as error:  # report every fixture, then fail
                 import traceback
                 traceback.print_exc()
