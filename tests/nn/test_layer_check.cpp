@@ -1,6 +1,7 @@
 // The S6 layer self-check (`mno check layers`): it passes, and it leaves the caller's random stream
 // where it was (it seeds and builds modules under a scoped seed, not the global one).
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include "mno/nn/layer_check.h"
 
