@@ -67,6 +67,7 @@ void write_given_frames(const std::string& from, const std::string& to, size_t f
   const data::Hdf5File in(from, data::Hdf5File::Mode::read);
   data::Hdf5File out(to, data::Hdf5File::Mode::create);
   for (const auto& g : in.children("/")) {
+    if (!in.is_group(g)) continue;
     const data::Shape s = in.shape(g + "/data");
     const data::FloatArray d = in.read(g + "/data", {{0, 0, 0, 0}, {frames, s[1], s[2], s[3]}, {1, 1, 1, 1}});
     const data::FloatArray t = in.read(g + "/grid/t", {{0}, {frames}, {1}});
