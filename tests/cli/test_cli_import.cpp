@@ -105,6 +105,32 @@ TEST(CliImport, ThroughAShippedConfigTheRunHoldsTheAuthorsWeights) {
   }
 }
 
+TEST(CliImport, NeedsNoSplitUnlessItFitsNormalisersAndThenNamesTheSamples) {
+  TempDir dir, few;
+  const std::string checkpoint = fixture("gt_galerkin_darcy", "checkpoint.pt");
+  // 4 samples: too few for the pdebench split, enough for a run with nothing to fit, which then predicts.
+  const std::string small = train::testing::make_darcy(few.path(), 4, 8);
+  const std::string config = fixture_config(dir, "gt_galerkin_darcy", small);
+  const std::string run = dir.file("imported");
+  const CliResult r = run_mno({"--threads", "2", "import", "-c", config, "--checkpoint", checkpoint, "--out", run});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.has("no normalisers to fit")) << r.output;
+  const CliResult p = run_mno({"--threads", "2", "predict", run, "--input", small, "--out", dir.file("pred.h5")});
+  EXPECT_EQ(p.exit_code, 0) << p.output;
+
+  // With normalisers to fit, the split is needed, and the samples they are fitted on are named.
+  const CliResult refused = run_mno({"--threads", "2", "import", "-c", config, "--checkpoint", checkpoint, "--out",
+                                     dir.file("normalised_few"), "data.normalise_inputs=scalar_gaussian"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_TRUE(refused.has("the pdebench split (10% test) needs at least 10 samples, found 4")) << refused.output;
+  const std::string data = train::testing::make_darcy(dir.path(), 24, 8);
+  const CliResult fitted = run_mno({"--threads", "2", "import", "-c", config, "--checkpoint", checkpoint, "--out",
+                                    dir.file("normalised"), "data.file=" + data, "data.normalise_inputs=scalar_gaussian"});
+  ASSERT_EQ(fitted.exit_code, 0) << fitted.output;
+  EXPECT_TRUE(fitted.has("fitting the normalisers (data.normalise_inputs: scalar_gaussian, data.normalise_targets: "
+                         "none) on the training samples [2, 24) of " + data)) << fitted.output;
+}
+
 struct BadImport {
   std::string what;
   std::vector<std::string> args;  // after the config

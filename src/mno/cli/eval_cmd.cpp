@@ -1,4 +1,4 @@
-// mno eval RUN_DIR [--data FILE] [--stride S] [--out DIR [--overwrite]] [--checkpoint last|best]
+// mno eval RUN_DIR [--data FILE] [--samples all|test] [--stride S] [--out DIR [--overwrite]] [--checkpoint last|best]
 #include <fmt/format.h>
 
 #include "mno/cli/commands.h"
@@ -10,14 +10,18 @@ namespace mno::cli {
 
 void add_eval_command(CLI::App& app, Action& action) {
   struct Args {
-    std::string run, data, checkpoint, out;
+    std::string run, data, checkpoint, out, samples;
     int64_t stride = 0;
     bool overwrite = false;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("eval", "Evaluate a run on its test split: metrics.json, along_time.csv, plots, report.md");
+  auto* cmd = app.add_subcommand("eval", "Evaluate a run on its test split or a file: metrics.json, along_time.csv, plots, report.md");
   cmd->add_option("run", args->run, "run directory")->required();
-  cmd->add_option("--data", args->data, "evaluate on the test split of this PDEBench file instead of the run's");
+  cmd->add_option("--data", args->data, "evaluate on this PDEBench file instead of the run's (all its samples: --samples)");
+  cmd->add_option("--samples", args->samples,
+                  "all: every sample of the file, whatever their number; test: its test split (data.split). "
+                  "Default: all with --data (a file of your own is not a training file), else test")
+      ->check(CLI::IsMember({"all", "test"}));
   cmd->add_option("--stride", args->stride,
                   "take every S-th point of the file (default: the run's data.stride); another resolution than the "
                   "run's is a zero-shot evaluation (docs/scaling.md)")
@@ -29,7 +33,9 @@ void add_eval_command(CLI::App& app, Action& action) {
   cmd->callback([&action, args] {
     action = [args] {
       const run::EvalOut out = run::claim_eval_out(args->run, args->out, args->overwrite);  // before any work
-      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, out.dir);
+      const std::string samples = !args->samples.empty() ? args->samples : args->data.empty() ? "test" : "all";
+      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, out.dir,
+                                                     samples == "all" ? run::EvalSamples::all : run::EvalSamples::test);
       fmt::print("{}{}", eval::metrics_table_header(), eval::metrics_table_row(args->run, e.parameters, e.evaluation, e.train_seconds));
       log::info("report: {}", e.files.report_md);
       return 0;

@@ -19,7 +19,8 @@ void add_train_command(CLI::App& app, Action& action) {
   auto no_eval = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("train", "Train a model from a config into a run directory (docs/training.md)");
   cmd->add_option("-c,--config", request->config_path, "training config (configs/<dataset>/<host>_<mixer>.yaml)");
-  cmd->add_option("overrides", request->overrides, "key=value overrides, e.g. train.epochs=5 model.mixer.type=mamba");
+  cmd->add_option("overrides", request->overrides, "key=value overrides, e.g. train.epochs=5 model.mixer.type=mamba; with --resume only "
+                  "data.file=FILE (the run's data moved)");
   cmd->footer("Several processes (one per GPU, or CPU processes with Gloo): start it under `mno launch --nproc N "
                 "-- train ...`, torchrun --no-python or mpirun; see docs/distributed.md.");
   cmd->add_option("--resume", request->resume, "continue the run in this directory from its last checkpoint");

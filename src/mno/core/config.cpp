@@ -380,6 +380,15 @@ void Config::remove(const std::string& section, const std::string& key) {
   }
 }
 
+void Config::set(const std::string& section, const std::string& key, const std::string& value) {
+  for (YAML::Node tree : {root_, resolved_}) {
+    check(tree.IsMap() && tree[section].IsDefined() && tree[section].IsMap(), "{}: no section '{}' to set '{}.{}' in",
+          source_, section, section, key);
+    YAML::Node mapping = tree[section];
+    mapping[key] = value;
+  }
+}
+
 Config Config::clone() const { return Config(YAML::Clone(root_), YAML::Clone(resolved_), source_); }
 
 ConfigNode Config::root() const { return ConfigNode(root_, resolved_, "", source_); }

@@ -76,6 +76,10 @@ class Config {
   // Removes `key` from the mapping `section` (a top-level key) in what the user wrote and in the
   // resolved config alike; nothing when absent.
   void remove(const std::string& section, const std::string& key);
+  // Sets `key` of the mapping `section` (a top-level key that exists) to the string `value`, in
+  // what the user wrote and in the resolved config alike: a value the program derives (an absolute
+  // path), not one the user typed.
+  void set(const std::string& section, const std::string& key, const std::string& value);
 
   // A deep copy: copies of a Config share its trees (and the defaults recorded by readers).
   Config clone() const;

@@ -54,19 +54,30 @@ void PdebenchReader::check_selection(const Selection& s, bool time_dependent) co
   }
 }
 
-DarcySamples PdebenchReader::read_darcy(const Selection& s) const {
+bool PdebenchReader::has_darcy_solution() const { return file_->exists(names::darcy_solution); }
+
+FloatArray PdebenchReader::read_darcy_coefficient(const Selection& s) const {
   check_selection(s, false);
   const uint64_t st = s.stride;
+  FloatArray a = file_->read(names::darcy_coefficient,
+                             {{s.first_sample, 0, 0}, {s.samples, info_.nx / st, info_.ny / st}, {1, st, st}});
+  check_finite_samples(a, fmt::format("{}: dataset '{}'", path(), names::darcy_coefficient), s.first_sample);
+  return a;
+}
+
+DarcySamples PdebenchReader::read_darcy(const Selection& s) const {
+  check_selection(s, false);
+  check(has_darcy_solution(), "{}: dataset '{}' missing: the file holds the inputs '{}' alone, which `mno predict` "
+        "takes, but training and evaluation need the solutions too", path(), names::darcy_solution,
+        names::darcy_coefficient);
+  const uint64_t st = s.stride;
   DarcySamples out;
-  out.coefficient = file_->read(names::darcy_coefficient,
-                                {{s.first_sample, 0, 0}, {s.samples, info_.nx / st, info_.ny / st}, {1, st, st}});
+  out.coefficient = read_darcy_coefficient(s);
   FloatArray u = file_->read(names::darcy_solution,
                              {{s.first_sample, 0, 0, 0}, {s.samples, 1, info_.nx / st, info_.ny / st}, {1, 1, st, st}});
   u.shape = {s.samples, info_.nx / st, info_.ny / st};  // drop PDEBench's channel axis of 1
   out.solution = std::move(u);
-  const auto where = [this](const char* dataset) { return fmt::format("{}: dataset '{}'", path(), dataset); };
-  check_finite_samples(out.coefficient, where(names::darcy_coefficient), s.first_sample);
-  check_finite_samples(out.solution, where(names::darcy_solution), s.first_sample);
+  check_finite_samples(out.solution, fmt::format("{}: dataset '{}'", path(), names::darcy_solution), s.first_sample);
   return out;
 }
 

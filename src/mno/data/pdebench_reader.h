@@ -35,6 +35,10 @@ class PdebenchReader {
   const std::string& path() const { return info_.path; }
 
   DarcySamples read_darcy(const Selection& selection) const;
+  // The coefficients a [n, X/s, Y/s] alone: all a prediction reads of a Darcy file.
+  FloatArray read_darcy_coefficient(const Selection& selection) const;
+  // Whether a Darcy file holds its solutions ('tensor'); a file of inputs alone does not.
+  bool has_darcy_solution() const;
   // [n, frames, X/s, Y/s, C] of a shallow-water or diffusion-reaction file.
   FloatArray read_frames(const Selection& selection) const;
   // Cell-centre coordinates along axis 1 (x) and 2 (y), strided like the fields; frame times.

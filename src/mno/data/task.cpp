@@ -44,6 +44,28 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
   return {torch::cat(xs), torch::cat(ys)};
 }
 
+torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task) {
+  check(!indices.empty(), "{}: empty batch requested", reader.path());
+  const PdebenchInfo& info = reader.info();
+  std::vector<torch::Tensor> xs;
+  for (size_t i : indices) {
+    Selection s;
+    s.first_sample = i;
+    s.samples = 1;
+    s.stride = task.stride;
+    if (info.pde == Pde::darcy) {
+      xs.push_back(from_array(reader.read_darcy_coefficient(s)).unsqueeze(-1));
+      continue;
+    }
+    check(task.input_frames >= 1 && task.input_frames <= info.frames,
+          "{}: {} input frames requested, samples have {}", reader.path(), task.input_frames, info.frames);
+    s.frames = task.input_frames;
+    const torch::Tensor f = from_array(reader.read_frames(s))[0];  // [T, H, W, C]
+    xs.push_back(f.permute({1, 2, 0, 3}).reshape({f.size(1), f.size(2), -1}).unsqueeze(0));
+  }
+  return torch::cat(xs);
+}
+
 torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride) {
   const torch::Tensor a = from_array(reader.x(stride)), b = from_array(reader.y(stride));
   const auto mesh = torch::meshgrid({a, b}, "ij");

@@ -27,6 +27,10 @@ struct Batch {
 // Samples `indices` (any order) of the reader's file.
 Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task);
 
+// The inputs x alone of samples `indices`: what a prediction reads. Targets (Darcy's 'tensor', the
+// frames after the given ones) are not read, so they may be missing, or hold anything.
+torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task);
+
 // Grid positions [H, W, 2] of the strided grid: (coordinate along axis 1, along axis 2).
 torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "mno/core/error.h"
+#include "mno/core/log.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/task.h"
 
@@ -32,6 +33,7 @@ SampleRange first(SampleRange range, size_t n, const std::string& key, const std
 DataConfig read_data_config(const ConfigNode& n) {
   DataConfig d;
   d.file = n.require<std::string>("file");
+  if (n.has("file_as_typed")) d.file_as_typed = n.require<std::string>("file_as_typed");
   d.split = parse_split_rule(n.get_choice("split", "pdebench", {"pdebench", "authors"}));
   d.train_samples = count_key(n, "train_samples", 0, 0);
   d.test_samples = count_key(n, "test_samples", 0, 0);
@@ -47,16 +49,37 @@ DataConfig read_data_config(const ConfigNode& n) {
   return d;
 }
 
-TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override)
-    : config_(config), file_(file_override.empty() ? config.file : file_override) {
-  check(std::filesystem::exists(file_), "data file '{}' does not exist (data.file; make one with `mno generate`)", file_);
+namespace {
+
+// Where data.file came from, for the error when it is missing.
+std::string origin_of(const DataConfig& config, bool overridden) {
+  if (overridden) return "";
+  if (!config.file_as_typed.empty() && config.file_as_typed != config.file)
+    return fmt::format(" (data.file, typed as '{}' where the run was made; make one with `mno generate`)",
+                       config.file_as_typed);
+  return " (data.file; make one with `mno generate`)";
+}
+
+}  // namespace
+
+TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override,
+                   DataUse use)
+    : config_(config), file_(file_override.empty() ? config.file : file_override), use_(use) {
+  check(std::filesystem::exists(file_), "data file '{}' does not exist{}", file_, origin_of(config, !file_override.empty()));
   const PdebenchReader reader(file_);
   info_ = reader.info();
-  const Split full = make_split(info_, config_.split);
-  split_ = {first(full.train, config_.train_samples, "train_samples", file_),
-            first(full.test, config_.test_samples, "test_samples", file_)};
-  check(split_.train.size() >= 1 && split_.test.size() >= 1, "{}: the split leaves {} train and {} test samples",
-        file_, split_.train.size(), split_.test.size());
+  if (use_ == DataUse::split) {
+    const Split full = make_split(info_, config_.split);
+    split_ = {first(full.train, config_.train_samples, "train_samples", file_),
+              first(full.test, config_.test_samples, "test_samples", file_)};
+    check(split_.train.size() >= 1 && split_.test.size() >= 1, "{}: the split leaves {} train and {} test samples",
+          file_, split_.train.size(), split_.test.size());
+  } else {
+    split_ = {{0, 0}, {0, info_.samples}};
+  }
+  check(use_ == DataUse::inputs_only || info_.pde != Pde::darcy || reader.has_darcy_solution(),
+        "{}: holds the Darcy inputs 'nu' but not their solutions 'tensor', which training and evaluation need; "
+        "`mno predict` takes inputs alone", file_);
 
   task_.stride = config_.stride;
   check(info_.nx % config_.stride == 0 && info_.ny % config_.stride == 0,
@@ -69,20 +92,33 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
         "gives {5}x{6}", config_.resolution, file_, info_.nx, info_.ny, config_.stride, height_, width_);
 
   channels_ = static_cast<int64_t>(info_.channels);
-  if (time_dependent()) {
+  std::string what = "darcy data, a -> u";
+  if (time_dependent() && use_ == DataUse::inputs_only) {
+    // Only the given frames are read: the file may hold those alone, and the model says how many
+    // frames follow.
+    task_.input_frames = config_.input_frames;
+    check(config_.input_frames <= info_.frames,
+          "data.input_frames: the run takes {} input frames, but the samples of {} have {}", config_.input_frames,
+          file_, info_.frames);
+    check(out_channels >= channels_ && out_channels % channels_ == 0,
+          "model.out_channels: {} is not a whole number of frames of the {} channel(s) of {}", out_channels,
+          channels_, file_);
+    task_.output_frames = static_cast<size_t>(out_channels / channels_);
+    in_channels_ = static_cast<int64_t>(config_.input_frames) * channels_;
+    out_channels_ = out_channels;
+    what = fmt::format("{} data, {} input frames x {} channel(s)", pde_name(info_.pde), config_.input_frames, channels_);
+  } else if (time_dependent()) {
     task_.input_frames = config_.input_frames;
     check(config_.input_frames < info_.frames, "data.input_frames: {} input frames, but the samples of {} have {}",
           config_.input_frames, file_, info_.frames);
     task_.output_frames = 0;
     in_channels_ = static_cast<int64_t>(config_.input_frames) * channels_;
     out_channels_ = static_cast<int64_t>(info_.frames - config_.input_frames) * channels_;
+    what = fmt::format("{} data, {} input + {} output frames x {} channel(s)", pde_name(info_.pde),
+                       config_.input_frames, info_.frames - config_.input_frames, channels_);
   } else {
     in_channels_ = out_channels_ = 1;
   }
-  const std::string what = time_dependent()
-      ? fmt::format("{} data, {} input + {} output frames x {} channel(s)", pde_name(info_.pde),
-                    config_.input_frames, info_.frames - config_.input_frames, channels_)
-      : std::string("darcy data, a -> u");
   check(in_channels == in_channels_,
         "model.in_channels: the model takes {} input channels per point, but {} ({}) gives {}; is it the data "
         "file this model was configured for?", in_channels, file_, what, in_channels_);
@@ -94,6 +130,9 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
 
 bool TaskData::time_dependent() const { return info_.pde != Pde::darcy; }
 size_t TaskData::given_frames() const { return time_dependent() ? config_.input_frames : 0; }
+size_t TaskData::field_frames() const {
+  return time_dependent() ? config_.input_frames + static_cast<size_t>(out_channels_ / channels_) : 1;
+}
 
 std::optional<Normaliser> TaskData::fit(const std::string& kind, bool inputs) const {
   if (kind == "none") return std::nullopt;
@@ -111,6 +150,13 @@ std::optional<Normaliser> TaskData::fit(const std::string& kind, bool inputs) co
 }
 
 void TaskData::fit_normalisers() {
+  if (config_.normalise_inputs == "none" && config_.normalise_targets == "none") return;
+  check(use_ == DataUse::split, "{}: normalisers are fitted on a training split, and none was made", file_);
+  const size_t n = config_.normaliser_samples == 0 ? split_.train.size()
+                                                   : std::min(config_.normaliser_samples, split_.train.size());
+  log::info("fitting the normalisers (data.normalise_inputs: {}, data.normalise_targets: {}) on the training samples "
+            "[{}, {}) of {}", config_.normalise_inputs, config_.normalise_targets, split_.train.begin,
+            split_.train.begin + n, file_);
   input_norm_ = fit(config_.normalise_inputs, true);
   target_norm_ = fit(config_.normalise_targets, false);
 }
@@ -197,9 +243,13 @@ std::optional<torch::Device> TaskData::resident_device(const torch::Device& devi
 }
 
 std::string TaskData::describe() const {
-  return fmt::format("{} ({}): {}x{} points (stride {}), train samples [{}, {}), test samples [{}, {}){}{}", file_,
-                     pde_name(info_.pde), height_, width_, config_.stride, split_.train.begin, split_.train.end,
-                     split_.test.begin, split_.test.end,
+  const std::string samples =
+      use_ == DataUse::split
+          ? fmt::format("train samples [{}, {}), test samples [{}, {})", split_.train.begin, split_.train.end,
+                        split_.test.begin, split_.test.end)
+          : fmt::format("all {} samples{}", info_.samples, use_ == DataUse::inputs_only ? " (inputs only)" : "");
+  return fmt::format("{} ({}): {}x{} points (stride {}), {}{}{}", file_, pde_name(info_.pde), height_, width_,
+                     config_.stride, samples,
                      input_norm_ ? ", inputs normalised (" + config_.normalise_inputs + ")" : "",
                      target_norm_ ? ", targets normalised (" + config_.normalise_targets + ")" : "");
 }

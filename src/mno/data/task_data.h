@@ -22,6 +22,9 @@ namespace mno::data {
 // The data: section of a training config (docs/training.md).
 struct DataConfig {
   std::string file;            // PDEBench-layout HDF5 file holding the train and test splits
+  // A run's config.yaml keeps data.file absolute, so that the run works from any directory, and
+  // the path as it was typed here (only shown to the user; empty in configs written by hand).
+  std::string file_as_typed;
   SplitRule split = SplitRule::pdebench;
   size_t train_samples = 0;    // 0: the whole train split; else its first n samples
   size_t test_samples = 0;     // 0: the whole test split; else its first n samples
@@ -39,6 +42,13 @@ struct DataConfig {
 // Reads and checks a data: node; unknown keys and bad values are errors naming the key.
 DataConfig read_data_config(const ConfigNode& node);
 
+// What a TaskData serves of its file.
+enum class DataUse {
+  split,        // training, and evaluation on the test split: (input, target) pairs, split by data.split
+  all_samples,  // evaluation on every sample of the file, whatever their number: pairs, no split
+  inputs_only,  // prediction on every sample: the inputs alone; targets are neither needed nor read
+};
+
 // Spatial grid of the points a model sees.
 struct Grid2d {
   int64_t height = 0, width = 0;
@@ -46,9 +56,11 @@ struct Grid2d {
 
 class TaskData {
  public:
-  // Opens data.file (or `file_override`), resolves the splits and checks the model's channels.
-  // `in_channels`/`out_channels` are the model's: a file that does not fit them is an error.
-  TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override = "");
+  // Opens data.file (or `file_override`), resolves the samples `use` asks for and checks the
+  // model's channels. `in_channels`/`out_channels` are the model's: a file that does not fit them
+  // is an error. split() of all_samples and inputs_only: no train samples, every sample as test.
+  TaskData(const DataConfig& config, int64_t in_channels, int64_t out_channels, const std::string& file_override = "",
+           DataUse use = DataUse::split);
 
   // Fits the configured normalisers on the training split (the trainer) ...
   void fit_normalisers();
@@ -78,6 +90,9 @@ class TaskData {
   const TaskSpec& task() const { return task_; }
   bool time_dependent() const;
   size_t given_frames() const;  // frames of the metric fields that are inputs (0 for steady data)
+  size_t field_frames() const;  // frames of the metric fields: given + predicted (1 for steady data)
+  DataUse use() const { return use_; }
+  const std::string& file() const { return file_; }
   int64_t channels() const { return channels_; }  // physical channels C (1 Darcy/SW, 2 DR)
   std::string describe() const;
 
@@ -85,6 +100,7 @@ class TaskData {
   std::optional<Normaliser> fit(const std::string& kind, bool inputs) const;
   DataConfig config_;
   std::string file_;
+  DataUse use_ = DataUse::split;
   PdebenchInfo info_;
   Split split_;
   TaskSpec task_;

@@ -1,5 +1,5 @@
 #pragma once
-// `mno eval`: a run's model measured on the test split of its data (or of another file), with
+// `mno eval`: a run's model measured on the test split of its data (or on another file), with
 // metrics.json, along_time.csv, plots/ and report.md written into the run directory.
 #include <cstdint>
 #include <string>
@@ -19,11 +19,15 @@ struct RunEvaluation {
   eval::FieldFrame frame = {};     // the data's domain, for heatmaps of its fields
 };
 
+// Which samples of the data are evaluated: the test split (data.split, with data.test_samples),
+// or every sample of the file, whatever their number (a user's own file is not a training file).
+enum class EvalSamples { test, all };
+
 // checkpoint "": the run's train.report_checkpoint; data_file "": the run's data.file; stride 0:
 // the run's data.stride (another file or stride may be at another resolution: load_saved_run);
 // out_dir "": the report goes into the run directory, else into out_dir (created when missing).
 RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint = "",
                            const std::string& data_file = "", bool progress = true, int64_t stride = 0,
-                           const std::string& out_dir = "");
+                           const std::string& out_dir = "", EvalSamples samples = EvalSamples::test);
 
 }  // namespace mno::run

@@ -73,8 +73,15 @@ std::string import_authors_run(const ImportRequest& r) {
   auto staged = models::make_model(model_node);
   models::load_authors_state(*staged, authors, table, what);
 
+  // Normalisers are fitted on the training split, so only a run that has some to fit needs one;
+  // otherwise any number of samples will do (all of them are checked against the model).
+  const data::DataConfig data = train::read_run_config(config.clone(), "import").data;
+  const bool fits = data.normalise_inputs != "none" || data.normalise_targets != "none";
+  if (!fits)
+    log::info("no normalisers to fit (data.normalise_inputs and data.normalise_targets: none): {} is not split", data.file);
   const bool existed = fs::exists(r.out);
-  TrainingRun run = start_training(config, r.out, r.overwrite);
+  TrainingRun run = start_training(config, r.out, r.overwrite, nullptr,
+                                   fits ? data::DataUse::split : data::DataUse::all_samples);
   try {
     torch::NoGradGuard no_grad;
     auto& model = run->model();

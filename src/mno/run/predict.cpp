@@ -10,10 +10,29 @@
 #include "mno/core/stop_signal.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/pdebench_writer.h"
+#include "mno/data/task.h"
 #include "mno/eval/evaluate.h"
 #include "mno/run/saved_run.h"
 
 namespace mno::run {
+namespace {
+
+// Times of the frames written: the file's own where it has them; past its last frame (a file of
+// the given frames alone) continued at the spacing of its given frames.
+std::vector<float> frame_times(const data::PdebenchReader& reader, size_t frames) {
+  std::vector<float> t = reader.t().values;
+  if (t.size() >= frames) return std::vector<float>(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(frames));
+  check(t.size() >= 2, "{}: holds {} frame and the model predicts {} more; the times of the predicted frames "
+        "cannot be told from a single frame time: give at least 2 frames", reader.path(), t.size(), frames - t.size());
+  const size_t given = t.size();
+  const double dt = (static_cast<double>(t.back()) - t.front()) / static_cast<double>(given - 1);
+  for (size_t f = given; f < frames; ++f) t.push_back(static_cast<float>(t.back() + dt));
+  log::info("{}: holds {} of the {} frames written; the times of the others continue at its spacing {:g}",
+            reader.path(), given, frames, dt);
+  return t;
+}
+
+}  // namespace
 
 void predict_file(const std::string& run_dir, const std::string& input, const std::string& out,
                   const std::string& checkpoint, bool progress, bool overwrite) {
@@ -24,7 +43,8 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
                  {"the run's config", run_files.config()},
                  {"the run's checkpoints", run_files.checkpoints()},
                  {"the run's normalisers", run_files.normalisers()}}});
-  SavedRun r = load_saved_run(run_dir, checkpoint, input);
+  // Inputs alone: every sample of the file, whatever their number, targets neither needed nor read.
+  SavedRun r = load_saved_run(run_dir, checkpoint, input, "", 0, data::DataUse::inputs_only);
   const data::TaskData& d = *r.data;
   const data::PdebenchInfo& info = d.info();
   const data::PdebenchReader reader(input);
@@ -35,28 +55,30 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
   spec.samples = info.samples;
   spec.nx = static_cast<size_t>(g.height);
   spec.ny = static_cast<size_t>(g.width);
-  spec.frames = info.frames;
+  spec.frames = d.field_frames();
   spec.x = reader.x(stride).values;
   spec.y = reader.y(stride).values;
-  if (d.time_dependent()) spec.t = reader.t().values;
+  if (d.time_dependent()) spec.t = frame_times(reader, spec.frames);
   spec.beta = info.beta;
-  const auto loader = d.loader({0, info.samples}, static_cast<size_t>(r.run.train.eval_batch_size));
+  const size_t batch_size = static_cast<size_t>(r.run.train.eval_batch_size);
   r.model->eval();
   torch::NoGradGuard no_grad;
   const StopOnSignal stop_on_signal;  // Ctrl-C: stop at the next batch, the temporary file removed
   write_atomically(out, [&](const std::string& tmp) {
     data::PdebenchWriter writer(tmp, spec);
     std::unique_ptr<Progress> bar;
-    if (progress) bar = std::make_unique<Progress>("predict", static_cast<int64_t>(loader->batches_per_epoch()));
+    if (progress) bar = std::make_unique<Progress>("predict", static_cast<int64_t>((info.samples + batch_size - 1) / batch_size));
     size_t next = 0;
-    loader->start_epoch(0);
-    while (auto batch = loader->next()) {
+    for (size_t begin = 0; begin < info.samples; begin += batch_size) {
       throw_if_stop_requested(out);
-      const torch::Tensor pred = d.decode_output(eval::forward_batch(*r.model, d, batch->x).to(torch::kCPU, torch::kFloat32));
-      const torch::Tensor fields = d.fields(batch->x, pred).contiguous();  // [B, H, W, T, C]
+      std::vector<size_t> indices;
+      for (size_t i = begin; i < std::min(info.samples, begin + batch_size); ++i) indices.push_back(i);
+      const torch::Tensor x = data::read_inputs(reader, indices, d.task());
+      const torch::Tensor pred = d.decode_output(eval::forward_batch(*r.model, d, x).to(torch::kCPU, torch::kFloat32));
+      const torch::Tensor fields = d.fields(x, pred).contiguous();  // [B, H, W, T, C]
       for (int64_t b = 0; b < fields.size(0); ++b, ++next) {
         if (!d.time_dependent()) {
-          const torch::Tensor a = batch->x[b].select(2, 0).contiguous(), u = fields[b].reshape({-1}).contiguous();
+          const torch::Tensor a = x[b].select(2, 0).contiguous(), u = fields[b].reshape({-1}).contiguous();
           writer.write_darcy(next, std::vector<float>(a.data_ptr<float>(), a.data_ptr<float>() + a.numel()),
                              std::vector<float>(u.data_ptr<float>(), u.data_ptr<float>() + u.numel()));
         } else {
@@ -71,7 +93,7 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
     }
     writer.finish();
   });
-  log::info("predictions for {} samples of {} written to {}", info.samples, input, out);
+  log::info("predictions for all {} samples of {} written to {}", info.samples, input, out);
 }
 
 }  // namespace mno::run

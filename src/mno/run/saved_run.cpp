@@ -14,8 +14,21 @@ train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths) {
   return train::read_run_config(config, paths.name());
 }
 
+void check_run_data_file(const std::string& run_dir, const data::DataConfig& data) {
+  if (std::filesystem::exists(data.file)) return;
+  std::string why;
+  if (std::filesystem::path(data.file).is_relative())
+    why = " (a relative data.file, of a run made before runs stored it absolute, is looked for from the current "
+          "directory)";
+  else if (!data.file_as_typed.empty() && data.file_as_typed != data.file)
+    why = fmt::format(" (typed as '{}' where the run was made)", data.file_as_typed);
+  throw Error(fmt::format("{}: the run's data file '{}' does not exist{}; give it with --data FILE (mno eval) or "
+                          "data.file=FILE (mno train --resume)",
+                          run_dir, data.file, why));
+}
+
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
-                        const std::string& device, int64_t stride) {
+                        const std::string& device, int64_t stride, data::DataUse use) {
   SavedRun r;
   r.paths = open_run_dir(run_dir);
   Config config = Config::load_file(r.paths.config());
@@ -33,7 +46,8 @@ SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoin
   const size_t trained_side = r.run.data.resolution;
   if (!data_file.empty() || stride > 0) r.run.data.resolution = 0;  // zero-shot: any grid the model takes
   if (stride > 0) r.run.data.stride = static_cast<size_t>(stride);
-  r.data = std::make_unique<data::TaskData>(r.run.data, r.model->in_channels(), r.model->out_channels(), data_file);
+  if (data_file.empty()) check_run_data_file(run_dir, r.run.data);
+  r.data = std::make_unique<data::TaskData>(r.run.data, r.model->in_channels(), r.model->out_channels(), data_file, use);
   const auto grid = r.data->grid();
   if (trained_side != 0 && (grid.height != static_cast<int64_t>(trained_side) || grid.width != static_cast<int64_t>(trained_side)))
     log::info("{}: zero-shot at another resolution: trained at {}x{}, evaluated at {}x{}", run_dir, trained_side,

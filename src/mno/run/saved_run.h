@@ -27,8 +27,17 @@ struct SavedRun {
 // data.stride. Another file or stride may hold another resolution than the run was trained at
 // (zero-shot evaluation): data.resolution is then not enforced, and the model and the
 // normalisers decide whether they can take the new grid (each refuses with the reason).
+// `use`: which samples of the data the caller needs (data::DataUse; predict: inputs only).
+// The run's own data.file is absolute in runs made since it was stored so (any directory
+// works); an older run's relative one is taken from the current directory, and when it is not
+// there the error says to give the file (--data).
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint = "",
-                        const std::string& data_file = "", const std::string& device = "", int64_t stride = 0);
+                        const std::string& data_file = "", const std::string& device = "", int64_t stride = 0,
+                        data::DataUse use = data::DataUse::split);
+
+// Throws when the run's own data file is gone, saying where it came from and how to give another
+// (--data, or data.file= on resume).
+void check_run_data_file(const std::string& run_dir, const data::DataConfig& data);
 
 // The run's config as saved, with the name of its directory when it has none of its own.
 train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths);

@@ -77,17 +77,49 @@ class ReplacedRun {
   std::string dir_, new_checkpoint_, aside_;
 };
 
+namespace {
+
+// data.file made absolute (from the directory the run is made in), the path as typed kept beside
+// it as data.file_as_typed: config.yaml then finds the data from wherever the run is used.
+void store_data_path(Config& config) {
+  const YAML::Node root = config.root().yaml();
+  const YAML::Node data = root["data"];
+  if (!data.IsMap() || !data["file"] || !data["file"].IsScalar()) return;  // read_run_config names what is wrong
+  const std::string typed = data["file"].as<std::string>();
+  if (typed.empty()) return;
+  config.set("data", "file", fs::absolute(typed).lexically_normal().string());
+  config.set("data", "file_as_typed", typed);
+}
+
+// The overrides a resumed run accepts: data.file only, its data found elsewhere (moved, or the
+// run used from another machine). Any other key would make it another run than its checkpoints.
+void apply_resume_overrides(Config& config, const std::vector<std::string>& overrides, const std::string& dir) {
+  if (overrides.empty()) return;
+  for (const std::string& o : overrides) {
+    const std::string key = o.substr(0, o.find('='));
+    check(key == "data.file",
+          "mno train --resume: '{}' is not accepted: a resumed run takes data.file=FILE alone (its data moved); any "
+          "other key would change the run its checkpoints belong to: start a new run with -c {}/config.yaml {}",
+          o, dir, o);
+  }
+  config.apply_overrides(overrides);
+  store_data_path(config);
+}
+
+}  // namespace
+
 TrainingRun start_training(const Config& given, const std::string& dir, bool overwrite,
-                           std::shared_ptr<train::Collectives> collectives) {
+                           std::shared_ptr<train::Collectives> collectives, data::DataUse use) {
   // The readers below fill every default into this copy: config.yaml is the resolved config, so
   // a resumed run never depends on the file or the overrides it was started with.
   Config config = given.clone();
+  store_data_path(config);
   const RunPaths paths{dir};
   const train::RunConfig run = train::read_run_config(config, paths.name());
   check_run_dir_output(dir, run, overwrite);
   TrainingRun t;
   t.trainer = std::make_unique<train::Trainer>(config, run, device_of(run, config.root().source(), collectives),
-                                               paths.train_files(), collectives);
+                                               paths.train_files(), collectives, use);
 
   if (overwrite && fs::exists(paths.config())) t.replaced = std::make_shared<ReplacedRun>(dir);
   const bool existed = fs::exists(dir);
@@ -106,10 +138,13 @@ TrainingRun start_training(const Config& given, const std::string& dir, bool ove
 
 namespace {
 
-TrainingRun continue_training(const RunPaths& paths, std::shared_ptr<train::Collectives> collectives) {
+TrainingRun continue_training(const RunPaths& paths, std::shared_ptr<train::Collectives> collectives,
+                              const std::vector<std::string>& overrides = {}) {
   TrainingRun t;
   Config config = Config::load_file(paths.config());
+  apply_resume_overrides(config, overrides, paths.dir);
   const train::RunConfig run = read_saved_run_config(config, paths);
+  check_run_data_file(paths.dir, run.data);
   t.trainer = std::make_unique<train::Trainer>(std::move(config), run, device_of(run, paths.config(), collectives),
                                                paths.train_files(), collectives);
   t.trainer->restore();
@@ -118,11 +153,14 @@ TrainingRun continue_training(const RunPaths& paths, std::shared_ptr<train::Coll
 
 }  // namespace
 
-TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives) {
+TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives,
+                            const std::vector<std::string>& overrides) {
   const RunPaths paths = open_run_dir(dir);
   RunLock lock(paths);
   remove_stale_temporaries(paths);
-  TrainingRun t = continue_training(paths, std::move(collectives));
+  TrainingRun t = continue_training(paths, std::move(collectives), overrides);
+  // Saved only once the run has taken the new data: a file that does not fit leaves config.yaml as it was.
+  if (!overrides.empty()) write_text_atomically(paths.config(), t.trainer->config().dump());
   t.lock = std::move(lock);
   return t;
 }
@@ -135,8 +173,6 @@ namespace {
 
 void check_request(const TrainRequest& request) {
   check(request.config_path.empty() != request.resume.empty(), "mno train: give either -c CONFIG or --resume RUN_DIR");
-  check(request.resume.empty() || request.overrides.empty(),
-        "mno train --resume: overrides are not accepted; a resumed run continues with its own config.yaml");
   check(request.resume.empty() || !request.overwrite, "mno train --resume: --overwrite does not apply to a resumed run");
 }
 
@@ -198,7 +234,7 @@ TrainResult train_distributed(const TrainRequest& request, const train::Distribu
   if (env.rank == 0)
     attempt([&] {
       training = request.resume.empty() ? start_training(config, result.run_dir, request.overwrite, collectives)
-                                        : resume_training(request.resume, collectives);
+                                        : resume_training(request.resume, collectives, request.overrides);
     });
   collectives->agree_or_throw(ok, error, "setting up the run");
   if (env.rank != 0) attempt([&] { training = join_training(result.run_dir, collectives); });
@@ -220,7 +256,7 @@ TrainResult train_run(const TrainRequest& request) {
   TrainingRun training;
   if (!request.resume.empty()) {
     result.run_dir = request.resume;
-    training = resume_training(request.resume);
+    training = resume_training(request.resume, nullptr, request.overrides);
   } else {
     const Config config = new_run_config(request, result.run_dir);
     training = start_training(config, result.run_dir, request.overwrite);

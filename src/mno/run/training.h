@@ -36,23 +36,29 @@ struct TrainingRun {
 };
 
 // A new run in `dir`: checks the whole config first (nothing is written for a bad one), then
-// creates the directory, writes config.yaml — the config with every default filled in — and the
+// creates the directory, writes config.yaml — the config with every default filled in, data.file
+// made absolute beside the path as typed (data.file_as_typed) — and the
 // normalisers fitted on the training split. An existing run in `dir` is refused unless
 // `overwrite`; it is then moved aside and deleted only once the new run has written its first
 // checkpoint (a new run that fails before that puts it back). A `dir` that holds the data file,
 // or is a file, is refused before any work.
 // With `collectives`, this process is rank 0 of a data-parallel job (train/distributed.h).
+// `use` other than split (mno import with no normalisers to fit): no training split is made.
 TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false,
-                           std::shared_ptr<train::Collectives> collectives = nullptr);
-// Continues the run in `dir` from checkpoints/last.pt with the run's own config.yaml.
-TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives = nullptr);
+                           std::shared_ptr<train::Collectives> collectives = nullptr,
+                           data::DataUse use = data::DataUse::split);
+// Continues the run in `dir` from checkpoints/last.pt with the run's own config.yaml. `overrides`:
+// data.file=FILE alone (the run's data found elsewhere; saved into config.yaml once the run has
+// taken it); any other key is refused, naming it.
+TrainingRun resume_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives = nullptr,
+                            const std::vector<std::string>& overrides = {});
 // Another rank (not 0) of a data-parallel job joins the run rank 0 has set up in `dir`: same
 // config, normalisers and checkpoint; it holds no lock and writes nothing.
 TrainingRun join_training(const std::string& dir, std::shared_ptr<train::Collectives> collectives);
 
 struct TrainRequest {
   std::string config_path;             // a new run from this config ...
-  std::vector<std::string> overrides;  // ... with these key=value overrides
+  std::vector<std::string> overrides;  // ... with these key=value overrides (resume: data.file=FILE alone)
   std::string out;                     // its directory ("" = <runs_dir>/<name>)
   std::string runs_dir = "runs";
   bool overwrite = false;              // replace an existing run at `out`

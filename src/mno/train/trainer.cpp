@@ -56,7 +56,7 @@ double metric_by_name(const eval::Metrics& m, const std::string& name) {
 std::string log_header() { return "epoch,step,lr,train_loss,test_rmse,test_nrmse,test_rl2,seconds,samples_per_s\n"; }
 
 Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
-                 std::shared_ptr<Collectives> collectives)
+                 std::shared_ptr<Collectives> collectives, data::DataUse use)
     : config_(std::move(config)), run_(run), files_(std::move(files)), device_(device),
       collectives_(std::move(collectives)) {
   const ConfigNode root = config_.root();
@@ -66,8 +66,15 @@ Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, Trai
   seed_everything(run_.train.seed);  // before the model, so its initial weights follow the seed
   model_ = models::make_model(root.child("model"));
   model_->to(device_);
-  data_ = std::make_unique<data::TaskData>(run_.data, model_->in_channels(), model_->out_channels());
+  data_ = std::make_unique<data::TaskData>(run_.data, model_->in_channels(), model_->out_channels(), "", use);
   optimizer_ = std::make_unique<Optimizer>(train.optional_child("optimizer"), *model_);
+  if (use != data::DataUse::split) {
+    // Set up without a training split (mno import with nothing to fit): the schedule is checked,
+    // and its defaults filled into the config, on a nominal length; resuming the run builds the
+    // real one on its split.
+    make_schedule(train.optional_child("schedule"), optimizer_->base_lr(), 100, 10);
+    return;
+  }
 
   const size_t n = data_->split().train.size(), b = static_cast<size_t>(run_.train.batch_size);
   steps_per_epoch_ = run_.train.steps_per_epoch(n);
@@ -112,6 +119,8 @@ void Trainer::save(const std::string& checkpoint_path) {
 }
 
 TrainOutcome Trainer::run(const TrainOptions& requested) {
+  check(schedule_ != nullptr, "{}: this run was set up without a training split (mno import); continue it with "
+        "mno train --resume, which reads the split", files_.run_dir);
   InterruptGuard guard;
   // stop_after_steps counts the steps of this call, so a run resumed at step 7 with 3 stops at
   // step 10; train_epoch compares it with the run's step count, so it becomes that step here.

@@ -48,8 +48,10 @@ class Trainer {
   // With `collectives` (train/distributed.h) this process is one rank of a data-parallel job:
   // it trains on its shard of every batch, gradients and losses are summed over the ranks, and
   // only rank 0 evaluates, logs and writes files.
+  // `use` other than split (mno import with no normalisers to fit): the data is checked against
+  // the model but no split is made, and run() is refused; --resume later trains on the split.
   Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
-          std::shared_ptr<Collectives> collectives = nullptr);
+          std::shared_ptr<Collectives> collectives = nullptr, data::DataUse use = data::DataUse::split);
   ~Trainer();
 
   // A new run: fits the normalisers on the training split, writes them and the log header.
