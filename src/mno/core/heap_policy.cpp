@@ -1,6 +1,7 @@
 #include "mno/core/heap_policy.h"
 
 #include <cstdlib>
+#include <initializer_list>
 
 #if defined(__GLIBC__)
 #include <malloc.h>

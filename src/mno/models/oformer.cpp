@@ -4,6 +4,7 @@
 //   steady (Darcy): an MLP head on [q, pos];
 //   marching (SW2D/DR2D): `steps` latent steps h ← h + MLP([LN(h), pos]), each decoded.
 // The MNO variant is `mixer: {type: mamba}`: SS2D in the encoder, Cross SS2D in the decoder.
+#include <algorithm>
 #include <vector>
 
 #include <fmt/ranges.h>
