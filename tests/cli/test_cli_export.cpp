@@ -109,8 +109,9 @@ void expect_refused(const BadExport& bad) {
   EXPECT_EQ(r.exit_code, 1) << bad.what << "\n" << r.output;
   EXPECT_TRUE(r.has("error: ")) << bad.what << "\n" << r.output;
   EXPECT_TRUE(r.has(bad.message)) << bad.what << ": expected '" << bad.message << "' in\n" << r.output;
-  if (!bad.must_not_appear.empty())
+  if (!bad.must_not_appear.empty()) {
     EXPECT_FALSE(fs::exists(bad.must_not_appear)) << bad.what << ": " << bad.must_not_appear << " was written";
+  }
 }
 
 TEST(CliExport, BadInputIsOneErrorAndWritesNothing) {
