@@ -27,5 +27,6 @@ void add_predict_command(CLI::App& app, Action& action);
 void add_launch_command(CLI::App& app, Action& action);
 void add_analyze_command(CLI::App& app, Action& action);
 void add_import_command(CLI::App& app, Action& action);
+void add_export_command(CLI::App& app, Action& action);
 
 }  // namespace mno::cli

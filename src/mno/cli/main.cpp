@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   mno::cli::add_launch_command(app, action);
   mno::cli::add_analyze_command(app, action);
   mno::cli::add_import_command(app, action);
+  mno::cli::add_export_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "mno/models/authors_names.h"
 
+#include <regex>
+
 #include "mno/core/error.h"
 
 namespace mno::models {
@@ -9,14 +11,49 @@ NameTable authors_name_table(const ConfigNode& model_node) {
   if (name == "gt") return gt_authors_names(model_node);
   if (name == "gnot") return gnot_authors_names(model_node);
   if (name == "oformer") return oformer_authors_names(model_node);
-  throw Error(fmt::format("model.name '{}': the MNO authors publish no '{}' model to import (expected gt, gnot or "
-                          "oformer)",
+  throw Error(fmt::format("model.name '{}': the MNO authors publish no '{}' model to import or export (expected "
+                          "gt, gnot or oformer)",
                           name, name));
 }
 
 std::vector<std::string> authors_checkpoint_parts(const ConfigNode& model_node) {
   if (model_node.get<std::string>("name", "") == "oformer") return {"encoder", "decoder"};
   return {""};
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node) {
+  if (model_node.get<std::string>("name", "") == "oformer") return oformer_authors_derived(model_node);
+  return {};
+}
+
+NamePiece parse_name_piece(const std::string& text, const std::string& what) {
+  NamePiece p;
+  const auto hash = text.find('#');
+  p.name = text.substr(0, hash);
+  if (hash == std::string::npos) return p;
+  std::smatch m;
+  const std::string spec = text.substr(hash + 1);
+  static const std::regex chunk(R"((\d+)(?:-(\d+))?/(\d+))");
+  if (!std::regex_match(spec, m, chunk))
+    throw Error(fmt::format("{}: bad chunk '{}' in mno's name table (expected i/n or i-j/n)", what, text));
+  p.first = std::stoll(m[1]);
+  p.last = m[2].matched ? std::stoll(m[2]) : p.first;
+  p.chunks = std::stoll(m[3]);
+  if (p.first > p.last || p.last >= p.chunks)
+    throw Error(fmt::format("{}: bad chunk '{}' in mno's name table", what, text));
+  return p;
+}
+
+std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::string& what) {
+  std::vector<NamePiece> pieces;
+  size_t start = 0;
+  for (;;) {
+    const auto bar = joined.find('|', start);
+    pieces.push_back(
+        parse_name_piece(joined.substr(start, bar == std::string::npos ? std::string::npos : bar - start), what));
+    if (bar == std::string::npos) return pieces;
+    start = bar + 1;
+  }
 }
 
 }  // namespace mno::models

@@ -13,11 +13,15 @@
 // of rows, "name#i/n" (the i-th of n equal chunks along dim 0, as torch.chunk) or "name#i-j/n"
 // (chunks i..j): our separate projections from their fused one. A rule with an empty `ours` names
 // (as a regex) authors' tensors that mno derives from the config instead of storing, e.g. the
-// rotary inv_freq buffers: they are not imported. Every tensor of the checkpoint must be
+// rotary inv_freq buffers: they are not imported, and `mno export` writes them with the values the
+// authors' code computes (authors_derived_buffers). Every tensor of the checkpoint must be
 // used exactly once, and shapes must agree exactly. A checkpoint in several files (OFormer's encoder and decoder) is read as one dict
 // whose names carry the file's role as a prefix ("encoder.", "decoder.").
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <torch/torch.h>
 
 #include "mno/core/config.h"
 
@@ -36,9 +40,26 @@ NameTable authors_name_table(const ConfigNode& model_node);
 // The checkpoint files a host's authors save: {""} for one file, {"encoder", "decoder"} for OFormer.
 std::vector<std::string> authors_checkpoint_parts(const ConfigNode& model_node);
 
+// One authors' name of a rule after substitution, with its optional block of rows: "name#i/n" is
+// the i-th of n equal chunks along dim 0 (torch.chunk), "name#i-j/n" chunks i..j; chunks 0 means
+// the whole tensor. An error starting with `what` for a malformed block.
+struct NamePiece {
+  std::string name;
+  int64_t first = 0, last = 0, chunks = 0;
+};
+NamePiece parse_name_piece(const std::string& text, const std::string& what);
+// The pieces of a substituted rule, split at '|'.
+std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::string& what);
+
+// The derived buffers the authors' model holds for this config (names as the table expects them,
+// e.g. "encoder.s_transformer.layers.0.1.emb_module.inv_freq"), with the values their code
+// computes; each matches one of the table's rules with an empty `ours`. Empty for gt and gnot.
+std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node);
+
 // The per-host tables (in the hosts' own files).
 NameTable gt_authors_names(const ConfigNode& model_node);
 NameTable gnot_authors_names(const ConfigNode& model_node);
 NameTable oformer_authors_names(const ConfigNode& model_node);
+std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node);
 
 }  // namespace mno::models

@@ -433,35 +433,6 @@ TorchFileEntries read_torch_entries(const std::string& path) {
   return entries;
 }
 
-namespace {
-
-// One authors' name of a rule, with an optional block of rows: "name#i/n" is the i-th of n equal
-// chunks along dim 0 (torch.chunk), "name#i-j/n" chunks i..j.
-struct Piece {
-  std::string name;
-  int64_t first = 0, last = 0, chunks = 0;  // chunks 0: the whole tensor
-};
-
-Piece parse_piece(const std::string& text, const std::string& what) {
-  Piece p;
-  const auto hash = text.find('#');
-  p.name = text.substr(0, hash);
-  if (hash == std::string::npos) return p;
-  std::smatch m;
-  const std::string spec = text.substr(hash + 1);
-  static const std::regex chunk(R"((\d+)(?:-(\d+))?/(\d+))");
-  if (!std::regex_match(spec, m, chunk))
-    throw Error(fmt::format("{}: bad chunk '{}' in mno's name table (expected i/n or i-j/n)", what, text));
-  p.first = std::stoll(m[1]);
-  p.last = m[2].matched ? std::stoll(m[2]) : p.first;
-  p.chunks = std::stoll(m[3]);
-  if (p.first > p.last || p.last >= p.chunks)
-    throw Error(fmt::format("{}: bad chunk '{}' in mno's name table", what, text));
-  return p;
-}
-
-}  // namespace
-
 NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& authors, const NameTable& table,
                                  const std::string& what, bool allow_unused) {
   std::map<std::string, size_t> index;
@@ -486,11 +457,7 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
                               compat::shape_str(mine)));
     const auto joined = std::regex_replace(name, patterns[r], table[r].authors);
     std::vector<torch::Tensor> pieces;
-    size_t start = 0;
-    for (;;) {
-      const auto bar = joined.find('|', start);
-      const auto piece = parse_piece(joined.substr(start, bar == std::string::npos ? std::string::npos : bar - start),
-                                     what);
+    for (const auto& piece : parse_joined_names(joined, what)) {
       const auto it = index.find(piece.name);
       if (it == index.end())
         throw Error(fmt::format("{}: the checkpoint has no '{}' (our '{}' {}); is it a checkpoint of this host, "
@@ -513,8 +480,6 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
         rows[i] = 1;
       }
       pieces.push_back(tensor);
-      if (bar == std::string::npos) break;
-      start = bar + 1;
     }
     // Pieces one rank below ours are stacked (per-head modules -> our [heads, ...] tensor), others
     // concatenated along dim 0 (separate projections -> our fused one).

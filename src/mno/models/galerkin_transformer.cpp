@@ -126,6 +126,13 @@ NeuralOperator make_galerkin_transformer(const ConfigNode& node) {
 // then `regressor.0/2`). Their attention keeps one LayerNorm per head (`norm_K.h`, `norm_V.h`,
 // `norm_Q.h`); ours keeps the heads stacked. Their SS2D names are ours.
 NameTable gt_authors_names(const ConfigNode& model_node) {
+  // The authors' Galerkin Transformer attends with galerkin, fourier or softmax attention, and
+  // the MNO paper's variants with SS2D (mamba, mamba4); other mixers (s4d, ...) are mno's own.
+  const std::string type = model_node.has("mixer") ? mixer_type(model_node, "mixer") : "galerkin";
+  if (type != "galerkin" && type != "fourier" && type != "softmax" && type != "mamba" && type != "mamba4")
+    throw Error(fmt::format("model.mixer.type '{}': the MNO authors' Galerkin Transformer has no such mixer "
+                            "(galerkin, fourier, softmax, mamba or mamba4)",
+                            type));
   NameTable table = {
       {R"(embed\.(weight|bias))", "downscaler.id.$1"},
       {R"(ffns\.(\d+)\.fc1\.(weight|bias))", "encoder_layers.$1.ff.lr1.$2"},

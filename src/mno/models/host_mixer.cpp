@@ -4,8 +4,7 @@
 
 namespace mno::models {
 
-nn::TokenMixer make_host_mixer(const ConfigNode& model, const std::string& key, const MixerDefaults& defaults,
-                               int64_t d_model, nn::MixerRole role) {
+ConfigNode host_mixer_config(const ConfigNode& model, const std::string& key, const MixerDefaults& defaults) {
   const ConfigNode given = model.child(key);
   YAML::Node merged = YAML::Clone(given.yaml());
   const auto type = given.require<std::string>("type");
@@ -14,7 +13,12 @@ nn::TokenMixer make_host_mixer(const ConfigNode& model, const std::string& key, 
       const auto name = kv.first.as<std::string>();
       if (!merged[name].IsDefined()) merged[name] = YAML::Clone(kv.second);
     }
-  return nn::make_mixer(ConfigNode(merged, model.path_of(key), model.source()), d_model, role);
+  return ConfigNode(merged, model.path_of(key), model.source());
+}
+
+nn::TokenMixer make_host_mixer(const ConfigNode& model, const std::string& key, const MixerDefaults& defaults,
+                               int64_t d_model, nn::MixerRole role) {
+  return nn::make_mixer(host_mixer_config(model, key, defaults), d_model, role);
 }
 
 std::string mixer_type(const ConfigNode& model, const std::string& key) {

@@ -17,6 +17,9 @@ namespace mno::models {
 // Mixer type -> default keys, e.g. {"softmax", YAML::Load("{heads: 4, qk_norm: true}")}.
 using MixerDefaults = std::map<std::string, YAML::Node>;
 
+// The mixer's config node, model.`key`, with `defaults` for its type filled in under the user's keys.
+ConfigNode host_mixer_config(const ConfigNode& model, const std::string& key, const MixerDefaults& defaults);
+
 // Builds the mixer described by model.`key` with `defaults` for its type filled in.
 nn::TokenMixer make_host_mixer(const ConfigNode& model, const std::string& key, const MixerDefaults& defaults,
                                int64_t d_model, nn::MixerRole role);

@@ -4,6 +4,7 @@
 //   steady (Darcy): an MLP head on [q, pos];
 //   marching (SW2D/DR2D): `steps` latent steps h ← h + MLP([LN(h), pos]), each decoded.
 // The MNO variant is `mixer: {type: mamba}`: SS2D in the encoder, Cross SS2D in the decoder.
+#include <algorithm>
 #include <vector>
 
 #include <fmt/ranges.h>
@@ -185,13 +186,14 @@ class OformerImpl : public NeuralOperatorImpl {
 
 }  // namespace
 
-NeuralOperator make_oformer(const ConfigNode& node) {
+namespace {
+
+// The config's options over the variant's defaults (everything but the channel counts).
+OformerOptions read_oformer_options(const ConfigNode& node) {
   const auto variant = node.get<std::string>("variant", "steady");
   if (variant != "steady" && variant != "marching")
     throw mismatch_error(nn::key_where(node, "variant"), "steady or marching", "'" + variant + "'");
   OformerOptions o = OformerOptions::defaults(variant == "marching");
-  const int64_t in = nn::positive_key(node, "in_channels", 1);
-  const int64_t out = nn::positive_key(node, "out_channels", 1);
   o.encoder_width = nn::positive_key(node, "encoder_width", o.encoder_width);
   o.encoder_heads = nn::positive_key(node, "encoder_heads", o.encoder_heads);
   o.encoder_head_dim = nn::positive_key(node, "encoder_head_dim", o.encoder_head_dim);
@@ -212,6 +214,17 @@ NeuralOperator make_oformer(const ConfigNode& node) {
   if (o.marching) {
     o.steps = nn::positive_key(node, "steps", o.steps);
     o.march_width = nn::positive_key(node, "march_width", o.march_width);
+  }
+  return o;
+}
+
+}  // namespace
+
+NeuralOperator make_oformer(const ConfigNode& node) {
+  const OformerOptions o = read_oformer_options(node);
+  const int64_t in = nn::positive_key(node, "in_channels", 1);
+  const int64_t out = nn::positive_key(node, "out_channels", 1);
+  if (o.marching) {
     if (out % o.steps != 0)
       throw mismatch_error(nn::key_where(node, "out_channels"),
                            fmt::format("a multiple of steps = {} (steps × channels per step)", o.steps),
@@ -299,6 +312,41 @@ NameTable oformer_authors_names(const ConfigNode& model_node) {
     table.push_back({norm_rule(2 * i + 1), theirs + (pre_norm ? "1.norm.$1" : "2.$1")});
   }
   return table;
+}
+
+// The authors' RotaryEmbedding(dim) keeps inv_freq = 1 / 10000^(arange(0, dim, 2) / dim) as a buffer,
+// dim = d_h / 2 (one rotary per coordinate): every rotary_galerkin layer of the encoder
+// (layers.i.1) and the decoder's cross attention (rotary_galerkin or softmax) has one. Computed
+// as their code does, in float32 (a / b, 10000 ** t, then 1 / that, which torch evaluates as
+// reciprocal(t) * 1), so that the exported values are theirs bit for bit.
+std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node) {
+  const auto o = read_oformer_options(model_node);
+  const auto type = mixer_type(model_node, "mixer");
+  auto inv_freq = [](const ConfigNode& mixer, int64_t d_model) {
+    const int64_t heads = mixer.get<int64_t>("heads", 1);
+    int64_t head_dim = mixer.get<int64_t>("head_dim", 0);
+    if (head_dim == 0) head_dim = d_model / std::max<int64_t>(heads, 1);
+    const int64_t dim = head_dim / 2;
+    const auto exponent = torch::arange(0, dim, 2, torch::kFloat) / dim;
+    return torch::pow(10000, exponent).reciprocal();
+  };
+  std::vector<std::pair<std::string, torch::Tensor>> buffers;
+  if (type == "rotary_galerkin")
+    for (int64_t i = 0; i < o.depth(); ++i) {
+      const auto mixer = host_mixer_config(
+          model_node, "mixer",
+          oformer_defaults(o.encoder_width, o.encoder_heads, o.encoder_head_dim, o.rotary_scales[i], false));
+      buffers.emplace_back(fmt::format("encoder.s_transformer.layers.{}.1.emb_module.inv_freq", i),
+                           inv_freq(mixer, o.encoder_width));
+    }
+  if (type == "rotary_galerkin" || type == "softmax") {
+    const auto mixer = host_mixer_config(
+        model_node, "mixer",
+        oformer_defaults(o.decoder_width, o.decoder_heads, o.decoder_head_dim, o.decoder_rotary_scale, true));
+    buffers.emplace_back("decoder.decoding_transformer.cross_attn_module.emb_module.inv_freq",
+                         inv_freq(mixer, o.decoder_width));
+  }
+  return buffers;
 }
 
 }  // namespace mno::models
