@@ -16,6 +16,7 @@ PACKAGES=(
   nlohmann-json3-dev      # metrics.json and run files (train/, eval/)
   libeigen3-dev           # sparse direct solves in the Darcy generator (data/gen/)
   libplplot-dev plplot-driver-cairo  # PNG heatmaps (mno data plot)
+  python3-torch           # tests: Python's torch.load reads what mno export writes (the same LibTorch 1.13)
 )
 
 missing=()

@@ -128,6 +128,7 @@ ImportedFixture import_fixture(const std::string& name) {
   Config config = Config::parse("model: " + mno_model, dir + "/data.pt:mno_model");
   const auto node = config.root().child("model");
   ImportedFixture f{config, node, models::make_model(node), models::authors_checkpoint_parts(node), {}};
+  f.model->to(torch::kFloat64);  // the fixtures are float64 (tools/parity/make_fixtures.py)
   for (const auto& part : f.parts) f.files.push_back(dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt");
   models::load_authors_state(*f.model, models::read_authors_checkpoint(f.parts, f.files),
                              models::authors_name_table(node), name);
@@ -247,6 +248,7 @@ TEST(ExportTorchLoad, PythonReadsEveryTensorAsWritten) {
   for (const char* name : {"gt_galerkin_darcy", "oformer_galerkin_swe", "gnot_mamba4_darcy"}) {
     SCOPED_TRACE(name);
     const auto f = import_fixture(name);
+    f.model->to(torch::kFloat32);  // what a run holds and exports
     const auto split = models::split_authors_parts(models::export_authors_state(*f.model, f.node, name), f.parts, name);
     for (size_t i = 0; i < split.size(); ++i)
       for (const std::string format : {"torch", "safetensors"}) {

@@ -21,8 +21,8 @@ std::vector<std::string> authors_checkpoint_parts(const ConfigNode& model_node) 
   return {""};
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node) {
-  if (model_node.get<std::string>("name", "") == "oformer") return oformer_authors_derived(model_node);
+std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node, torch::Dtype dtype) {
+  if (model_node.get<std::string>("name", "") == "oformer") return oformer_authors_derived(model_node, dtype);
   return {};
 }
 

@@ -54,12 +54,14 @@ std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::
 // The derived buffers the authors' model holds for this config (names as the table expects them,
 // e.g. "encoder.s_transformer.layers.0.1.emb_module.inv_freq"), with the values their code
 // computes; each matches one of the table's rules with an empty `ours`. Empty for gt and gnot.
-std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node);
+// `dtype`: the model's floating type; the buffers are computed in it (as a float64 program would).
+std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const ConfigNode& model_node,
+                                                                           torch::Dtype dtype = torch::kFloat);
 
 // The per-host tables (in the hosts' own files).
 NameTable gt_authors_names(const ConfigNode& model_node);
 NameTable gnot_authors_names(const ConfigNode& model_node);
 NameTable oformer_authors_names(const ConfigNode& model_node);
-std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node);
+std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node, torch::Dtype dtype);
 
 }  // namespace mno::models

@@ -183,7 +183,15 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
 NamedTensors export_authors_state(const torch::nn::Module& model, const ConfigNode& model_node,
                                   const std::string& what) {
   const auto table = authors_name_table(model_node);
-  return export_authors_tensors(state_dict_order(model), table, authors_derived_buffers(model_node), what);
+  // The derived buffers in the model's floating type: the authors' fp32 model computes them in
+  // fp32, a float64 one (the parity fixtures) in float64.
+  torch::Dtype dtype = torch::kFloat;
+  for (const auto& p : model.parameters())
+    if (p.is_floating_point()) {
+      dtype = p.scalar_type();
+      break;
+    }
+  return export_authors_tensors(state_dict_order(model), table, authors_derived_buffers(model_node, dtype), what);
 }
 
 std::vector<NamedTensors> split_authors_parts(const NamedTensors& all, const std::vector<std::string>& parts,

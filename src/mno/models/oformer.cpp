@@ -319,15 +319,16 @@ NameTable oformer_authors_names(const ConfigNode& model_node) {
 // (layers.i.1) and the decoder's cross attention (rotary_galerkin or softmax) has one. Computed
 // as their code does, in float32 (a / b, 10000 ** t, then 1 / that, which torch evaluates as
 // reciprocal(t) * 1), so that the exported values are theirs bit for bit.
-std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node) {
+std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node,
+                                                                           torch::Dtype dtype) {
   const auto o = read_oformer_options(model_node);
   const auto type = mixer_type(model_node, "mixer");
-  auto inv_freq = [](const ConfigNode& mixer, int64_t d_model) {
+  auto inv_freq = [dtype](const ConfigNode& mixer, int64_t d_model) {
     const int64_t heads = mixer.get<int64_t>("heads", 1);
     int64_t head_dim = mixer.get<int64_t>("head_dim", 0);
     if (head_dim == 0) head_dim = d_model / std::max<int64_t>(heads, 1);
     const int64_t dim = head_dim / 2;
-    const auto exponent = torch::arange(0, dim, 2, torch::kFloat) / dim;
+    const auto exponent = torch::arange(0, dim, 2, dtype) / dim;
     return torch::pow(10000, exponent).reciprocal();
   };
   std::vector<std::pair<std::string, torch::Tensor>> buffers;
