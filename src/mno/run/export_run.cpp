@@ -35,7 +35,8 @@ std::string choose_checkpoint(const ExportRequest& r, const RunPaths& paths, con
     open_run_dir(r.run_dir, r.checkpoint);
     return r.checkpoint;
   }
-  std::string which = read_saved_run_config(config, paths).train.report_checkpoint;
+  Config saved = config.clone();  // the reader drops an old run's stale keys from its copy
+  std::string which = read_saved_run_config(saved, paths).train.report_checkpoint;
   if (which == "best" && !fs::exists(paths.checkpoint("best")) && fs::exists(paths.checkpoint("last"))) {
     log::warn("{}: no best checkpoint (no evaluation has finished yet); exporting the last one", r.run_dir);
     which = "last";
