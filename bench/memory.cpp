@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <new>
 
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "bench/machine.h"
+#include "mno/core/torch_compat.h"
 
 #ifdef MNO_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -35,7 +37,14 @@ class CountingCpuAllocator final : public c10::Allocator {
     return *instance;
   }
 
-  c10::DataPtr allocate(size_t n) const override {
+  // LibTorch 2.3 made allocate non-const and added copy_data; 1.13 has the const one only.
+#if MNO_TORCH_AT_LEAST(2, 3)
+  c10::DataPtr allocate(size_t n) override { return counted(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
+#else
+  c10::DataPtr allocate(size_t n) const override { return counted(n); }
+#endif
+  c10::DataPtr counted(size_t n) const {
     void* block = nullptr;
     if (posix_memalign(&block, kHeader, n + kHeader) != 0 || block == nullptr) throw std::bad_alloc();
     *static_cast<size_t*>(block) = n;
