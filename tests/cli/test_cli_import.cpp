@@ -84,8 +84,9 @@ TEST(CliImport, ThroughAShippedConfigTheRunHoldsTheAuthorsWeights) {
     std::vector<std::string> args = {"--threads", "2", "import", "-c",
                                      source_dir() + "/configs/darcy/" + host + "_mamba.yaml",
                                      "--checkpoint", fixture(name, "checkpoint.pt"), "--out", dir.file(name)};
-    for (const std::string o : {"data.file=" + data, "data.stride=1", "data.resolution=0", "train.epochs=1",
-                                "train.batch_size=4", "train.eval_batch_size=4", "train.device=cpu"})
+    for (const std::string& o : std::vector<std::string>{"data.file=" + data, "data.stride=1", "data.resolution=0",
+                                                         "train.epochs=1", "train.batch_size=4",
+                                                         "train.eval_batch_size=4", "train.device=cpu"})
       args.push_back(o);
     model_overrides(model, "model", args);
     const CliResult r = run_mno(args);
