@@ -37,7 +37,7 @@ std::string tiny_config(const TempDir& dir, const std::string& name, const std::
     root["data"]["input_frames"] = 2;
   }
   const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   return path;
 }
 

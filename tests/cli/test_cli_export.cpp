@@ -34,7 +34,7 @@ std::string fixture_config(const TempDir& dir, const std::string& name, const st
   root["model"] = YAML::Load(model_json);
   root["train"]["epochs"] = 1;
   const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   return path;
 }
 
@@ -131,7 +131,7 @@ TEST(CliExport, BadInputIsOneErrorAndWritesNothing) {
     const Config config = train::testing::tiny_gt_config(data, "s4d");
     YAML::Node root = config.root().yaml();  // a handle: editing through it edits the config
     root["train"]["epochs"] = 1;
-    std::ofstream(s4d_config) << config.dump();
+    std::ofstream(s4d_config) << config.dump_as_given();
   }
   const std::string s4d = dir.file("s4d-run");
   const CliResult t = run_mno({"--threads", "2", "train", "-c", s4d_config, "--out", s4d});

@@ -36,7 +36,7 @@ std::string fixture_config(const TempDir& dir, const std::string& name, const st
   if (!model_override.empty()) root["model"]["width"] = std::stoi(model_override);
   root["train"]["epochs"] = 1;
   const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   return path;
 }
 

@@ -54,7 +54,7 @@ std::string train_swe_run(const TempDir& dir) {
   root["model"]["out_channels"] = 3;
   root["data"]["input_frames"] = 2;
   const std::string path = dir.file("swe.yaml");
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   const std::string run = dir.file("swe");
   const CliResult t = run_mno({"--threads", "2", "train", "-c", path, "--out", run});
   EXPECT_EQ(t.exit_code, 0) << t.output;

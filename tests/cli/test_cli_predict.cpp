@@ -224,7 +224,7 @@ TEST(CliRun, AResumedRunTakesItsDataFromANewPlaceAndRefusesOtherOverrides) {
   EXPECT_TRUE(lost.has("data.file=FILE (mno train --resume)")) << lost.output;
 
   const CliResult other = run_mno({"train", "--resume", run, "train.epochs=5"});
-  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_EQ(other.exit_code, 2) << other.output;  // a usage error: the command line asks what a resume cannot do
   EXPECT_TRUE(other.has("'train.epochs=5' is not accepted: a resumed run takes data.file=FILE alone")) << other.output;
 
   const CliResult bad = run_mno({"train", "--resume", run, "data.file=" + dir.file("nowhere.h5")});

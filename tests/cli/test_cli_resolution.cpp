@@ -28,7 +28,7 @@ std::string tiny_config(const TempDir& dir, const std::string& name, const std::
   root["data"]["normalise_inputs"] = normalise;
   root["train"]["epochs"] = 1;
   const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   return path;
 }
 

@@ -71,7 +71,7 @@ TEST(CliUsage, TrainWithBothAConfigAndARunIsAUsageError) {
   TempDir dir;
   expect_usage_error(run_mno({"train", "-c", "configs/darcy/gt_mamba.yaml", "--resume", dir.path()}),
                      {"give either -c CONFIG or --resume RUN_DIR"});
-  expect_usage_error(run_mno({"train", "--resume", dir.path(), "train.epochs=3"}), {"overrides are not accepted"});
+  expect_usage_error(run_mno({"train", "--resume", dir.path(), "train.epochs=3"}), {"'train.epochs=3' is not accepted: a resumed run takes data.file=FILE alone"});
   expect_usage_error(run_mno({"train", "--resume", dir.path(), "--overwrite"}), {"--overwrite does not apply"});
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }

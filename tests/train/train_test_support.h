@@ -60,7 +60,7 @@ inline std::string write_tiny_gt_config(const std::string& dir, const std::strin
   YAML::Node root = config.root().yaml();  // a handle: removing through it edits the config
   root.remove("name");
   const std::string path = dir + "/tiny.yaml";
-  std::ofstream(path) << config.dump();
+  std::ofstream(path) << config.dump_as_given();
   return path;
 }
 

@@ -38,8 +38,14 @@ void add_train_command(CLI::App& app, Action& action) {
     // train_run() checks the same for its other callers.
     usage_check(request->config_path.empty() != request->resume.empty(),
                 "mno train: give either -c CONFIG or --resume RUN_DIR");
-    usage_check(request->resume.empty() || request->overrides.empty(),
-                "mno train --resume: overrides are not accepted; a resumed run continues with its own config.yaml");
+    // A resumed run takes data.file alone (its data moved); any other key would make it another run
+    // than its checkpoints (run/training.cpp checks the same for library callers).
+    for (const std::string& o : request->resume.empty() ? std::vector<std::string>{} : request->overrides)
+      usage_check(o.substr(0, o.find('=')) == "data.file",
+                  "mno train --resume: '{}' is not accepted: a resumed run takes data.file=FILE alone (its data "
+                  "moved); any other key would change the run its checkpoints belong to: start a new run with -c "
+                  "{}/config.yaml {}",
+                  o, request->resume, o);
     usage_check(request->resume.empty() || !request->overwrite,
                 "mno train --resume: --overwrite does not apply to a resumed run");
     action = [request, no_eval] {
