@@ -53,7 +53,7 @@ std::string import_fixture(const TempDir& dir, const std::string& name, const st
 
 // The same names (load_state_dict matches by name), shapes and values. The parity fixtures are
 // float64 and an imported run holds fp32: the authors' tensors are compared rounded to fp32 (the
-// derived rotary frequencies, computed in fp32 here and in float64 there, to one fp32 rounding).
+// derived rotary frequencies, computed in fp32 here and in float64 there, to two fp32 ulps).
 void expect_same_file(const std::string& ours, const std::string& theirs) {
   const auto a = models::read_torch_state_dict(ours), b = models::read_torch_state_dict(theirs);
   ASSERT_EQ(a.size(), b.size()) << ours << " vs " << theirs;
@@ -62,7 +62,7 @@ void expect_same_file(const std::string& ours, const std::string& theirs) {
     const auto it = by_name.find(name);
     ASSERT_NE(it, by_name.end()) << "'" << name << "' was not exported";
     const auto& got = it->second;
-    EXPECT_TRUE(got.sizes() == want.sizes() && torch::allclose(got, want.to(got.dtype()), 1e-7, 0))
+    EXPECT_TRUE(got.sizes() == want.sizes() && torch::allclose(got, want.to(got.dtype()), 3e-7, 0))
         << name << " differs from the authors' file";
   }
 }
