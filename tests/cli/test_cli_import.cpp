@@ -40,6 +40,22 @@ std::string fixture_config(const TempDir& dir, const std::string& name, const st
   return path;
 }
 
+// The run's last checkpoint holds the fixture's (one-file) authors' checkpoint, each tensor where
+// the name table puts it, rounded to the run's dtype.
+void expect_run_holds_the_authors_weights(const std::string& run_dir, const std::string& name) {
+  run::SavedRun saved = run::load_saved_run(run_dir, "last", "", "cpu");
+  models::NamedTensors ours;
+  for (const auto& p : saved.model->named_parameters()) ours.emplace_back(p.key(), p.value());
+  for (const auto& b : saved.model->named_buffers()) ours.emplace_back(b.key(), b.value());
+  const Config config = Config::load_file(run_dir + "/config.yaml");
+  const auto expected = models::map_authors_tensors(
+      ours, models::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
+      models::authors_name_table(config.root().child("model")), name);
+  ASSERT_EQ(expected.size(), ours.size());
+  for (size_t i = 0; i < ours.size(); ++i)
+    EXPECT_TRUE(torch::equal(ours[i].second, expected[i].second.to(ours[i].second.dtype()))) << ours[i].first;
+}
+
 TEST(CliImport, TheAuthorsCheckpointBecomesARunThatEvaluates) {
   TempDir dir;
   const std::string data = train::testing::make_darcy(dir.path(), 24, 8);
@@ -50,6 +66,7 @@ TEST(CliImport, TheAuthorsCheckpointBecomesARunThatEvaluates) {
   EXPECT_TRUE(r.has("imported")) << r.output;
   EXPECT_TRUE(fs::exists(run + "/config.yaml"));
   EXPECT_TRUE(fs::exists(run + "/checkpoints/last.pt"));
+  expect_run_holds_the_authors_weights(run, "gt_galerkin_darcy");
   const CliResult e = run_mno({"--threads", "2", "eval", run});
   EXPECT_EQ(e.exit_code, 0) << e.output;
   EXPECT_TRUE(fs::exists(run + "/metrics.json")) << e.output;
@@ -92,17 +109,7 @@ TEST(CliImport, ThroughAShippedConfigTheRunHoldsTheAuthorsWeights) {
     const CliResult r = run_mno(args);
     ASSERT_EQ(r.exit_code, 0) << r.output;
 
-    run::SavedRun saved = run::load_saved_run(dir.file(name), "last", "", "cpu");
-    models::NamedTensors ours;
-    for (const auto& p : saved.model->named_parameters()) ours.emplace_back(p.key(), p.value());
-    for (const auto& b : saved.model->named_buffers()) ours.emplace_back(b.key(), b.value());
-    const Config config = Config::load_file(dir.file(name) + "/config.yaml");
-    const auto expected = models::map_authors_tensors(
-        ours, models::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
-        models::authors_name_table(config.root().child("model")), name);
-    ASSERT_EQ(expected.size(), ours.size());
-    for (size_t i = 0; i < ours.size(); ++i)
-      EXPECT_TRUE(torch::equal(ours[i].second, expected[i].second.to(ours[i].second.dtype()))) << ours[i].first;
+    expect_run_holds_the_authors_weights(dir.file(name), name);
   }
 }
 
