@@ -1,8 +1,10 @@
 #include "mno/models/authors_names.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "mno/core/error.h"
+#include "mno/core/torch_compat.h"
 
 namespace mno::models {
 
@@ -54,6 +56,28 @@ std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::
     if (bar == std::string::npos) return pieces;
     start = bar + 1;
   }
+}
+
+CompiledNameTable::CompiledNameTable(const NameTable& table) : table_(table) {
+  for (const auto& rule : table_) {
+    patterns_.emplace_back(rule.ours.empty() ? std::string("$^") : rule.ours, std::regex::ECMAScript);
+    if (rule.ours.empty()) derived_.emplace_back(rule.authors, std::regex::ECMAScript);
+  }
+}
+
+std::string CompiledNameTable::authors_names(const std::string& name, const torch::Tensor& ours,
+                                             const std::string& what) const {
+  size_t r = 0;
+  while (r < table_.size() && (table_[r].ours.empty() || !std::regex_match(name, patterns_[r]))) ++r;
+  if (r == table_.size())
+    throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
+                            compat::shape_str(ours)));
+  return std::regex_replace(name, patterns_[r], table_[r].authors);
+}
+
+bool CompiledNameTable::is_derived(const std::string& authors_name) const {
+  return std::any_of(derived_.begin(), derived_.end(),
+                     [&](const std::regex& re) { return std::regex_match(authors_name, re); });
 }
 
 }  // namespace mno::models

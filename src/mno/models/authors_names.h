@@ -17,6 +17,7 @@
 // authors' code computes (authors_derived_buffers). Every tensor of the checkpoint must be
 // used exactly once, and shapes must agree exactly. A checkpoint in several files (OFormer's encoder and decoder) is read as one dict
 // whose names carry the file's role as a prefix ("encoder.", "decoder.").
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +51,22 @@ struct NamePiece {
 NamePiece parse_name_piece(const std::string& text, const std::string& what);
 // The pieces of a substituted rule, split at '|'.
 std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::string& what);
+
+// A name table with its rules compiled once, for import and export alike.
+class CompiledNameTable {
+ public:
+  explicit CompiledNameTable(const NameTable& table);
+  // The authors' name(s) of our tensor `name` (shape of `ours`, for the error) by the first rule
+  // that matches, '|'-joined as parse_joined_names reads them; an error starting with `what` when no
+  // rule does.
+  std::string authors_names(const std::string& name, const torch::Tensor& ours, const std::string& what) const;
+  // Whether `authors_name` is one the table lists as derived by mno (a rule with an empty `ours`).
+  bool is_derived(const std::string& authors_name) const;
+
+ private:
+  NameTable table_;
+  std::vector<std::regex> patterns_, derived_;
+};
 
 // The derived buffers the authors' model holds for this config (names as the table expects them,
 // e.g. "encoder.s_transformer.layers.0.1.emb_module.inv_freq"), with the values their code

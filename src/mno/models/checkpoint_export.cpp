@@ -76,11 +76,7 @@ NamedTensors state_dict_order(const torch::nn::Module& model) {
 
 NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& table, const NamedTensors& derived,
                                     const std::string& what) {
-  std::vector<std::regex> patterns, skipped;
-  for (const auto& rule : table) {
-    patterns.emplace_back(rule.ours.empty() ? std::string("$^") : rule.ours, std::regex::ECMAScript);
-    if (rule.ours.empty()) skipped.emplace_back(rule.authors, std::regex::ECMAScript);
-  }
+  const CompiledNameTable rules(table);
   std::map<std::string, Assembly> built;
   std::vector<std::string> first_named;  // the authors' names in the order ours first give them
   auto slot = [&](const std::string& theirs) -> Assembly& {
@@ -99,12 +95,7 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
 
   for (const auto& [name, tensor] : ours) {
     const auto mine = tensor.detach();
-    size_t r = 0;
-    while (r < table.size() && (table[r].ours.empty() || !std::regex_match(name, patterns[r]))) ++r;
-    if (r == table.size())
-      throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
-                              compat::shape_str(mine)));
-    const auto joined = std::regex_replace(name, patterns[r], table[r].authors);
+    const auto joined = rules.authors_names(name, mine, what);
     const auto pieces = parse_joined_names(joined, what);
     if (pieces.size() == 1 && pieces[0].chunks == 0) {
       give_whole(pieces[0].name, mine, name);
@@ -149,9 +140,7 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
   }
 
   for (const auto& [name, tensor] : derived) {
-    const bool listed = std::any_of(skipped.begin(), skipped.end(),
-                                    [&](const std::regex& re) { return std::regex_match(name, re); });
-    if (!listed)
+    if (!rules.is_derived(name))
       throw Error(fmt::format("{}: the derived buffer '{}' is not among the name table's derived names (a bug in "
                               "mno's table)",
                               what, name));

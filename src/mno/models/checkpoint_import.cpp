@@ -441,21 +441,11 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
   std::vector<std::vector<char>> used(authors.size());
   for (size_t i = 0; i < authors.size(); ++i)
     used[i].assign(authors[i].second.dim() ? std::max<int64_t>(authors[i].second.size(0), 1) : 1, 0);
-  std::vector<std::regex> patterns;
-  std::vector<std::regex> skipped;  // rules without `ours`: the authors' derived buffers
-  for (const auto& rule : table) {
-    patterns.emplace_back(rule.ours.empty() ? std::string("$^") : rule.ours, std::regex::ECMAScript);
-    if (rule.ours.empty()) skipped.emplace_back(rule.authors, std::regex::ECMAScript);
-  }
+  const CompiledNameTable rules(table);
 
   NamedTensors mapped;
   for (const auto& [name, mine] : ours) {
-    size_t r = 0;
-    while (r < table.size() && (table[r].ours.empty() || !std::regex_match(name, patterns[r]))) ++r;
-    if (r == table.size())
-      throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
-                              compat::shape_str(mine)));
-    const auto joined = std::regex_replace(name, patterns[r], table[r].authors);
+    const auto joined = rules.authors_names(name, mine, what);
     std::vector<torch::Tensor> pieces;
     for (const auto& piece : parse_joined_names(joined, what)) {
       const auto it = index.find(piece.name);
@@ -495,9 +485,7 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
     for (size_t i = 0; i < authors.size(); ++i) {
       const auto& rows = used[i];
       if (std::all_of(rows.begin(), rows.end(), [](char c) { return c; })) continue;
-      const bool derived = std::any_of(skipped.begin(), skipped.end(),
-                                       [&](const std::regex& re) { return std::regex_match(authors[i].first, re); });
-      if (derived) continue;
+      if (rules.is_derived(authors[i].first)) continue;
       throw Error(fmt::format("{}: unexpected '{}' {} in the checkpoint: this config's model has no such tensor "
                               "(another host, mixer or depth?)",
                               what, authors[i].first, compat::shape_str(authors[i].second)));
