@@ -149,7 +149,7 @@ def build(spec, root):
             g.ndata["x"] = pos[b]
             graphs.append(g)
         g = dgl.batch(graphs)
-        u_p = torch.stack([torch.tensor([0]) for _ in range(batch)])  # the loaders' u_p, collated: [B, 1]
+        u_p = torch.stack([torch.tensor([0], device=pos.device) for _ in range(batch)])  # the loaders' u_p, collated: [B, 1]
         inputs = multiple_tensors([torch.cat([pos, features], dim=-1)])  # branch: (coordinates, function)
         out = model(g, u_p, inputs)  # [B·L, out], samples in order
         return out.reshape(batch, length, -1)

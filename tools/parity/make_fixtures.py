@@ -6,6 +6,12 @@ Usage (on a machine whose python3 has torch, einops and timm, e.g. the GPU machi
     python3 tools/parity/make_fixtures.py --authors PATH/TO/Mamba-Neural-Operator \
         --out tests/fixtures/parity [--only gt_mamba_darcy,...] [--dtype float64|float32] [--list]
 
+With mamba_ssm's compiled kernel, on the GPU machine (the fp32 fixtures of the Mamba rows,
+tests/fixtures/parity_kernel/, made by tools/device/parity-kernel-fixtures.sh):
+
+    python3 tools/parity/make_fixtures.py --authors .authors --scan-extension /tmp/mamba-build \
+        --dtype float32 --mamba-only --out tests/fixtures/parity_kernel
+
 On a Debian machine (how the committed fixtures were made, with /usr/bin/python3):
 python3-torch (1.13.1), python3-yaml, python3-scipy, python3-pandas, python3-matplotlib and
 python3-tqdm from apt; einops, which Debian does not package, as its source (pure Python) on
@@ -51,6 +57,14 @@ tests/models/test_parity.cpp requires float64.
 
 The selective scan runs through tools/parity/stubs/selective_scan_cuda.py (mamba_ssm's maths in
 plain PyTorch, CPU); fvcore, imported by the authors only for FLOP counts, is stubbed too.
+
+--scan-extension DIR puts mamba_ssm's own kernel in the comparison instead: the compiled
+selective_scan_cuda.so in DIR (tools/parity/authors_bench.py build) is imported before the stubs can
+be reached, the model runs on the GPU in fp32 (the kernel takes nothing else; TF32 off for matmuls
+and cuDNN, so the rest of the model is plain fp32 too), every compiled `fwd` call is counted and a
+Mamba fixture that made none fails. The model is still built and seeded on the CPU, and the inputs
+drawn there, so a kernel fixture holds the same weights and batch as the float64 fixture of the
+same name; data.pt records which scan made it ("scan") and on what ("device").
 """
 import argparse
 import importlib
@@ -101,16 +115,19 @@ def recompute_inv_freq(rotary, dtype):
 
 
 def make_inputs(fixture, generator, dtype):
-    """features in [0, 1), pos the grid's coordinates in [0, 1] (row-major points), target ~ N(0,1)."""
+    """features in [0, 1), pos the grid's coordinates in [0, 1] (row-major points), target ~ N(0,1).
+    Drawn in float64 on the CPU and then cast, whatever the model's dtype and device, so that an fp32
+    fixture holds the float64 fixture's batch rounded (fp32 draws would be other numbers)."""
     batch, (height, width) = fixture["batch"], fixture["grid"]
-    features = torch.rand(batch, height * width, fixture["in_channels"], generator=generator, dtype=dtype)
-    rows = torch.linspace(0, 1, height, dtype=dtype)
-    cols = torch.linspace(0, 1, width, dtype=dtype)
+    f64, cpu = torch.float64, torch.device("cpu")
+    features = torch.rand(batch, height * width, fixture["in_channels"], generator=generator, dtype=f64, device=cpu)
+    rows = torch.linspace(0, 1, height, dtype=f64, device=cpu)
+    cols = torch.linspace(0, 1, width, dtype=f64, device=cpu)
     grid_r, grid_c = torch.meshgrid(rows, cols, indexing="ij")
     pos = torch.stack([grid_r.reshape(-1), grid_c.reshape(-1)], dim=-1)
     pos = pos.unsqueeze(0).repeat(batch, 1, 1)
-    target = torch.randn(batch, height * width, fixture["out_channels"], generator=generator, dtype=dtype)
-    return features, pos, target
+    target = torch.randn(batch, height * width, fixture["out_channels"], generator=generator, dtype=f64, device=cpu)
+    return features.to(dtype), pos.to(dtype), target.to(dtype)
 
 
 def named_parts(fixture):
@@ -121,13 +138,14 @@ def named_parts(fixture):
     return [(name + ".", module) for name, module in parts.items()]
 
 
-def make_one(fixture, index, out_dir, dtype):
+def make_one(fixture, index, out_dir, dtype, scan):
     name = fixture["name"]
     generator = torch.Generator().manual_seed(index + 1)
-    features, pos, target = make_inputs(fixture, generator, dtype)
+    device = scan["device"]
+    features, pos, target = (t.to(device) for t in make_inputs(fixture, generator, dtype))
     parts = named_parts(fixture)
     for _, module in parts:
-        module.to(dtype)
+        module.to(device=device, dtype=dtype)
         for m in module.modules():
             if isinstance(m, torch.nn.Dropout):
                 m.p = 0.0
@@ -139,12 +157,18 @@ def make_one(fixture, index, out_dir, dtype):
     default_dtype = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
-        return _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype)
+        if scan["counter"] is None:
+            return _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype, scan)
+        with scan["counter"] as calls:
+            _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype, scan)
+        if "mamba" in name and calls["fwd"] == 0:
+            raise RuntimeError(f"{name}: the compiled selective_scan_cuda.fwd was never called")
+        print(f"{name:28s} compiled selective_scan_cuda.fwd calls: {calls['fwd']}", flush=True)
     finally:
         torch.set_default_dtype(default_dtype)
 
 
-def _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype):
+def _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype, scan):
     name = fixture["name"]
 
     for _, module in parts:
@@ -167,19 +191,19 @@ def _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype):
     for prefix, module in parts:
         for pname, param in module.named_parameters():
             grad = param.grad if param.grad is not None else torch.zeros_like(param)
-            grads[prefix + pname] = grad.detach().clone().contiguous()
+            grads[prefix + pname] = grad.detach().cpu().clone().contiguous()
 
     folder = os.path.join(out_dir, name)
     os.makedirs(folder, exist_ok=True)
     for file_name, module in fixture["parts"].items():
-        state = {k: v.detach().clone().contiguous() for k, v in module.state_dict().items()}
+        state = {k: v.detach().cpu().clone().contiguous() for k, v in module.state_dict().items()}
         torch.save(state, os.path.join(folder, file_name + ".pt"))
     data = {
-        "features": features, "pos": pos, "grid": torch.tensor(fixture["grid"]), "target": target,
-        "output_eval": output_eval, "output_train": output_train.detach().clone(),
-        "loss": loss.detach().clone(), "grads": grads,
+        "features": features.cpu(), "pos": pos.cpu(), "grid": torch.tensor(fixture["grid"]), "target": target.cpu(),
+        "output_eval": output_eval.cpu(), "output_train": output_train.detach().cpu().clone(),
+        "loss": loss.detach().cpu().clone(), "grads": grads,
         "mno_model": json.dumps(fixture["mno_model"]), "authors_class": fixture["authors_class"],
-        "dtype": str(dtype).replace("torch.", ""),
+        "dtype": str(dtype).replace("torch.", ""), "scan": scan["name"], "device": scan["device_name"],
     }
     torch.save(data, os.path.join(folder, "data.pt"))
     count = sum(p.numel() for _, m in parts for p in m.parameters())
@@ -196,7 +220,12 @@ def main():
                         help="precision of the authors' model, inputs and target (default float64)")
     parser.add_argument("--list", action="store_true", help="print the authors' state_dict names and shapes")
     parser.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated hosts (gt, gnot, oformer)")
+    parser.add_argument("--scan-extension", default="",
+                        help="folder of mamba_ssm's compiled selective_scan_cuda.so: run on the GPU with it")
+    parser.add_argument("--mamba-only", action="store_true", help="only the fixtures with a Mamba mixer")
     args = parser.parse_args()
+    if args.scan_extension and args.dtype != "float32":
+        parser.error("--scan-extension runs mamba_ssm's CUDA kernel, which takes fp32 here: add --dtype float32")
     hosts = [h for h in args.hosts.split(",") if h]
     unknown = [h for h in hosts if h not in HOSTS]
     if unknown:
@@ -209,7 +238,23 @@ def main():
             status |= subprocess.call([sys.executable, os.path.abspath(__file__), *argv, "--hosts", host])
         sys.exit(1 if status else 0)
 
-    sys.path.insert(0, os.path.join(HERE, "stubs"))
+    scan = {"device": torch.device("cpu"), "device_name": "cpu", "counter": None,
+            "name": "stand-in recurrence (tools/parity/stubs/selective_scan_cuda.py)"}
+    if args.scan_extension:
+        sys.path.insert(0, HERE)
+        from authors_bench import counting_scan_calls, import_scan_extension
+        if not torch.cuda.is_available():
+            parser.error("--scan-extension needs a CUDA device: torch.cuda.is_available() is False")
+        extension = import_scan_extension(args.scan_extension)  # before the stubs are on the path
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        scan = {"device": torch.device("cuda"), "device_name": torch.cuda.get_device_name(0),
+                "counter": counting_scan_calls(args.authors),
+                "name": f"mamba_ssm selective_scan_cuda (compiled, {os.path.basename(extension.__file__)}), "
+                        f"torch {torch.__version__}"}
+        sys.path.append(os.path.join(HERE, "stubs"))  # after the compiled module: it cannot shadow it
+    else:
+        sys.path.insert(0, os.path.join(HERE, "stubs"))
     sys.path.insert(0, HERE)
     torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
     F.dropout = no_dropout
@@ -224,6 +269,8 @@ def main():
             index = zlib.crc32(spec["name"].encode())  # a seed that does not depend on --only
             if wanted and spec["name"] not in wanted:
                 continue
+            if args.mamba_only and "mamba" not in spec["name"]:
+                continue
             torch.manual_seed(index)
             try:
                 fixture = host.build(spec, os.path.abspath(args.authors))
@@ -233,7 +280,7 @@ def main():
                     for prefix, module in named_parts(fixture):
                         for k, v in module.state_dict().items():
                             print(f"{spec['name']} {prefix}{k} {list(v.shape)}")
-                make_one(fixture, index, args.out, dtype)
+                make_one(fixture, index, args.out, dtype, scan)
             except Exception as error:  # report every fixture, then fail
                 import traceback
                 traceback.print_exc()
