@@ -3,12 +3,15 @@
 // bad input is one error with nothing written: exit 1, or 2 for the wrong checkpoint flags.
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include "cli/cli_runner.h"
 #include "data/data_test_support.h"
+#include "mno/data/pdebench_reader.h"
+#include "mno/data/pdebench_writer.h"
 #include "mno/models/checkpoint_import.h"
 #include "mno/run/saved_run.h"
 #include "train/train_test_support.h"
@@ -70,6 +73,57 @@ TEST(CliImport, TheAuthorsCheckpointBecomesARunThatEvaluates) {
   const CliResult e = run_mno({"--threads", "2", "eval", run});
   EXPECT_EQ(e.exit_code, 0) << e.output;
   EXPECT_TRUE(fs::exists(run + "/metrics.json")) << e.output;
+}
+
+// The fixture's batch as a Darcy file: its coefficients as `nu`, its grid's coordinates as the
+// file's x and y (the fixture's pos is mno's (x_i, y_j)), zero solutions.
+std::string fixture_batch_as_darcy_file(const TempDir& dir, const std::string& name) {
+  std::map<std::string, torch::Tensor> t;
+  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) t.emplace(k, v);
+  const int64_t h = t.at("grid")[0].item<int64_t>(), w = t.at("grid")[1].item<int64_t>();
+  const auto pos = t.at("pos")[0].reshape({h, w, 2}).to(torch::kFloat);
+  const auto x = pos.select(2, 0).select(1, 0).contiguous(), y = pos.select(2, 1).select(0, 0).contiguous();
+  data::LayoutSpec spec;
+  spec.samples = static_cast<size_t>(t.at("features").size(0));
+  spec.nx = static_cast<size_t>(h), spec.ny = static_cast<size_t>(w);
+  spec.x.assign(x.data_ptr<float>(), x.data_ptr<float>() + h);
+  spec.y.assign(y.data_ptr<float>(), y.data_ptr<float>() + w);
+  spec.beta = 1.0;
+  const std::string path = dir.file(name + "_batch.h5");
+  data::PdebenchWriter writer(path, spec);
+  for (size_t b = 0; b < spec.samples; ++b) {
+    const auto a = t.at("features")[static_cast<int64_t>(b)].select(1, 0).to(torch::kFloat).contiguous();
+    writer.write_darcy(b, std::vector<float>(a.data_ptr<float>(), a.data_ptr<float>() + a.numel()),
+                       std::vector<float>(static_cast<size_t>(h * w), 0.f));
+  }
+  writer.finish();
+  return path;
+}
+
+// The whole user path: the authors' checkpoint imported by the CLI, `mno predict` on a file (mno's
+// data pipeline makes the positions from the file's coordinates, (x_i, y_j)), against what the
+// authors' model computed on the same batch fed as their loaders feed it, (y_j, x_i): equal to fp32
+// rounding, because the import swaps the position columns back (docs/models.md, "Coordinate order").
+TEST(CliImport, PredictsWhatTheAuthorsModelComputedFedTheirWay) {
+  for (const auto* name : {"gt_galerkin_darcy", "gnot_linear_darcy_experts2"}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    const std::string data = fixture_batch_as_darcy_file(dir, name);
+    const std::string run = dir.file("imported"), pred = dir.file("pred.h5");
+    const CliResult r = run_mno({"--threads", "2", "import", "-c", fixture_config(dir, name, data), "--checkpoint",
+                                 fixture(name, "checkpoint.pt"), "--out", run});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const CliResult p = run_mno({"--threads", "2", "predict", run, "--input", data, "--out", pred});
+    ASSERT_EQ(p.exit_code, 0) << p.output;
+    std::map<std::string, torch::Tensor> t;
+    for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) t.emplace(k, v);
+    const auto theirs = t.at("output_eval").to(torch::kDouble).reshape({t.at("output_eval").size(0), -1});
+    const auto solution = data::PdebenchReader(pred).read_darcy({0, static_cast<size_t>(theirs.size(0))}).solution;
+    const auto ours = torch::tensor(solution.values).to(torch::kDouble).reshape(theirs.sizes());
+    const double error = ((ours - theirs).norm() / theirs.norm()).item<double>();
+    EXPECT_LT(error, 1e-5) << "mno predict vs the authors' model fed their way";
+    std::printf("%s: mno predict vs the authors' model, relative error %.1e\n", name, error);
+  }
 }
 
 // `key=value` overrides that turn a shipped config's model into a fixture's (its mno_model),

@@ -24,6 +24,10 @@ double relative_error(const torch::Tensor& ours, const torch::Tensor& theirs) {
 
 }  // namespace
 
+const FixtureSet kFloat64Set{"parity", "float64", kOutputTolerance, kGradientTolerance, kGradientFloor,
+                             kExactZeroBound, ""};
+const FixtureSet kKernelSet{"parity_kernel", "float32", 1e-5, 1e-3, 1e-5, 1e-6, "mamba_ssm selective_scan_cuda (compiled"};
+
 std::vector<ExactZeroRule> exact_zero_rules(const ConfigNode& model) {
   const auto host = model.get<std::string>("name", "");
   const auto mixer = model.has("mixer") ? models::mixer_type(model, "mixer") : std::string();
@@ -44,39 +48,47 @@ std::vector<ExactZeroRule> exact_zero_rules(const ConfigNode& model) {
   return rules;
 }
 
-ParityRun run_parity(const std::string& name) {
-  const auto dir = source_dir() + "/tests/fixtures/parity/" + name;
+ParityRun run_parity(const std::string& name, const FixtureSet& set,
+                     const std::function<void(models::NameTable&)>& edit_table) {
+  const auto dir = source_dir() + "/tests/fixtures/" + set.folder + "/" + name;
+  const auto dtype_wanted = set.dtype == "float64" ? torch::kDouble : torch::kFloat;
   if (!std::filesystem::exists(dir + "/data.pt")) fail(dir + ": missing; make it with tools/parity/make_fixtures.py");
   std::map<std::string, torch::Tensor> t;
-  std::string mno_model, dtype;
+  std::string mno_model, dtype, scan;
   const auto entries = models::read_torch_entries(dir + "/data.pt");
   for (const auto& [k, v] : entries.tensors) t.emplace(k, v);
   for (const auto& [k, v] : entries.strings) {
     if (k == "mno_model") mno_model = v;
     if (k == "dtype") dtype = v;
+    if (k == "scan") scan = v;
   }
   if (mno_model.empty()) fail(dir + "/data.pt holds no mno_model");
-  if (dtype != "float64")
-    fail(fmt::format("{}/data.pt: dtype '{}', expected float64 (regenerate with tools/parity/make_fixtures.py, "
-                     "whose default is --dtype float64)",
-                     dir, dtype));
+  if (dtype != set.dtype)
+    fail(fmt::format("{}/data.pt: dtype '{}', expected {} (regenerate with tools/parity/make_fixtures.py: "
+                     "its header says how each set is made)",
+                     dir, dtype, set.dtype));
+  if (scan.rfind(set.scan, 0) != 0)
+    fail(fmt::format("{}/data.pt: made with the scan '{}', expected '{}...' (tools/device/parity-kernel-fixtures.sh "
+                     "makes this set on the GPU machine)",
+                     dir, scan, set.scan));
   for (const auto& [k, v] : t)
-    if (v.is_floating_point() && v.scalar_type() != torch::kDouble)
-      fail(fmt::format("{}/data.pt: '{}' is {}, expected float64", dir, k, c10::toString(v.scalar_type())));
+    if (v.is_floating_point() && v.scalar_type() != dtype_wanted)
+      fail(fmt::format("{}/data.pt: '{}' is {}, expected {}", dir, k, c10::toString(v.scalar_type()), set.dtype));
 
   const Config config = Config::parse("model: " + mno_model, dir + "/data.pt:mno_model");
-  ParityRun run{name, config.root().child("model"), {}, 0, 0, 0, {}, {}, {}, {}};
+  ParityRun run{name, &set, config.root().child("model"), {}, 0, 0, 0, {}, {}, {}, {}};
   auto model = models::make_model(run.model_node);
-  // float64 before the import: load_authors_state copies into our dtype, and fp32 weights would
-  // round the authors' float64 ones.
-  model->to(torch::kDouble);
+  // The set's dtype before the import: load_authors_state copies into our dtype, and fp32 weights
+  // would round the authors' float64 ones.
+  model->to(dtype_wanted);
   const auto parts = models::authors_checkpoint_parts(run.model_node);
   std::vector<std::string> files;
   for (const auto& part : parts) files.push_back(dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt");
   run.table = models::authors_name_table(run.model_node);
+  if (edit_table) edit_table(run.table);
   models::load_authors_state(*model, models::read_authors_checkpoint(parts, files), run.table, name);
   for (const auto& p : model->parameters())
-    if (p.scalar_type() != torch::kDouble) fail(name + ": a parameter of ours is not float64 after model->to(kDouble)");
+    if (p.scalar_type() != dtype_wanted) fail(name + ": a parameter of ours is not " + set.dtype + " after model->to()");
 
   const auto features = t.at("features"), pos = t.at("pos"), target = t.at("target");
   const models::TokenGrid grid{t.at("grid")[0].item<int64_t>(), t.at("grid")[1].item<int64_t>()};
@@ -85,7 +97,7 @@ ParityRun run_parity(const std::string& name) {
     torch::NoGradGuard no_grad;
     const auto out = model->forward(features, pos, grid);
     if (out.sizes() != t.at("output_eval").sizes()) fail(name + ": eval output shape differs from the fixture's");
-    if (out.scalar_type() != torch::kDouble) fail(name + ": our output is not float64");
+    if (out.scalar_type() != dtype_wanted) fail(name + ": our output is not " + set.dtype);
     run.eval_error = relative_error(out, t.at("output_eval"));
   }
   model->train();
@@ -152,12 +164,12 @@ GradientReport compare_gradients(const ParityRun& run, const models::NamedTensor
       if (rule != run.exact_zero.end()) {
         r.rule = "exact zero: " + rule->reason;
         r.error = std::max(grad.norm().item<double>(), r.own_norm) / report.largest;
-        r.bound = kExactZeroBound;
+        r.bound = run.set->exact_zero_bound;
       } else {
         r.rule = "relative";
         const double diff = (grad - theirs).norm().item<double>();
-        r.error = diff / std::max(r.own_norm, kGradientFloor * report.largest);
-        r.bound = kGradientTolerance;
+        r.error = diff / std::max(r.own_norm, run.set->gradient_floor * report.largest);
+        r.bound = run.set->gradient_tolerance;
       }
     }
     report.results.push_back(r);

@@ -2,10 +2,16 @@
 // The parity check against the MNO authors' models (tests/models/test_parity.cpp), in one place so
 // that the mutation test (test_parity_mutations.cpp) checks exactly the check the parity test runs.
 //
-// A fixture (tests/fixtures/parity/<name>/, made by tools/parity/make_fixtures.py) holds the
-// authors' checkpoint, one input batch, their outputs, loss and every parameter's gradient, all in
-// float64. run_parity imports the checkpoint into our model (converted to float64 first), runs it
-// forward and backward once, and keeps everything compare_gradients needs.
+// A fixture (tests/fixtures/<set>/<name>/, made by tools/parity/make_fixtures.py) holds the
+// authors' checkpoint, one input batch, their outputs, loss and every parameter's gradient.
+// run_parity imports the checkpoint into our model (converted to the set's dtype first), runs it
+// forward and backward once, and keeps everything compare_gradients needs. Two sets:
+//   kFloat64Set  tests/fixtures/parity: every host x mixer x dataset, float64, the scan by the
+//                plain recurrence; every gradient held to its own scale (the strict check);
+//   kKernelSet   tests/fixtures/parity_kernel: the Mamba rows in fp32, made on the GPU with
+//                mamba_ssm's own compiled selective_scan_cuda, so that the kernel itself (not a
+//                reading of it both sides could share) is in the comparison; fp32 tolerances.
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -30,6 +36,23 @@ constexpr double kGradientTolerance = 1e-8;
 constexpr double kGradientFloor = 1e-14;
 constexpr double kExactZeroBound = 1e-12;
 
+// One folder of fixtures, its dtype and its tolerances (as above).
+struct FixtureSet {
+  std::string folder;       // under tests/fixtures/
+  std::string dtype;        // the fixtures' dtype, as data.pt spells it
+  double output_tolerance;
+  double gradient_tolerance;
+  double gradient_floor;
+  double exact_zero_bound;
+  std::string scan;         // what data.pt's "scan" must start with ("" = anything)
+};
+extern const FixtureSet kFloat64Set;
+// fp32 on both sides (mamba_ssm's kernel on an H200, ours on the CPU): fp32 rounding is ~6e-8 and
+// the two codes sum in different orders through a deep graph, so outputs are held to 1e-5 and
+// each gradient to 1e-3 of its own norm, floored at 1e-5 of the largest (the float64 set holds the
+// smaller gradients to their own scale; this set's point is the kernel's semantics).
+extern const FixtureSet kKernelSet;
+
 // A gradient that is zero in exact arithmetic for this model, by our parameter name, with why.
 // Only rounding is left of it (~1e-17 of the largest gradient in float64), which its own norm
 // cannot measure a relative error against.
@@ -41,6 +64,7 @@ std::vector<ExactZeroRule> exact_zero_rules(const ConfigNode& model);
 
 struct ParityRun {
   std::string name;
+  const FixtureSet* set = &kFloat64Set;
   ConfigNode model_node;
   models::NameTable table;
   double eval_error = 0, train_error = 0, loss_error = 0;
@@ -50,10 +74,14 @@ struct ParityRun {
   std::vector<ExactZeroRule> exact_zero;
 };
 
-// tests/fixtures/parity/<name>. Loads the fixture (float64 required), imports the checkpoint, runs
-// our model in eval mode (no grad) and train mode with the MSE loss against the fixture's target,
-// and backward. Throws (mno::Error or a gtest-visible std::runtime_error) on a malformed fixture.
-ParityRun run_parity(const std::string& name);
+// tests/fixtures/<set.folder>/<name>. Loads the fixture (the set's dtype required), imports the
+// checkpoint, runs our model in eval mode (no grad) and train mode with the MSE loss against the
+// fixture's target, and backward. Throws (mno::Error or a gtest-visible std::runtime_error) on a
+// malformed fixture.
+// `edit_table`, when given, changes the host's name table before the import (a test that drops a
+// rule's column order, to show the check sees it).
+ParityRun run_parity(const std::string& name, const FixtureSet& set = kFloat64Set,
+                     const std::function<void(models::NameTable&)>& edit_table = {});
 
 struct GradientResult {
   std::string ours;    // our parameter name

@@ -15,8 +15,9 @@ data_utils.collate_op): g a batch of edgeless DGL graphs with ndata['x'] = the q
 (the trunk input before u_p, and the gate network's `pos`), u_p = torch.tensor([0]) per sample
 stacked to [B, 1] (appended to every point: the trunk's 3rd input), inputs = MultipleTensors([cat
 (coordinates, input function)]) ([B, L, 2 + C]). run() feeds exactly those, with the fixture's pos
-as the coordinates, so both sides see the same numbers; DGL itself is replaced by
-stubs/dgl (see its docstring). The output [B·L, out] is reshaped to [B, L, out].
+as the coordinates in the authors' order (y_j, x_i) where mno's pos is (x_i, y_j) (their loaders'
+meshgrids stack the second axis first; mno's import swaps the position columns back); DGL itself is
+replaced by stubs/dgl (see its docstring). The output [B·L, out] is reshaped to [B, L, out].
 
 Grids: the K = 2 scan (and attention) never looks at the grid shape: both codes scan the
 row-major flattened points forward and reversed, so those fixtures use a non-square 6 x 5 grid.
@@ -55,7 +56,12 @@ SSM_KEYS = {"ssm_d_state": 4, "ssm_ratio": 2.0, "ssm_rank_ratio": 2.0}
 
 
 def fixture_specs():
-    return [{"name": f"gnot_{mixer}_{dataset}", "mixer": mixer, "dataset": dataset} for mixer, dataset in VARIANTS]
+    specs = [{"name": f"gnot_{mixer}_{dataset}", "mixer": mixer, "dataset": dataset, "experts": 1}
+             for mixer, dataset in VARIANTS]
+    # Two experts: the gate network then shapes the output (with one it is a softmax over one
+    # expert, 1 whatever it computes), so its first layer's position columns are seen too.
+    specs.append({"name": "gnot_linear_darcy_experts2", "mixer": "linear", "dataset": "darcy", "experts": 2})
+    return specs
 
 
 def _authors_utils(gnot_dir):
@@ -127,7 +133,7 @@ def build(spec, root):
 
     # data_utils.get_model (args.component 'all' -> output_size = output_dim).
     kwargs = dict(trunk_size=trunk_size, branch_sizes=config["branch_sizes"], output_size=config["output_dim"],
-                  attn_type=attn_type, **REDUCED, **FIXED)
+                  attn_type=attn_type, **dict(REDUCED, n_experts=spec["experts"]), **FIXED)
     if mixer.startswith("mamba"):
         kwargs.update(SSM_KEYS)
     model = getattr(module, class_name)(**kwargs)
@@ -138,9 +144,12 @@ def build(spec, root):
                  "mamba": {"type": "mamba", "d_state": 4},
                  "mamba4": {"type": "mamba4", "d_state": 4}}[mixer]
     mno_model = {"name": "gnot", "in_channels": in_ch, "out_channels": out_ch, "width": 16, "layers": 2,
-                 "mlp_layers": 2, "ffn_ratio": 2, "experts": 1, "mixer": mno_mixer}
+                 "mlp_layers": 2, "ffn_ratio": 2, "experts": spec["experts"], "mixer": mno_mixer}
 
     def run(features, pos, grid):
+        # pos is mno's (x_i, y_j) for point (i, j); the authors' loaders feed (y_j, x_i) to the graph
+        # and the branch alike, so their model gets it that way (docs/models.md, "Coordinate order").
+        pos = pos.flip(-1)
         batch, length, _ = features.shape
         graphs = []
         for b in range(batch):  # the loaders: one edgeless graph per sample, ndata['x'] = coordinates

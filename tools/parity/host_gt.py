@@ -76,7 +76,10 @@ def build(spec, root):
                  "mixer": mixer}
 
     def run(features, pos, grid):
-        return model(features, pos)
+        # pos is mno's (x_i, y_j) for point (i, j); the authors' loaders feed (y_j, x_i) (their
+        # meshgrids stack the second axis first), so their model gets it that way: mno's import maps
+        # the convention (docs/models.md, "Coordinate order").
+        return model(features, pos.flip(-1))
 
     return {"name": spec["name"], "parts": {"checkpoint": model}, "run": run, "grid": (8, 8), "batch": 2,
             "in_channels": in_ch, "out_channels": out_ch, "mno_model": mno_model,

@@ -67,12 +67,50 @@ CompiledNameTable::CompiledNameTable(const NameTable& table) : table_(table) {
 
 std::string CompiledNameTable::authors_names(const std::string& name, const torch::Tensor& ours,
                                              const std::string& what) const {
+  return match(name, ours, what).authors;
+}
+
+CompiledNameTable::Match CompiledNameTable::match(const std::string& name, const torch::Tensor& ours,
+                                                  const std::string& what) const {
   size_t r = 0;
   while (r < table_.size() && (table_[r].ours.empty() || !std::regex_match(name, patterns_[r]))) ++r;
   if (r == table_.size())
     throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
                             compat::shape_str(ours)));
-  return std::regex_replace(name, patterns_[r], table_[r].authors);
+  Match m{std::regex_replace(name, patterns_[r], table_[r].authors), {}};
+  if (!table_[r].columns) return m;
+  const int64_t n = ours.dim() == 2 ? ours.size(1) : -1;
+  if (n >= 0) m.columns = table_[r].columns(n);
+  std::vector<int64_t> sorted = m.columns;
+  std::sort(sorted.begin(), sorted.end());
+  bool permutation = n >= 0 && static_cast<int64_t>(sorted.size()) == n;
+  for (int64_t c = 0; permutation && c < n; ++c) permutation = sorted[c] == c;
+  if (!permutation)
+    throw Error(fmt::format("{}: the column order of our '{}' {} is not a permutation of its columns (a bug in mno's "
+                            "table)",
+                            what, name, compat::shape_str(ours)));
+  return m;
+}
+
+ColumnOrder swap_position_columns(int64_t first) {
+  return [first](int64_t columns) {
+    std::vector<int64_t> order(columns);
+    for (int64_t c = 0; c < columns; ++c) order[c] = c;
+    const int64_t at = first < 0 ? columns + first : first;
+    if (at >= 0 && at + 1 < columns) std::swap(order[at], order[at + 1]);
+    else order.clear();  // too few columns: not a permutation, reported by match()
+    return order;
+  };
+}
+
+ColumnOrder swap_position_columns_per_head(int64_t heads) {
+  return [heads](int64_t columns) {
+    std::vector<int64_t> order(columns);
+    for (int64_t c = 0; c < columns; ++c) order[c] = c;
+    if (heads <= 0 || columns % heads || columns / heads < 2) return std::vector<int64_t>{};
+    for (int64_t h = 0; h < heads; ++h) std::swap(order[h * (columns / heads)], order[h * (columns / heads) + 1]);
+    return order;
+  };
 }
 
 bool CompiledNameTable::is_derived(const std::string& authors_name) const {

@@ -17,6 +17,7 @@
 // authors' code computes (authors_derived_buffers). Every tensor of the checkpoint must be
 // used exactly once, and shapes must agree exactly. A checkpoint in several files (OFormer's encoder and decoder) is read as one dict
 // whose names carry the file's role as a prefix ("encoder.", "decoder.").
+#include <functional>
 #include <regex>
 #include <string>
 #include <utility>
@@ -28,9 +29,16 @@
 
 namespace mno::models {
 
+// The authors' column order of one of our 2-D weights, where their data pipeline feeds a layer its
+// inputs in another order than mno's: element c is the authors' column that our column c holds
+// (import takes theirs[:, order[c]], export writes it back). Given our column count; must return a
+// permutation of 0..columns-1. Empty: the same order.
+using ColumnOrder = std::function<std::vector<int64_t>(int64_t columns)>;
+
 struct NameRule {
   std::string ours;
   std::string authors;
+  ColumnOrder columns = {};
 };
 using NameTable = std::vector<NameRule>;
 
@@ -52,6 +60,15 @@ NamePiece parse_name_piece(const std::string& text, const std::string& what);
 // The pieces of a substituted rule, split at '|'.
 std::vector<NamePiece> parse_joined_names(const std::string& joined, const std::string& what);
 
+// Positions. mno feeds point (i, j) the position (x_i, y_j) (data/task.h: grid_positions); GT's
+// and GNOT's loaders feed (y_j, x_i) (their meshgrids stack the second axis first). A weight that
+// reads the two position features therefore holds them swapped: these orders swap them back.
+// Columns first and first+1 (first < 0 counts from the end: -2 = the last two).
+ColumnOrder swap_position_columns(int64_t first);
+// The first two columns of each of `heads` equal blocks (positions concatenated in front of every
+// attention head: the output projection's input).
+ColumnOrder swap_position_columns_per_head(int64_t heads);
+
 // A name table with its rules compiled once, for import and export alike.
 class CompiledNameTable {
  public:
@@ -60,6 +77,13 @@ class CompiledNameTable {
   // that matches, '|'-joined as parse_joined_names reads them; an error starting with `what` when no
   // rule does.
   std::string authors_names(const std::string& name, const torch::Tensor& ours, const std::string& what) const;
+  // The same, with the rule's column order for `ours` (empty when the rule has none); an error
+  // (a bug in the table) when the order is not a permutation of ours's columns.
+  struct Match {
+    std::string authors;
+    std::vector<int64_t> columns;
+  };
+  Match match(const std::string& name, const torch::Tensor& ours, const std::string& what) const;
   // Whether `authors_name` is one the table lists as derived by mno (a rule with an empty `ours`).
   bool is_derived(const std::string& authors_name) const;
 

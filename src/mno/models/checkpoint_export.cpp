@@ -94,8 +94,15 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
   };
 
   for (const auto& [name, tensor] : ours) {
-    const auto mine = tensor.detach();
-    const auto joined = rules.authors_names(name, mine, what);
+    const auto match = rules.match(name, tensor.detach(), what);
+    const auto& joined = match.authors;
+    // Back into the authors' column order (the inverse of import's): theirs[:, order[c]] = ours[:, c].
+    auto mine = tensor.detach();
+    if (!match.columns.empty()) {
+      std::vector<int64_t> inverse(match.columns.size());
+      for (size_t c = 0; c < match.columns.size(); ++c) inverse[match.columns[c]] = static_cast<int64_t>(c);
+      mine = mine.index_select(1, torch::tensor(inverse, torch::kLong));
+    }
     const auto pieces = parse_joined_names(joined, what);
     if (pieces.size() == 1 && pieces[0].chunks == 0) {
       give_whole(pieces[0].name, mine, name);

@@ -445,7 +445,8 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
 
   NamedTensors mapped;
   for (const auto& [name, mine] : ours) {
-    const auto joined = rules.authors_names(name, mine, what);
+    const auto match = rules.match(name, mine, what);
+    const auto& joined = match.authors;
     std::vector<torch::Tensor> pieces;
     for (const auto& piece : parse_joined_names(joined, what)) {
       const auto it = index.find(piece.name);
@@ -479,6 +480,8 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
       throw Error(fmt::format("{}: '{}' has shape {} in the checkpoint, expected {} for our '{}' (another width, "
                               "heads or dataset?)",
                               what, joined, compat::shape_str(tensor), compat::shape_str(mine), name));
+    // The authors' column order where their pipeline feeds this layer differently (positions).
+    if (!match.columns.empty()) tensor = tensor.index_select(1, torch::tensor(match.columns, torch::kLong));
     mapped.emplace_back(name, tensor);
   }
   if (!allow_unused)

@@ -133,7 +133,11 @@ NameTable gt_authors_names(const ConfigNode& model_node) {
     throw Error(fmt::format("model.mixer.type '{}': the MNO authors' Galerkin Transformer has no such mixer "
                             "(galerkin, fourier, softmax, mamba or mamba4)",
                             type));
+  // The two position columns of the layers that read positions come swapped: the authors' loaders
+  // give (y_j, x_i) where mno gives (x_i, y_j) (swap_position_columns in authors_names.h).
   NameTable table = {
+      {R"(embed\.weight)", "downscaler.id.weight", swap_position_columns(-2)},  // [features, pos]
+      {R"(regressor_in\.weight)", "regressor.fc.weight", swap_position_columns(-2)},  // [x, pos]
       {R"(embed\.(weight|bias))", "downscaler.id.$1"},
       {R"(ffns\.(\d+)\.fc1\.(weight|bias))", "encoder_layers.$1.ff.lr1.$2"},
       {R"(ffns\.(\d+)\.fc2\.(weight|bias))", "encoder_layers.$1.ff.lr2.$2"},
@@ -157,6 +161,12 @@ NameTable gt_authors_names(const ConfigNode& model_node) {
     for (int64_t h = 0; h < heads; ++h) joined += fmt::format("{}encoder_layers.$1.attn.{}.{}.$2", h ? "|" : "", theirs, h);
     return joined;
   };
+  // Attention with positions concatenated in front of every head (pos_dim 2, GT's default for its
+  // three attentions): the output projection reads each head's two position features first.
+  const bool attention = type == "galerkin" || type == "fourier" || type == "softmax";
+  if (attention && (mixer && mixer->has("pos_dim") ? mixer->require<int64_t>("pos_dim") : 2) == 2)
+    table.insert(table.begin(), {R"(mixers\.(\d+)\.to_out\.weight)", "encoder_layers.$1.attn.fc.weight",
+                                 swap_position_columns_per_head(heads)});
   const bool fourier = model_node.has("mixer") && mixer_type(model_node, "mixer") == "fourier";
   table.push_back({R"(mixers\.(\d+)\.norm_a\.(weight|bias))", per_head(fourier ? "norm_Q" : "norm_K")});
   table.push_back({R"(mixers\.(\d+)\.norm_b\.(weight|bias))", per_head(fourier ? "norm_K" : "norm_V")});

@@ -162,7 +162,14 @@ NameTable gnot_authors_names(const ConfigNode& model_node) {
     throw Error(fmt::format("model.mixer.type '{}': the MNO authors' GNOT has no such mixer (linear: GNOT, softmax: "
                             "STGNOT, mamba: MambaGNOT, mamba4: MambaGNOT_C4)",
                             type));
-  NameTable table;
+  // The layers that read positions take the two position columns swapped: the authors' loaders give
+  // (y_j, x_i) where mno gives (x_i, y_j) (swap_position_columns in authors_names.h). The trunk reads
+  // [pos, u_p], the branch [pos, features], every block's gate network pos.
+  NameTable table = {
+      {R"(trunk\.input\.weight)", "trunk_mlp.linear_pre.weight", swap_position_columns(0)},
+      {R"(branch\.input\.weight)", "branch_mlps.0.linear_pre.weight", swap_position_columns(0)},
+      {R"(blocks\.(\d+)\.gate\.0\.weight)", "blocks.$1.gatenet.0.weight", swap_position_columns(0)},
+  };
   const std::pair<std::string, std::string> mlps[] = {{"trunk", "trunk_mlp"}, {"branch", "branch_mlps.0"}, {"head", "out_mlp"}};
   for (const auto& [ours, theirs] : mlps) {
     table.push_back({ours + R"(\.input\.(weight|bias))", theirs + ".linear_pre.$1"});
