@@ -53,7 +53,10 @@ void expect_run_holds_the_authors_weights(const std::string& run_dir, const std:
   const Config config = Config::load_file(run_dir + "/config.yaml");
   const auto expected = models::map_authors_tensors(
       ours, models::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
-      models::authors_name_table(config.root().child("model")), name);
+      models::authors_name_table(config.root().child("model"),
+                                 models::authors_data(config.root().child("model").get<int64_t>("in_channels", 1),
+                                                      config.root().child("data").get<int64_t>("input_frames", 10))),
+      name);
   ASSERT_EQ(expected.size(), ours.size());
   for (size_t i = 0; i < ours.size(); ++i)
     EXPECT_TRUE(torch::equal(ours[i].second, expected[i].second.to(ours[i].second.dtype()))) << ours[i].first;
@@ -75,51 +78,93 @@ TEST(CliImport, TheAuthorsCheckpointBecomesARunThatEvaluates) {
   EXPECT_TRUE(fs::exists(run + "/metrics.json")) << e.output;
 }
 
-// The fixture's batch as a Darcy file: its coefficients as `nu`, its grid's coordinates as the
-// file's x and y (the fixture's pos is mno's (x_i, y_j)), zero solutions.
-std::string fixture_batch_as_darcy_file(const TempDir& dir, const std::string& name) {
+// The fixture's batch as a data file: its grid's coordinates as the file's x and y (the fixture's
+// pos is mno's (x_i, y_j)); Darcy: its coefficients as `nu`, zero solutions; diffusion-reaction:
+// its input frames (mno's channels are step-major (u0, v0, u1, …), 10 frames of 2 fields) and zero
+// frames for the rest of the sequence (`mno import` checks the file against the whole task).
+struct FixtureBatch {
   std::map<std::string, torch::Tensor> t;
-  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) t.emplace(k, v);
-  const int64_t h = t.at("grid")[0].item<int64_t>(), w = t.at("grid")[1].item<int64_t>();
-  const auto pos = t.at("pos")[0].reshape({h, w, 2}).to(torch::kFloat);
+  int64_t h = 0, w = 0;
+};
+
+FixtureBatch read_fixture_batch(const std::string& name) {
+  FixtureBatch f;
+  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) f.t.emplace(k, v);
+  f.h = f.t.at("grid")[0].item<int64_t>(), f.w = f.t.at("grid")[1].item<int64_t>();
+  return f;
+}
+
+std::string fixture_batch_as_file(const TempDir& dir, const std::string& name, const FixtureBatch& f) {
+  const auto pos = f.t.at("pos")[0].reshape({f.h, f.w, 2}).to(torch::kFloat);
   const auto x = pos.select(2, 0).select(1, 0).contiguous(), y = pos.select(2, 1).select(0, 0).contiguous();
+  const auto features = f.t.at("features").to(torch::kFloat);  // [B, L, C]
+  const bool darcy = features.size(2) == 1;
   data::LayoutSpec spec;
-  spec.samples = static_cast<size_t>(t.at("features").size(0));
-  spec.nx = static_cast<size_t>(h), spec.ny = static_cast<size_t>(w);
-  spec.x.assign(x.data_ptr<float>(), x.data_ptr<float>() + h);
-  spec.y.assign(y.data_ptr<float>(), y.data_ptr<float>() + w);
-  spec.beta = 1.0;
+  spec.pde = darcy ? data::Pde::darcy : data::Pde::diffusion_reaction;
+  spec.samples = static_cast<size_t>(features.size(0));
+  spec.nx = static_cast<size_t>(f.h), spec.ny = static_cast<size_t>(f.w);
+  spec.x.assign(x.data_ptr<float>(), x.data_ptr<float>() + f.h);
+  spec.y.assign(y.data_ptr<float>(), y.data_ptr<float>() + f.w);
+  const int64_t given = darcy ? 1 : features.size(2) / 2;
+  const int64_t frames = darcy ? 1 : given + f.t.at("output_eval").size(2) / 2;
+  if (darcy) spec.beta = 1.0;
+  else {
+    spec.frames = static_cast<size_t>(frames);
+    for (int64_t k = 0; k < frames; ++k) spec.t.push_back(0.05f * static_cast<float>(k));
+  }
   const std::string path = dir.file(name + "_batch.h5");
   data::PdebenchWriter writer(path, spec);
-  for (size_t b = 0; b < spec.samples; ++b) {
-    const auto a = t.at("features")[static_cast<int64_t>(b)].select(1, 0).to(torch::kFloat).contiguous();
-    writer.write_darcy(b, std::vector<float>(a.data_ptr<float>(), a.data_ptr<float>() + a.numel()),
-                       std::vector<float>(static_cast<size_t>(h * w), 0.f));
+  for (int64_t b = 0; b < features.size(0); ++b) {
+    if (darcy) {
+      const auto a = features[b].select(1, 0).contiguous();
+      writer.write_darcy(static_cast<size_t>(b), std::vector<float>(a.data_ptr<float>(), a.data_ptr<float>() + a.numel()),
+                         std::vector<float>(static_cast<size_t>(f.h * f.w), 0.f));
+    } else {  // [L, given·2] step-major -> [given, H, W, 2], then zero frames
+      const auto v = features[b].reshape({f.h, f.w, given, 2}).permute({2, 0, 1, 3}).contiguous();
+      data::FloatArray array({static_cast<size_t>(frames), spec.nx, spec.ny, 2});
+      std::copy(v.data_ptr<float>(), v.data_ptr<float>() + v.numel(), array.values.begin());
+      writer.write_frames(static_cast<size_t>(b), array);
+    }
   }
   writer.finish();
   return path;
 }
 
+// What `mno predict` wrote, as the model's outputs [B, L, C] (Darcy: u; diffusion-reaction: the
+// predicted frames after the given ones, step-major).
+torch::Tensor predicted_outputs(const std::string& pred, const FixtureBatch& f) {
+  const int64_t batch = f.t.at("features").size(0), out = f.t.at("output_eval").size(2);
+  const data::PdebenchReader reader(pred);
+  if (out == 1) {
+    const auto u = reader.read_darcy({0, static_cast<size_t>(batch)}).solution;
+    return torch::tensor(u.values).to(torch::kDouble).reshape({batch, f.h * f.w, 1});
+  }
+  const auto frames = reader.read_frames({0, static_cast<size_t>(batch)});  // [B, T, H, W, 2]
+  std::vector<int64_t> shape(frames.shape.begin(), frames.shape.end());
+  const auto all = torch::tensor(frames.values).to(torch::kDouble).reshape(shape);
+  const int64_t given = f.t.at("features").size(2) / 2;
+  return all.narrow(1, given, out / 2).permute({0, 2, 3, 1, 4}).reshape({batch, f.h * f.w, out});
+}
+
 // The whole user path: the authors' checkpoint imported by the CLI, `mno predict` on a file (mno's
-// data pipeline makes the positions from the file's coordinates, (x_i, y_j)), against what the
-// authors' model computed on the same batch fed as their loaders feed it, (y_j, x_i): equal to fp32
-// rounding, because the import swaps the position columns back (docs/models.md, "Coordinate order").
+// data pipeline makes the positions from the file's coordinates, (x_i, y_j), and the channels
+// step-major), against what the authors' model computed on the same batch fed as their loaders
+// feed it ((y_j, x_i); GNOT DR2D's branch frames field-major): equal to fp32 rounding, because the
+// import maps both conventions back (docs/models.md, "Coordinate order").
 TEST(CliImport, PredictsWhatTheAuthorsModelComputedFedTheirWay) {
-  for (const auto* name : {"gt_galerkin_darcy", "gnot_linear_darcy_experts2"}) {
+  for (const auto* name : {"gt_galerkin_darcy", "gnot_linear_darcy_experts2", "gnot_mamba_diffreact"}) {
     SCOPED_TRACE(name);
     TempDir dir;
-    const std::string data = fixture_batch_as_darcy_file(dir, name);
+    const auto f = read_fixture_batch(name);
+    const std::string data = fixture_batch_as_file(dir, name, f);
     const std::string run = dir.file("imported"), pred = dir.file("pred.h5");
     const CliResult r = run_mno({"--threads", "2", "import", "-c", fixture_config(dir, name, data), "--checkpoint",
                                  fixture(name, "checkpoint.pt"), "--out", run});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const CliResult p = run_mno({"--threads", "2", "predict", run, "--input", data, "--out", pred});
     ASSERT_EQ(p.exit_code, 0) << p.output;
-    std::map<std::string, torch::Tensor> t;
-    for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) t.emplace(k, v);
-    const auto theirs = t.at("output_eval").to(torch::kDouble).reshape({t.at("output_eval").size(0), -1});
-    const auto solution = data::PdebenchReader(pred).read_darcy({0, static_cast<size_t>(theirs.size(0))}).solution;
-    const auto ours = torch::tensor(solution.values).to(torch::kDouble).reshape(theirs.sizes());
+    const auto theirs = f.t.at("output_eval").to(torch::kDouble);
+    const auto ours = predicted_outputs(pred, f);
     const double error = ((ours - theirs).norm() / theirs.norm()).item<double>();
     EXPECT_LT(error, 1e-5) << "mno predict vs the authors' model fed their way";
     std::printf("%s: mno predict vs the authors' model, relative error %.1e\n", name, error);

@@ -54,11 +54,12 @@ ParityRun run_parity(const std::string& name, const FixtureSet& set,
   const auto dtype_wanted = set.dtype == "float64" ? torch::kDouble : torch::kFloat;
   if (!std::filesystem::exists(dir + "/data.pt")) fail(dir + ": missing; make it with tools/parity/make_fixtures.py");
   std::map<std::string, torch::Tensor> t;
-  std::string mno_model, dtype, scan;
+  std::string mno_model, mno_data = "{}", dtype, scan;
   const auto entries = models::read_torch_entries(dir + "/data.pt");
   for (const auto& [k, v] : entries.tensors) t.emplace(k, v);
   for (const auto& [k, v] : entries.strings) {
     if (k == "mno_model") mno_model = v;
+    if (k == "mno_data") mno_data = v;
     if (k == "dtype") dtype = v;
     if (k == "scan") scan = v;
   }
@@ -75,7 +76,7 @@ ParityRun run_parity(const std::string& name, const FixtureSet& set,
     if (v.is_floating_point() && v.scalar_type() != dtype_wanted)
       fail(fmt::format("{}/data.pt: '{}' is {}, expected {}", dir, k, c10::toString(v.scalar_type()), set.dtype));
 
-  const Config config = Config::parse("model: " + mno_model, dir + "/data.pt:mno_model");
+  const Config config = Config::parse("model: " + mno_model + "\ndata: " + mno_data, dir + "/data.pt:mno_model");
   ParityRun run{name, &set, config.root().child("model"), {}, 0, 0, 0, {}, {}, {}, {}};
   auto model = models::make_model(run.model_node);
   // The set's dtype before the import: load_authors_state copies into our dtype, and fp32 weights
@@ -84,7 +85,10 @@ ParityRun run_parity(const std::string& name, const FixtureSet& set,
   const auto parts = models::authors_checkpoint_parts(run.model_node);
   std::vector<std::string> files;
   for (const auto& part : parts) files.push_back(dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt");
-  run.table = models::authors_name_table(run.model_node);
+  const auto data = config.root().child("data");
+  run.table = models::authors_name_table(
+      run.model_node, models::authors_data(run.model_node.get<int64_t>("in_channels", 1),
+                                           data.has("input_frames") ? data.require<int64_t>("input_frames") : 0));
   if (edit_table) edit_table(run.table);
   models::load_authors_state(*model, models::read_authors_checkpoint(parts, files), run.table, name);
   for (const auto& p : model->parameters())

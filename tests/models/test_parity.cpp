@@ -84,6 +84,21 @@ TEST(ParityConventions, DroppingAnyPositionColumnSwapMakesTheOutputsDisagree) {
   }
 }
 
+// GNOT DR2D: the authors' loader gives the branch its input frames field-major (u0…u9, v0…v9), mno
+// step-major (u0, v0, u1, …); with the positions swapped but the frames left in mno's order, the
+// outputs disagree.
+TEST(ParityConventions, GnotDiffReactNeedsItsBranchFramesReorderedToo) {
+  for (const auto* fixture : {"gnot_linear_diffreact", "gnot_mamba_diffreact"}) {
+    SCOPED_TRACE(fixture);
+    const auto run = testing::run_parity(fixture, testing::kFloat64Set, [](models::NameTable& t) {
+      for (auto& rule : t)
+        if (rule.ours == R"(branch\.input\.weight)") rule.columns = models::swap_position_columns(0);
+    });
+    EXPECT_GT(run.train_error, 1e4 * testing::kOutputTolerance) << "the frames' order is not seen";
+    fmt::print("{}: positions swapped, frames in mno's order: output relative error {:.1e}\n", fixture, run.train_error);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AuthorsFixtures, Parity, ::testing::ValuesIn(kFixtures),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 

@@ -49,6 +49,9 @@ DATASET_FILES = {"darcy": "dataset_darcy_flow_pdebench_d3.py",
                  "swe": "dataset_shallow_water_2d_pdebench_d3.py",
                  "diffreact": "dataset_diffusion_reaction_2d_pdebench_d3.py"}
 CHANNELS = {"darcy": (1, 1), "swe": (10, 91), "diffreact": (20, 182)}
+# Physical fields per frame: mno interleaves them step-major (u0, v0, u1, v1, ...); the authors' DR2D
+# loader puts the branch's input frames field-major (u0..u9, v0..v9).
+FIELDS = {"darcy": 1, "swe": 1, "diffreact": 2}
 # args.py defaults for everything no script overrides; the sizes reduced.
 REDUCED = {"n_layers": 2, "n_hidden": 16, "n_head": 4, "mlp_layers": 2, "n_inner": 2, "n_experts": 1}
 FIXED = {"ffn_dropout": 0.0, "attn_dropout": 0.0, "act": "gelu", "horiz_fourier_dim": 0, "space_dim": 2}
@@ -150,7 +153,10 @@ def build(spec, root):
         # pos is mno's (x_i, y_j) for point (i, j); the authors' loaders feed (y_j, x_i) to the graph
         # and the branch alike, so their model gets it that way (docs/models.md, "Coordinate order").
         pos = pos.flip(-1)
-        batch, length, _ = features.shape
+        batch, length, channels = features.shape
+        fields = FIELDS[dataset]
+        features = features.reshape(batch, length, channels // fields, fields).transpose(2, 3).reshape(
+            batch, length, channels)  # field-major, as their loader
         graphs = []
         for b in range(batch):  # the loaders: one edgeless graph per sample, ndata['x'] = coordinates
             g = dgl.DGLGraph()
@@ -166,5 +172,6 @@ def build(spec, root):
     grid = (6, 6) if mixer == "mamba4" else (6, 5)
     return {"name": spec["name"], "parts": {"checkpoint": model}, "run": run, "grid": grid, "batch": 2,
             "in_channels": in_ch, "out_channels": out_ch, "mno_model": mno_model,
+            "mno_data": {} if dataset == "darcy" else {"input_frames": in_ch // FIELDS[dataset]},
             "authors_class": class_name + (f"(ssm_d_state={SSM_KEYS['ssm_d_state']})" if mixer.startswith("mamba")
                                            else f"(attn_type={attn_type})")}

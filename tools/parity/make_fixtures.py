@@ -40,7 +40,11 @@ structure is pinned separately by the parameter-count tests). This script then:
      (torch.save(model.state_dict(), ...); OFormer saves encoder.pt and decoder.pt), and data.pt,
      a dict of: features, pos, grid [H, W], target, output_eval, output_train, loss, grads (the
      authors' parameter names -> gradient; zeros where autograd gives none), mno_model (the
-     matching `model:` config for mno, as JSON, which YAML reads), authors_class, dtype.
+     matching `model:` config for mno, as JSON, which YAML reads), mno_data (the `data:` keys the
+     import needs, e.g. input_frames, as JSON), authors_class, dtype, scan, device.
+     features and pos are mno's (pos (x_i, y_j), channels step-major); each host's run() feeds the
+     authors' model what their loaders would make of them (GT, GNOT: pos (y_j, x_i); GNOT DR2D:
+     the branch's frames field-major).
 
 Why float64: the test compares every gradient relative to its own norm. In fp32 the two codes'
 rounding differs by ~1e-7 of the largest gradient, which is more than the whole of the small
@@ -203,6 +207,7 @@ def _run_and_save(fixture, parts, run, features, pos, target, out_dir, dtype, sc
         "output_eval": output_eval.cpu(), "output_train": output_train.detach().cpu().clone(),
         "loss": loss.detach().cpu().clone(), "grads": grads,
         "mno_model": json.dumps(fixture["mno_model"]), "authors_class": fixture["authors_class"],
+        "mno_data": json.dumps(fixture.get("mno_data", {})),
         "dtype": str(dtype).replace("torch.", ""), "scan": scan["name"], "device": scan["device_name"],
     }
     torch.save(data, os.path.join(folder, "data.pt"))

@@ -8,10 +8,19 @@
 
 namespace mno::models {
 
-NameTable authors_name_table(const ConfigNode& model_node) {
+AuthorsData authors_data(int64_t in_channels, int64_t input_frames) {
+  // A run's config holds input_frames whatever the PDE (a default); Darcy's one input channel is
+  // not a number of frames, and counts as one field.
+  AuthorsData d;
+  if (input_frames > 0 && in_channels >= input_frames && in_channels % input_frames == 0)
+    d.fields = in_channels / input_frames;
+  return d;
+}
+
+NameTable authors_name_table(const ConfigNode& model_node, const AuthorsData& data) {
   const auto name = model_node.get<std::string>("name", "");
   if (name == "gt") return gt_authors_names(model_node);
-  if (name == "gnot") return gnot_authors_names(model_node);
+  if (name == "gnot") return gnot_authors_names(model_node, data);
   if (name == "oformer") return oformer_authors_names(model_node);
   throw Error(fmt::format("model.name '{}': the MNO authors publish no '{}' model to import or export (expected "
                           "gt, gnot or oformer)",
@@ -99,6 +108,18 @@ ColumnOrder swap_position_columns(int64_t first) {
     const int64_t at = first < 0 ? columns + first : first;
     if (at >= 0 && at + 1 < columns) std::swap(order[at], order[at + 1]);
     else order.clear();  // too few columns: not a permutation, reported by match()
+    return order;
+  };
+}
+
+ColumnOrder swap_positions_and_deinterleave_fields(int64_t fields) {
+  return [fields](int64_t columns) {
+    const int64_t features = columns - 2;
+    if (fields <= 0 || features < 0 || features % fields) return std::vector<int64_t>{};
+    const int64_t steps = features / fields;
+    std::vector<int64_t> order(columns);
+    order[0] = 1, order[1] = 0;
+    for (int64_t k = 0; k < features; ++k) order[2 + k] = 2 + (k % fields) * steps + k / fields;
     return order;
   };
 }

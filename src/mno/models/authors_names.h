@@ -42,9 +42,20 @@ struct NameRule {
 };
 using NameTable = std::vector<NameRule>;
 
+// What a table needs to know of the data besides the model: how many physical fields mno's
+// channels interleave step-major ((u0, v0, u1, v1, …): 2 for diffusion-reaction; 1 for Darcy and
+// shallow water). GNOT's authors' loader orders its branch input field-major instead.
+struct AuthorsData {
+  int64_t fields = 1;
+};
+// From the model's input channels and the data's input frames (data.input_frames, its default
+// included): in_channels / input_frames when that is a whole number, else 1 (Darcy: one input
+// channel, input_frames unused).
+AuthorsData authors_data(int64_t in_channels, int64_t input_frames);
+
 // The table for the model a `model:` config node builds; an error naming the host when the
 // authors have no such model.
-NameTable authors_name_table(const ConfigNode& model_node);
+NameTable authors_name_table(const ConfigNode& model_node, const AuthorsData& data = {});
 
 // The checkpoint files a host's authors save: {""} for one file, {"encoder", "decoder"} for OFormer.
 std::vector<std::string> authors_checkpoint_parts(const ConfigNode& model_node);
@@ -68,6 +79,10 @@ ColumnOrder swap_position_columns(int64_t first);
 // The first two columns of each of `heads` equal blocks (positions concatenated in front of every
 // attention head: the output projection's input).
 ColumnOrder swap_position_columns_per_head(int64_t heads);
+// [pos(2), features]: the two position columns swapped, and the features, interleaved step-major
+// in mno ((u0, v0, u1, v1, …), `fields` per step), read from the authors' field-major order
+// (u0, u1, …, v0, v1, …).
+ColumnOrder swap_positions_and_deinterleave_fields(int64_t fields);
 
 // A name table with its rules compiled once, for import and export alike.
 class CompiledNameTable {
@@ -101,7 +116,7 @@ std::vector<std::pair<std::string, torch::Tensor>> authors_derived_buffers(const
 
 // The per-host tables (in the hosts' own files).
 NameTable gt_authors_names(const ConfigNode& model_node);
-NameTable gnot_authors_names(const ConfigNode& model_node);
+NameTable gnot_authors_names(const ConfigNode& model_node, const AuthorsData& data);
 NameTable oformer_authors_names(const ConfigNode& model_node);
 std::vector<std::pair<std::string, torch::Tensor>> oformer_authors_derived(const ConfigNode& model_node, torch::Dtype dtype);
 

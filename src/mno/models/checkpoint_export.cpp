@@ -177,8 +177,8 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
 }
 
 NamedTensors export_authors_state(const torch::nn::Module& model, const ConfigNode& model_node,
-                                  const std::string& what) {
-  const auto table = authors_name_table(model_node);
+                                  const std::string& what, const AuthorsData& data) {
+  const auto table = authors_name_table(model_node, data);
   // The derived buffers in the model's floating type: the authors' fp32 model computes them in
   // fp32, a float64 one (the parity fixtures) in float64.
   torch::Dtype dtype = torch::kFloat;

@@ -30,7 +30,7 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
 
 // export_authors_tensors over the model's parameters and buffers, with the host's derived buffers.
 NamedTensors export_authors_state(const torch::nn::Module& model, const ConfigNode& model_node,
-                                  const std::string& what);
+                                  const std::string& what, const AuthorsData& data = {});
 
 // The tensors of each file the authors save (authors_checkpoint_parts): part "" takes every name,
 // a named part the names under "<part>.", without that prefix. The inverse of

@@ -156,7 +156,7 @@ NeuralOperator make_gnot(const ConfigNode& node) {
 // and the mixers `crossattn`, `selfattn`. Their attentions (Linear*/Standard*Attention) name the
 // projections `query`, `key`, `value`, `proj`, the cross forms one key and value per input function
 // (`keys.0`, `values.0`). SS2D / CrossSS2D (mamba_ops.py, mamba_ops_4.py) use our names.
-NameTable gnot_authors_names(const ConfigNode& model_node) {
+NameTable gnot_authors_names(const ConfigNode& model_node, const AuthorsData& data) {
   const auto type = mixer_type(model_node, "mixer");
   if (type != "linear" && type != "softmax" && type != "mamba" && type != "mamba4")
     throw Error(fmt::format("model.mixer.type '{}': the MNO authors' GNOT has no such mixer (linear: GNOT, softmax: "
@@ -164,10 +164,12 @@ NameTable gnot_authors_names(const ConfigNode& model_node) {
                             type));
   // The layers that read positions take the two position columns swapped: the authors' loaders give
   // (y_j, x_i) where mno gives (x_i, y_j) (swap_position_columns in authors_names.h). The trunk reads
-  // [pos, u_p], the branch [pos, features], every block's gate network pos.
+  // [pos, u_p], the branch [pos, features], every block's gate network pos. The branch's features
+  // come field-major from their loader (u0…u9, v0…v9), step-major from mno's (u0, v0, u1, …).
   NameTable table = {
       {R"(trunk\.input\.weight)", "trunk_mlp.linear_pre.weight", swap_position_columns(0)},
-      {R"(branch\.input\.weight)", "branch_mlps.0.linear_pre.weight", swap_position_columns(0)},
+      {R"(branch\.input\.weight)", "branch_mlps.0.linear_pre.weight",
+       data.fields > 1 ? swap_positions_and_deinterleave_fields(data.fields) : swap_position_columns(0)},
       {R"(blocks\.(\d+)\.gate\.0\.weight)", "blocks.$1.gatenet.0.weight", swap_position_columns(0)},
   };
   const std::pair<std::string, std::string> mlps[] = {{"trunk", "trunk_mlp"}, {"branch", "branch_mlps.0"}, {"head", "out_mlp"}};

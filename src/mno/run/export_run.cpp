@@ -16,6 +16,7 @@
 #include "mno/run/run_paths.h"
 #include "mno/run/saved_run.h"
 #include "mno/train/checkpoint.h"
+#include "mno/train/run_config.h"
 
 namespace mno::run {
 namespace fs = std::filesystem;
@@ -99,7 +100,10 @@ ExportResult export_authors_run(const ExportRequest& r) {
 
   auto model = models::make_model(model_node);
   train::load_checkpoint(paths.checkpoint(result.checkpoint), *model, nullptr);
-  const auto all = models::export_authors_state(*model, model_node, what);
+  const auto all = models::export_authors_state(
+      *model, model_node, what,
+      models::authors_data(model_node.get<int64_t>("in_channels", 1),
+                           static_cast<int64_t>(train::read_run_config(config.clone(), "export").data.input_frames)));
   write_all(result.files, models::split_authors_parts(all, parts, what), r.format);
   result.tensors = all.size();
   log::info("exported {} tensors of {} (checkpoints/{}.pt) in the authors' {} names: {}", all.size(), r.run_dir,

@@ -12,6 +12,7 @@
 #include "mno/models/checkpoint_import.h"
 #include "mno/models/neural_operator.h"
 #include "mno/run/training.h"
+#include "mno/train/run_config.h"
 #include "mno/train/training_length.h"
 
 namespace mno::run {
@@ -65,7 +66,9 @@ std::string import_authors_run(const ImportRequest& r) {
   Config config = Config::load_file(r.config_path);
   train::apply_run_overrides(config, r.overrides);
   const ConfigNode model_node = config.root().child("model");
-  const auto table = models::authors_name_table(model_node);
+  const data::DataConfig data = train::read_run_config(config.clone(), "import").data;
+  const auto table = models::authors_name_table(
+      model_node, models::authors_data(model_node.get<int64_t>("in_channels", 1), static_cast<int64_t>(data.input_frames)));
   const auto authors = read_parts(r, model_node);
   const std::string what = fmt::format("mno import {}", r.checkpoint.empty() ? r.encoder : r.checkpoint);
 
@@ -75,7 +78,6 @@ std::string import_authors_run(const ImportRequest& r) {
 
   // Normalisers are fitted on the training split, so only a run that has some to fit needs one;
   // otherwise any number of samples will do (all of them are checked against the model).
-  const data::DataConfig data = train::read_run_config(config.clone(), "import").data;
   const bool fits = data.normalise_inputs != "none" || data.normalise_targets != "none";
   if (!fits)
     log::info("no normalisers to fit (data.normalise_inputs and data.normalise_targets: none): {} is not split", data.file);
