@@ -48,9 +48,10 @@ struct FixtureSet {
 };
 extern const FixtureSet kFloat64Set;
 // fp32 on both sides (mamba_ssm's kernel on an H200, ours on the CPU): fp32 rounding is ~6e-8 and
-// the two codes sum in different orders through a deep graph, so outputs are held to 1e-5 and
-// each gradient to 1e-3 of its own norm, floored at 1e-5 of the largest (the float64 set holds the
-// smaller gradients to their own scale; this set's point is the kernel's semantics).
+// the two codes sum in different orders through a deep graph (and mamba_ssm builds with
+// --use_fast_math), so outputs are held to 1e-5 and each gradient to 1e-4 of its own norm, floored
+// at 1e-5 of the largest (worst measured: outputs 2.4e-6, gradients 4.6e-6; the float64 set holds
+// the smaller gradients to their own scale; this set's point is the kernel's semantics).
 extern const FixtureSet kKernelSet;
 
 // A gradient that is zero in exact arithmetic for this model, by our parameter name, with why.

@@ -29,6 +29,16 @@ const std::vector<std::string> kFixtures = {
     "oformer_mamba_diffreact",
 };
 
+// The Mamba rows again, in fp32, made on the GPU with mamba_ssm's compiled selective_scan_cuda in
+// the authors' model (tools/device/parity-kernel-fixtures.sh): the kernel itself is compared, not
+// only the recurrence the float64 fixtures' stand-in computes.
+const std::vector<std::string> kKernelFixtures = {
+    "gt_mamba_darcy",       "gt_mamba_swe",        "gt_mamba_diffreact",     "gt_mamba4_darcy",
+    "gnot_mamba_darcy",     "gnot_mamba_swe",      "gnot_mamba_diffreact",   "gnot_mamba4_darcy",
+    "gnot_mamba4_swe",      "gnot_mamba4_diffreact", "oformer_mamba_darcy",  "oformer_mamba_swe",
+    "oformer_mamba_diffreact",
+};
+
 void expect_parity(const std::string& name, const testing::FixtureSet& set) {
   const auto run = testing::run_parity(name, set);
   fmt::print("{} ({}): eval output relative error {:.2e}\n", name, set.folder, run.eval_error);
@@ -52,9 +62,15 @@ void expect_parity(const std::string& name, const testing::FixtureSet& set) {
 }
 
 class Parity : public ::testing::TestWithParam<std::string> {};
+class ParityKernel : public ::testing::TestWithParam<std::string> {};
 
 // Tolerances and the gradient rule: models/parity_check.h (kFloat64Set).
 TEST_P(Parity, OutputsLossAndGradientsMatchTheAuthorsModel) { expect_parity(GetParam(), testing::kFloat64Set); }
+
+// fp32, mamba_ssm's CUDA kernel on their side, our CPU kernel on ours (kKernelSet).
+TEST_P(ParityKernel, OutputsLossAndGradientsMatchTheAuthorsModelWithMambaSsmsKernel) {
+  expect_parity(GetParam(), testing::kKernelSet);
+}
 
 // The fixtures feed the authors' model positions the way their loaders do, (y_j, x_i), and ours
 // mno's (x_i, y_j); the import swaps the position columns of every layer that reads them. Each of
@@ -98,6 +114,9 @@ TEST(ParityConventions, GnotDiffReactNeedsItsBranchFramesReorderedToo) {
     fmt::print("{}: positions swapped, frames in mno's order: output relative error {:.1e}\n", fixture, run.train_error);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(AuthorsFixtures, ParityKernel, ::testing::ValuesIn(kKernelFixtures),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(AuthorsFixtures, Parity, ::testing::ValuesIn(kFixtures),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

@@ -159,5 +159,14 @@ TEST(ParityMutations, EveryPerturbedGradientKindFails) {
   }
 }
 
+// The fp32 fixtures made with mamba_ssm's compiled kernel: a perturbation of any gradient by 10x the
+// set's tolerance (or, below its floor, by 10x the floor) fails the check, in each host.
+TEST(ParityMutations, KernelSetFailsAPerturbedGradientOfEveryParameter) {
+  for (const auto* fixture : {"gt_mamba_swe", "oformer_mamba_swe", "gnot_mamba4_darcy"}) {
+    SCOPED_TRACE(fixture);
+    check_mutations(fixture, kKernelSet);
+  }
+}
+
 }  // namespace
 }  // namespace mno::testing
