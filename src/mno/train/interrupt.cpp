@@ -25,7 +25,6 @@ InterruptGuard::InterruptGuard() {
 InterruptGuard::~InterruptGuard() { std::signal(SIGINT, previous == SIG_ERR ? SIG_DFL : previous); }
 
 bool interrupt_requested() { return requested.load(); }
-void request_interrupt() { requested.store(true); }
 void clear_interrupt() { requested.store(false); }
 
 }  // namespace mno::train

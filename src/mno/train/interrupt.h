@@ -12,7 +12,6 @@ class InterruptGuard {
 };
 
 bool interrupt_requested();
-void request_interrupt();  // what the handler does; tests call it directly
 void clear_interrupt();
 
 }  // namespace mno::train
