@@ -141,7 +141,11 @@ def build(spec, root):
 
     def run(features, pos, grid):
         # What the train loops do: the encoder sees [x, pos] and pos; the decoder queries the same
-        # points (prop_pos = input_pos = the grid).
+        # points (prop_pos = input_pos = the grid). pos is mno's (x_i, y_j); the SW/DR scripts stack
+        # (y_j, x_i) (train_shallow_water_mamba.py, train_diffusion_reaction_mamba.py:
+        # torch.stack((gy, gx))), so their model gets it that way; the Darcy script's grid is (x_i, y_j).
+        if not darcy:
+            pos = pos.flip(-1)
         z = encoder.forward(torch.cat((features, pos), dim=-1), pos)
         if darcy:
             return decoder.forward(z, pos, pos)  # [B, L, 1]

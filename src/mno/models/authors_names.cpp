@@ -86,18 +86,22 @@ CompiledNameTable::Match CompiledNameTable::match(const std::string& name, const
   if (r == table_.size())
     throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
                             compat::shape_str(ours)));
-  Match m{std::regex_replace(name, patterns_[r], table_[r].authors), {}};
-  if (!table_[r].columns) return m;
-  const int64_t n = ours.dim() == 2 ? ours.size(1) : -1;
-  if (n >= 0) m.columns = table_[r].columns(n);
-  std::vector<int64_t> sorted = m.columns;
-  std::sort(sorted.begin(), sorted.end());
-  bool permutation = n >= 0 && static_cast<int64_t>(sorted.size()) == n;
-  for (int64_t c = 0; permutation && c < n; ++c) permutation = sorted[c] == c;
-  if (!permutation)
-    throw Error(fmt::format("{}: the column order of our '{}' {} is not a permutation of its columns (a bug in mno's "
-                            "table)",
-                            what, name, compat::shape_str(ours)));
+  Match m{std::regex_replace(name, patterns_[r], table_[r].authors), {}, {}};
+  const auto order = [&](const ColumnOrder& of, int64_t dim, const char* which) {
+    std::vector<int64_t> out;
+    const int64_t n = ours.dim() > dim && (dim == 0 || ours.dim() == 2) ? ours.size(dim) : -1;
+    if (n >= 0) out = of(n);
+    std::vector<int64_t> sorted = out;
+    std::sort(sorted.begin(), sorted.end());
+    bool permutation = n >= 0 && static_cast<int64_t>(sorted.size()) == n;
+    for (int64_t c = 0; permutation && c < n; ++c) permutation = sorted[c] == c;
+    if (!permutation)
+      throw Error(fmt::format("{}: the {} order of our '{}' {} is not a permutation of its {} (a bug in mno's table)",
+                              what, which, name, compat::shape_str(ours), which == std::string("row") ? "rows" : "columns"));
+    return out;
+  };
+  if (table_[r].columns) m.columns = order(table_[r].columns, 1, "column");
+  if (table_[r].rows) m.rows = order(table_[r].rows, 0, "row");
   return m;
 }
 
@@ -120,6 +124,21 @@ ColumnOrder swap_positions_and_deinterleave_fields(int64_t fields) {
     std::vector<int64_t> order(columns);
     order[0] = 1, order[1] = 0;
     for (int64_t k = 0; k < features; ++k) order[2 + k] = 2 + (k % fields) * steps + k / fields;
+    return order;
+  };
+}
+
+ColumnOrder swap_rotary_halves(int64_t heads, int64_t blocks) {
+  return [heads, blocks](int64_t rows) {
+    std::vector<int64_t> order(rows);
+    for (int64_t r = 0; r < rows; ++r) order[r] = r;
+    if (heads <= 0 || blocks <= 0 || rows % blocks || (rows / blocks) % heads) return std::vector<int64_t>{};
+    const int64_t head_dim = rows / blocks / heads, half = head_dim / 2;
+    if (head_dim % 2) return std::vector<int64_t>{};
+    for (int64_t r = 0; r < rows / blocks; ++r) {
+      const int64_t h = r / head_dim, i = r % head_dim;
+      order[r] = h * head_dim + (i < half ? i + half : i - half);
+    }
     return order;
   };
 }

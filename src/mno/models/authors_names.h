@@ -29,16 +29,17 @@
 
 namespace mno::models {
 
-// The authors' column order of one of our 2-D weights, where their data pipeline feeds a layer its
-// inputs in another order than mno's: element c is the authors' column that our column c holds
-// (import takes theirs[:, order[c]], export writes it back). Given our column count; must return a
-// permutation of 0..columns-1. Empty: the same order.
-using ColumnOrder = std::function<std::vector<int64_t>(int64_t columns)>;
+// The authors' order of one dimension of one of our tensors, where their data pipeline feeds a layer
+// its inputs in another order than mno's: element c is the authors' index that our index c holds
+// (import takes theirs[..., order[c], ...], export writes it back). Given our size along that
+// dimension; must return a permutation of 0..size-1. Empty: the same order.
+using ColumnOrder = std::function<std::vector<int64_t>(int64_t size)>;
 
 struct NameRule {
   std::string ours;
   std::string authors;
-  ColumnOrder columns = {};
+  ColumnOrder columns = {};  // dim 1 of a 2-D weight (a layer's inputs)
+  ColumnOrder rows = {};     // dim 0 (a layer's outputs, or a [2, F] projection's coordinates)
 };
 using NameTable = std::vector<NameRule>;
 
@@ -79,6 +80,11 @@ ColumnOrder swap_position_columns(int64_t first);
 // The first two columns of each of `heads` equal blocks (positions concatenated in front of every
 // attention head: the output projection's input).
 ColumnOrder swap_position_columns_per_head(int64_t heads);
+// A 2-D rotary embedding rotates the first half of every head's q and k channels by the first
+// coordinate and the second half by the second: with the coordinates swapped, the halves swap.
+// Rows [0, heads·head_dim) of a projection whose first block is q or k (the rest, e.g. v, stays);
+// `blocks` = how many equal row blocks the projection has (to_kv: 2, K first).
+ColumnOrder swap_rotary_halves(int64_t heads, int64_t blocks = 1);
 // [pos(2), features]: the two position columns swapped, and the features, interleaved step-major
 // in mno ((u0, v0, u1, v1, …), `fields` per step), read from the authors' field-major order
 // (u0, u1, …, v0, v1, …).
@@ -96,7 +102,7 @@ class CompiledNameTable {
   // (a bug in the table) when the order is not a permutation of ours's columns.
   struct Match {
     std::string authors;
-    std::vector<int64_t> columns;
+    std::vector<int64_t> columns, rows;
   };
   Match match(const std::string& name, const torch::Tensor& ours, const std::string& what) const;
   // Whether `authors_name` is one the table lists as derived by mno (a rule with an empty `ours`).

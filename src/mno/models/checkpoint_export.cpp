@@ -98,11 +98,13 @@ NamedTensors export_authors_tensors(const NamedTensors& ours, const NameTable& t
     const auto& joined = match.authors;
     // Back into the authors' column order (the inverse of import's): theirs[:, order[c]] = ours[:, c].
     auto mine = tensor.detach();
-    if (!match.columns.empty()) {
-      std::vector<int64_t> inverse(match.columns.size());
-      for (size_t c = 0; c < match.columns.size(); ++c) inverse[match.columns[c]] = static_cast<int64_t>(c);
-      mine = mine.index_select(1, torch::tensor(inverse, torch::kLong));
-    }
+    const auto inverse = [](const std::vector<int64_t>& order) {
+      std::vector<int64_t> out(order.size());
+      for (size_t c = 0; c < order.size(); ++c) out[order[c]] = static_cast<int64_t>(c);
+      return torch::tensor(out, torch::kLong);
+    };
+    if (!match.columns.empty()) mine = mine.index_select(1, inverse(match.columns));
+    if (!match.rows.empty()) mine = mine.index_select(0, inverse(match.rows));
     const auto pieces = parse_joined_names(joined, what);
     if (pieces.size() == 1 && pieces[0].chunks == 0) {
       give_whole(pieces[0].name, mine, name);

@@ -482,6 +482,7 @@ NamedTensors map_authors_tensors(const NamedTensors& ours, const NamedTensors& a
                               what, joined, compat::shape_str(tensor), compat::shape_str(mine), name));
     // The authors' column order where their pipeline feeds this layer differently (positions).
     if (!match.columns.empty()) tensor = tensor.index_select(1, torch::tensor(match.columns, torch::kLong));
+    if (!match.rows.empty()) tensor = tensor.index_select(0, torch::tensor(match.rows, torch::kLong));
     mapped.emplace_back(name, tensor);
   }
   if (!allow_unused)

@@ -304,6 +304,37 @@ NameTable oformer_authors_names(const ConfigNode& model_node) {
                                 {R"(encoder_ffns\.(\d+)\.fc2\.(weight|bias))", ffn + "net.3.$2"},
                             });
   if (type == "mamba") table.push_back({R"(encoder_mixers\.(\d+)\.(.+))", attention + "$2"});
+  // SW/DR: the authors' loaders give point (i, j) the position (y_j, x_i) where mno gives (x_i, y_j)
+  // (docs/models.md, "Coordinate order"); their Darcy loader gives (x_i, y_j) like mno. With the
+  // coordinates swapped, every layer that reads them takes them swapped: the encoder's and the
+  // propagator's inputs (columns), the Fourier features' [2, F] projection (rows), and the 2-D
+  // rotary embeddings, which turn the first half of each head's q and k by the first coordinate
+  // and the second half by the second (rows of to_q and of to_kv's K block, per head).
+  if (marching) {
+    const auto o = read_oformer_options(model_node);
+    const auto mixer = model_node.child("mixer");
+    const auto heads = [&](int64_t fallback) { return mixer.has("heads") ? mixer.require<int64_t>("heads") : fallback; };
+    NameTable swapped = {
+        {R"(embed\.weight)", "encoder.to_embedding.0.weight", swap_position_columns(-2)},
+        {R"(fourier\.B)", "decoder.coordinate_projection.0._B", {}, swap_position_columns(0)},
+        {R"(propagator\.0\.weight)", "decoder.propagator.0.1.0.weight", swap_position_columns(-2)},
+    };
+    if (type == "rotary_galerkin") {
+      const int64_t h = heads(o.encoder_heads);
+      swapped.push_back({R"(encoder_mixers\.(\d+)\.to_q\.weight)", attention + "to_qkv.weight#0/3", {}, swap_rotary_halves(h)});
+      swapped.push_back(
+          {R"(encoder_mixers\.(\d+)\.to_kv\.weight)", attention + "to_qkv.weight#1-2/3", {}, swap_rotary_halves(h, 2)});
+    }
+    if (type != "mamba") {  // the decoder's cross attention is rotary with either attention
+      const int64_t h = heads(o.decoder_heads);
+      swapped.push_back({R"(cross_mixer\.to_q\.weight)", cross + "to_q.weight", {}, swap_rotary_halves(h)});
+      if (type == "softmax")  // K apart
+        swapped.push_back({R"(cross_mixer\.to_k\.weight)", cross + "to_k.weight", {}, swap_rotary_halves(h)});
+      else  // [K; V] in one
+        swapped.push_back({R"(cross_mixer\.to_kv\.weight)", cross + "to_kv.weight", {}, swap_rotary_halves(h, 2)});
+    }
+    table.insert(table.begin(), swapped.begin(), swapped.end());
+  }
   // Our encoder_norms 2i and 2i+1 are layer i's two LayerNorms.
   for (size_t i = 0; i < depth; ++i) {
     const auto theirs = fmt::format("encoder.s_transformer.layers.{}.", i);
