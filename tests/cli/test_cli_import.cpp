@@ -54,7 +54,7 @@ void expect_run_holds_the_authors_weights(const std::string& run_dir, const std:
   const auto expected = models::map_authors_tensors(
       ours, models::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
       models::authors_name_table(config.root().child("model"),
-                                 models::authors_data(config.root().child("model").get<int64_t>("in_channels", 1),
+                                 models::authors_data(config.root().child("model"),
                                                       config.root().child("data").get<int64_t>("input_frames", 10))),
       name);
   ASSERT_EQ(expected.size(), ours.size());

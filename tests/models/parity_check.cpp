@@ -87,8 +87,8 @@ ParityRun run_parity(const std::string& name, const FixtureSet& set,
   for (const auto& part : parts) files.push_back(dir + "/" + (part.empty() ? "checkpoint" : part) + ".pt");
   const auto data = config.root().child("data");
   run.table = models::authors_name_table(
-      run.model_node, models::authors_data(run.model_node.get<int64_t>("in_channels", 1),
-                                           data.has("input_frames") ? data.require<int64_t>("input_frames") : 0));
+      run.model_node,
+      models::authors_data(run.model_node, data.has("input_frames") ? data.require<int64_t>("input_frames") : 0));
   if (edit_table) edit_table(run.table);
   models::load_authors_state(*model, models::read_authors_checkpoint(parts, files), run.table, name);
   for (const auto& p : model->parameters())

@@ -1,6 +1,7 @@
 #include "mno/models/authors_names.h"
 
 #include <algorithm>
+#include <numeric>
 #include <regex>
 
 #include "mno/core/error.h"
@@ -8,9 +9,10 @@
 
 namespace mno::models {
 
-AuthorsData authors_data(int64_t in_channels, int64_t input_frames) {
+AuthorsData authors_data(const ConfigNode& model_node, int64_t input_frames) {
   // A run's config holds input_frames whatever the PDE (a default); Darcy's one input channel is
   // not a number of frames, and counts as one field.
+  const auto in_channels = model_node.get<int64_t>("in_channels", 1);
   AuthorsData d;
   if (input_frames > 0 && in_channels >= input_frames && in_channels % input_frames == 0)
     d.fields = in_channels / input_frames;
@@ -87,7 +89,7 @@ CompiledNameTable::Match CompiledNameTable::match(const std::string& name, const
     throw Error(fmt::format("{}: the name table has no rule for our '{}' {} (a bug in mno's table)", what, name,
                             compat::shape_str(ours)));
   Match m{std::regex_replace(name, patterns_[r], table_[r].authors), {}, {}};
-  const auto order = [&](const ColumnOrder& of, int64_t dim, const char* which) {
+  const auto order = [&](const ColumnOrder& of, int64_t dim, const char* which, const char* plural) {
     std::vector<int64_t> out;
     const int64_t n = ours.dim() > dim && (dim == 0 || ours.dim() == 2) ? ours.size(dim) : -1;
     if (n >= 0) out = of(n);
@@ -97,18 +99,27 @@ CompiledNameTable::Match CompiledNameTable::match(const std::string& name, const
     for (int64_t c = 0; permutation && c < n; ++c) permutation = sorted[c] == c;
     if (!permutation)
       throw Error(fmt::format("{}: the {} order of our '{}' {} is not a permutation of its {} (a bug in mno's table)",
-                              what, which, name, compat::shape_str(ours), which == std::string("row") ? "rows" : "columns"));
+                              what, which, name, compat::shape_str(ours), plural));
     return out;
   };
-  if (table_[r].columns) m.columns = order(table_[r].columns, 1, "column");
-  if (table_[r].rows) m.rows = order(table_[r].rows, 0, "row");
+  if (table_[r].columns) m.columns = order(table_[r].columns, 1, "column", "columns");
+  if (table_[r].rows) m.rows = order(table_[r].rows, 0, "row", "rows");
   return m;
 }
 
+namespace {
+
+std::vector<int64_t> identity_order(int64_t size) {
+  std::vector<int64_t> order(static_cast<size_t>(size));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  return order;
+}
+
+}  // namespace
+
 ColumnOrder swap_position_columns(int64_t first) {
   return [first](int64_t columns) {
-    std::vector<int64_t> order(columns);
-    for (int64_t c = 0; c < columns; ++c) order[c] = c;
+    auto order = identity_order(columns);
     const int64_t at = first < 0 ? columns + first : first;
     if (at >= 0 && at + 1 < columns) std::swap(order[at], order[at + 1]);
     else order.clear();  // too few columns: not a permutation, reported by match()
@@ -121,8 +132,8 @@ ColumnOrder swap_positions_and_deinterleave_fields(int64_t fields) {
     const int64_t features = columns - 2;
     if (fields <= 0 || features < 0 || features % fields) return std::vector<int64_t>{};
     const int64_t steps = features / fields;
-    std::vector<int64_t> order(columns);
-    order[0] = 1, order[1] = 0;
+    auto order = identity_order(columns);
+    std::swap(order[0], order[1]);
     for (int64_t k = 0; k < features; ++k) order[2 + k] = 2 + (k % fields) * steps + k / fields;
     return order;
   };
@@ -130,8 +141,7 @@ ColumnOrder swap_positions_and_deinterleave_fields(int64_t fields) {
 
 ColumnOrder swap_rotary_halves(int64_t heads, int64_t blocks) {
   return [heads, blocks](int64_t rows) {
-    std::vector<int64_t> order(rows);
-    for (int64_t r = 0; r < rows; ++r) order[r] = r;
+    auto order = identity_order(rows);
     if (heads <= 0 || blocks <= 0 || rows % blocks || (rows / blocks) % heads) return std::vector<int64_t>{};
     const int64_t head_dim = rows / blocks / heads, half = head_dim / 2;
     if (head_dim % 2) return std::vector<int64_t>{};
@@ -145,8 +155,7 @@ ColumnOrder swap_rotary_halves(int64_t heads, int64_t blocks) {
 
 ColumnOrder swap_position_columns_per_head(int64_t heads) {
   return [heads](int64_t columns) {
-    std::vector<int64_t> order(columns);
-    for (int64_t c = 0; c < columns; ++c) order[c] = c;
+    auto order = identity_order(columns);
     if (heads <= 0 || columns % heads || columns / heads < 2) return std::vector<int64_t>{};
     for (int64_t h = 0; h < heads; ++h) std::swap(order[h * (columns / heads)], order[h * (columns / heads) + 1]);
     return order;

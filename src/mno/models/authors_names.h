@@ -49,10 +49,10 @@ using NameTable = std::vector<NameRule>;
 struct AuthorsData {
   int64_t fields = 1;
 };
-// From the model's input channels and the data's input frames (data.input_frames, its default
-// included): in_channels / input_frames when that is a whole number, else 1 (Darcy: one input
-// channel, input_frames unused).
-AuthorsData authors_data(int64_t in_channels, int64_t input_frames);
+// From the model's input channels (model.in_channels) and the data's input frames (data.input_frames,
+// its default included): in_channels / input_frames when that is a whole number, else 1 (Darcy: one
+// input channel, input_frames unused).
+AuthorsData authors_data(const ConfigNode& model_node, int64_t input_frames);
 
 // The table for the model a `model:` config node builds; an error naming the host when the
 // authors have no such model.

@@ -29,15 +29,14 @@ bool ends_with(const std::string& s, const std::string& tail) {
 
 // The checkpoint to export: the one asked for, else the run's report_checkpoint (falling back to
 // last, as mno eval does, when no best has been written yet).
-std::string choose_checkpoint(const ExportRequest& r, const RunPaths& paths, const Config& config) {
+std::string choose_checkpoint(const ExportRequest& r, const RunPaths& paths, const train::RunConfig& run) {
   if (!r.checkpoint.empty()) {
     check(r.checkpoint == "last" || r.checkpoint == "best", "--checkpoint: expected last or best, found '{}'",
           r.checkpoint);
     open_run_dir(r.run_dir, r.checkpoint);
     return r.checkpoint;
   }
-  Config saved = config.clone();  // the reader drops an old run's stale keys from its copy
-  std::string which = read_saved_run_config(saved, paths).train.report_checkpoint;
+  std::string which = run.train.report_checkpoint;
   if (which == "best" && !fs::exists(paths.checkpoint("best")) && fs::exists(paths.checkpoint("last"))) {
     log::warn("{}: no best checkpoint (no evaluation has finished yet); exporting the last one", r.run_dir);
     which = "last";
@@ -92,8 +91,10 @@ ExportResult export_authors_run(const ExportRequest& r) {
   } catch (const Error& e) {
     throw Error(fmt::format("{}: cannot export: {}", what, e.what()));
   }
+  Config saved = config.clone();  // the reader drops an old run's stale keys from its copy
+  const train::RunConfig run = read_saved_run_config(saved, paths);
   ExportResult result;
-  result.checkpoint = choose_checkpoint(r, paths, config);
+  result.checkpoint = choose_checkpoint(r, paths, run);
   const auto parts = models::authors_checkpoint_parts(model_node);
   result.files = export_file_names(r.out, parts, r.format);
   for (const auto& file : result.files) check_may_write(file, r.overwrite, "--out");
@@ -101,9 +102,7 @@ ExportResult export_authors_run(const ExportRequest& r) {
   auto model = models::make_model(model_node);
   train::load_checkpoint(paths.checkpoint(result.checkpoint), *model, nullptr);
   const auto all = models::export_authors_state(
-      *model, model_node, what,
-      models::authors_data(model_node.get<int64_t>("in_channels", 1),
-                           static_cast<int64_t>(train::read_run_config(config.clone(), "export").data.input_frames)));
+      *model, model_node, what, models::authors_data(model_node, static_cast<int64_t>(run.data.input_frames)));
   write_all(result.files, models::split_authors_parts(all, parts, what), r.format);
   result.tensors = all.size();
   log::info("exported {} tensors of {} (checkpoints/{}.pt) in the authors' {} names: {}", all.size(), r.run_dir,

@@ -67,8 +67,8 @@ std::string import_authors_run(const ImportRequest& r) {
   train::apply_run_overrides(config, r.overrides);
   const ConfigNode model_node = config.root().child("model");
   const data::DataConfig data = train::read_run_config(config.clone(), "import").data;
-  const auto table = models::authors_name_table(
-      model_node, models::authors_data(model_node.get<int64_t>("in_channels", 1), static_cast<int64_t>(data.input_frames)));
+  const auto table =
+      models::authors_name_table(model_node, models::authors_data(model_node, static_cast<int64_t>(data.input_frames)));
   const auto authors = read_parts(r, model_node);
   const std::string what = fmt::format("mno import {}", r.checkpoint.empty() ? r.encoder : r.checkpoint);
 
