@@ -94,9 +94,15 @@ FixtureBatch read_fixture_batch(const std::string& name) {
   return f;
 }
 
-std::string fixture_batch_as_file(const TempDir& dir, const std::string& name, const FixtureBatch& f) {
+// `cell_centres`: the file's coordinates are PDEBench's cell centres (m + ½)/n instead of the fixture's.
+std::string fixture_batch_as_file(const TempDir& dir, const std::string& name, const FixtureBatch& f,
+                                  bool cell_centres = false) {
   const auto pos = f.t.at("pos")[0].reshape({f.h, f.w, 2}).to(torch::kFloat);
-  const auto x = pos.select(2, 0).select(1, 0).contiguous(), y = pos.select(2, 1).select(0, 0).contiguous();
+  auto x = pos.select(2, 0).select(1, 0).contiguous(), y = pos.select(2, 1).select(0, 0).contiguous();
+  if (cell_centres) {
+    x = (torch::arange(f.h, torch::kFloat) + 0.5f) / static_cast<float>(f.h);
+    y = (torch::arange(f.w, torch::kFloat) + 0.5f) / static_cast<float>(f.w);
+  }
   const auto features = f.t.at("features").to(torch::kFloat);  // [B, L, C]
   const bool darcy = features.size(2) == 1;
   data::LayoutSpec spec;
@@ -168,6 +174,38 @@ TEST(CliImport, PredictsWhatTheAuthorsModelComputedFedTheirWay) {
     const double error = ((ours - theirs).norm() / theirs.norm()).item<double>();
     EXPECT_LT(error, 1e-5) << "mno predict vs the authors' model fed their way";
     std::printf("%s: mno predict vs the authors' model, relative error %.1e\n", name, error);
+  }
+}
+
+// The authors' OFormer Darcy script places its points at linspace(0, 1, n) per axis, whatever the
+// file's coordinates (PDEBench's: the cell centres); no permutation of weights maps that, so
+// `data.positions=linspace` does. Imported with it, `mno predict` on a file at the cell centres
+// computes what their model computed; imported without, the import says which switch is missing
+// and the predictions differ.
+TEST(CliImport, OformerDarcyWithLinspacePositionsPredictsWhatTheAuthorsModelComputed) {
+  for (const std::string name : {"oformer_galerkin_darcy", "oformer_mamba_darcy"}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    const auto f = read_fixture_batch(name);
+    const std::string data = fixture_batch_as_file(dir, name, f, /*cell_centres=*/true);
+    const auto theirs = f.t.at("output_eval").to(torch::kDouble);
+    for (const std::string positions : {"linspace", "file"}) {
+      SCOPED_TRACE(positions);
+      const std::string run = dir.file("imported_" + positions), pred = dir.file("pred_" + positions + ".h5");
+      const CliResult r = run_mno({"--threads", "2", "import", "-c", fixture_config(dir, name, data), "--encoder",
+                                   fixture(name, "encoder.pt"), "--decoder", fixture(name, "decoder.pt"), "--out",
+                                   run, "data.positions=" + positions});
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(r.has("import with data.positions=linspace"), positions == "file") << r.output;
+      const CliResult p = run_mno({"--threads", "2", "predict", run, "--input", data, "--out", pred});
+      ASSERT_EQ(p.exit_code, 0) << p.output;
+      const double error = ((predicted_outputs(pred, f) - theirs).norm() / theirs.norm()).item<double>();
+      if (positions == "linspace")
+        EXPECT_LT(error, 1e-5) << "mno predict vs the authors' model";
+      else
+        EXPECT_GT(error, 1e-4) << "the file's coordinates should not reproduce linspace ones";
+      std::printf("%s, data.positions=%s: relative error %.1e\n", name.c_str(), positions.c_str(), error);
+    }
   }
 }
 

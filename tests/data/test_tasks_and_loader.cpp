@@ -6,6 +6,8 @@
 #include "data/data_test_support.h"
 #include "mno/data/loader.h"
 #include "mno/data/normaliser.h"
+#include "mno/data/task_data.h"
+#include "mno/core/config.h"
 
 namespace mno::data {
 namespace {
@@ -58,6 +60,36 @@ TEST(Task, SteadyBatchIsCoefficientToSolution) {
   ASSERT_EQ(b.x.sizes(), (std::vector<int64_t>{1, 8, 8, 1}));
   EXPECT_FLOAT_EQ(b.y[0][2][3][0].item<float>(), 0.001f * 123);
   EXPECT_EQ(grid_positions(reader, 2).sizes(), (std::vector<int64_t>{4, 4, 2}));
+}
+
+// data.positions: the file's coordinates (default) or linspace(0, 1) per axis (the authors' OFormer
+// Darcy script); both in mno's (x_i, y_j) order, the first coordinate running down the rows.
+TEST(TaskData, PositionsComeFromTheFileOrFromLinspace) {
+  PdebenchReader reader(fixture("pdebench_darcy.h5"));
+  DataConfig config = read_data_config(
+      Config::parse("file: " + fixture("pdebench_darcy.h5") + "\nstride: 2\n", "data.yaml").root());
+  ASSERT_EQ(config.positions, "file");
+  const torch::Tensor from_file = TaskData(config, 1, 1, "", DataUse::all_samples).positions(1)[0];
+  EXPECT_TRUE(torch::equal(from_file, grid_positions(reader, 2).reshape({16, 2})));
+  config.positions = "linspace";
+  const torch::Tensor even = TaskData(config, 1, 1, "", DataUse::all_samples).positions(2);
+  ASSERT_EQ(even.sizes(), (std::vector<int64_t>{2, 16, 2}));
+  const auto axis = torch::tensor({0.f, 1.f / 3, 2.f / 3, 1.f});
+  for (int64_t i = 0; i < 4; ++i)
+    for (int64_t j = 0; j < 4; ++j) {
+      EXPECT_FLOAT_EQ(even[1][4 * i + j][0].item<float>(), axis[i].item<float>()) << i << "," << j;
+      EXPECT_FLOAT_EQ(even[1][4 * i + j][1].item<float>(), axis[j].item<float>()) << i << "," << j;
+    }
+  EXPECT_FALSE(torch::allclose(even[0], from_file));  // the fixture's coordinates are not linspace(0, 1)
+}
+
+TEST(TaskData, AnUnknownPositionsChoiceIsRejectedNamingTheChoices) {
+  expect_error(
+      [&] {
+        read_data_config(
+            Config::parse("file: a.h5\npositions: centres\n", "data.yaml").root());
+      },
+      {"positions", "centres", "file", "linspace"});
 }
 
 TEST(Task, TooManyFramesIsRejected) {

@@ -18,7 +18,8 @@ longer an initialisation), `mno export`, `mno predict`; then, in a process of it
 packages share module names), the authors' model built as tools/parity/authors_bench.py builds it at
 the paper's settings, the exported file(s) loaded strictly, and run on the file's samples with the
 coordinates their loader makes (authors_bench.darcy_coordinates: GT and GNOT (y_j, x_i) at the cell
-centres, OFormer linspace(0, 1, 64) per axis in (x_i, y_j) order). Without --scan-extension the
+centres, OFormer linspace(0, 1, 64) per axis in (x_i, y_j) order; the OFormer runs are trained with
+data.positions=linspace, which places mno's points there too, unless --oformer-positions file). Without --scan-extension the
 authors' scan is the stand-in recurrence of tools/parity/stubs (the CPU); with it, mamba_ssm's
 compiled kernel. GT's always-on functional dropout is replaced by the identity, as in the parity
 fixtures. Prints one markdown row per config; exit status 1 when a step fails.
@@ -53,9 +54,12 @@ def mno_side(args, name, data):
     log = os.path.join(work, "mno.log")
     run_dir = os.path.join(work, "run")
     config = os.path.join(ROOT, "configs", "darcy", name + ".yaml")
-    run([args.mno, "--threads", str(args.threads), "train", "-c", config, "--out", run_dir, "--overwrite",
-         "data.file=" + data, "train.device=cpu", "train.iterations=2", "train.batch_size=2",
-         "train.eval_batch_size=2", "train.plot_samples=0"], log)
+    overrides = ["data.file=" + data, "train.device=cpu", "train.iterations=2", "train.batch_size=2",
+                 "train.eval_batch_size=2", "train.plot_samples=0"]
+    if name.startswith("oformer"):
+        overrides.append("data.positions=" + args.oformer_positions)
+    run([args.mno, "--threads", str(args.threads), "train", "-c", config, "--out", run_dir, "--overwrite"] + overrides,
+        log)
     weights = os.path.join(work, "weights.pt")
     run([args.mno, "export", run_dir, "--out", weights, "--checkpoint", "last", "--overwrite"], log)
     pred = os.path.join(work, "pred.h5")
@@ -109,6 +113,8 @@ def authors_side(args):
         a = (a - encode[0]) / encode[1]
     if args.positions == "theirs":
         pos = ab.darcy_coordinates(host, side, device)  # [L, 2], their loader's order and values
+    elif host == "oformer" and args.oformer_positions == "linspace":  # mno's, data.positions=linspace
+        pos = ab.darcy_coordinates(host, side, device)
     else:  # mno's: the file's coordinates, (x_i, y_j)
         with h5py.File(args.data, "r") as f:
             x = torch.tensor(f["x-coordinate"][::2], dtype=torch.float32)
@@ -141,6 +147,9 @@ def main():
     p.add_argument("--positions", default="theirs", choices=["theirs", "mno"],
                    help="coordinates fed to the authors' model: their loader's (default) or mno's (x_i, y_j) from "
                         "the file, which shows what a difference is made of")
+    p.add_argument("--oformer-positions", default="linspace", choices=["linspace", "file"],
+                   help="data.positions of the OFormer runs: linspace (default), the switch that places mno's points "
+                        "where the authors' OFormer Darcy script does, or file (the file's cell centres)")
     p.add_argument("--one", help=argparse.SUPPRESS)
     p.add_argument("--weights", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
@@ -164,7 +173,8 @@ def main():
         try:
             weights, pred = mno_side(args, name, data)
             cmd = [sys.executable, os.path.abspath(__file__), "--one", name, "--weights", weights, "--data", data,
-                   "--pred", pred, "--run", os.path.join(args.work, name, "run"), "--authors", args.authors, "--device", args.device, "--positions", args.positions]
+                   "--pred", pred, "--run", os.path.join(args.work, name, "run"), "--authors", args.authors, "--device", args.device, "--positions", args.positions,
+                   "--oformer-positions", args.oformer_positions]
             if args.scan_extension:
                 cmd += ["--scan-extension", args.scan_extension]
             out = subprocess.run(cmd, capture_output=True, text=True)

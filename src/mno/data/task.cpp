@@ -72,4 +72,9 @@ torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride) {
   return torch::stack({mesh[0], mesh[1]}, -1);
 }
 
+torch::Tensor unit_grid_positions(int64_t height, int64_t width) {
+  const auto mesh = torch::meshgrid({torch::linspace(0, 1, height), torch::linspace(0, 1, width)}, "ij");
+  return torch::stack({mesh[0], mesh[1]}, -1);
+}
+
 }  // namespace mno::data

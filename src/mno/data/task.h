@@ -33,5 +33,8 @@ torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t
 
 // Grid positions [H, W, 2] of the strided grid: (coordinate along axis 1, along axis 2).
 torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride);
+// The same layout at linspace(0, 1, height) x linspace(0, 1, width), whatever the file holds
+// (data.positions: linspace, the authors' OFormer Darcy script's points).
+torch::Tensor unit_grid_positions(int64_t height, int64_t width);
 
 }  // namespace mno::data

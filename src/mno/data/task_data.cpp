@@ -45,6 +45,7 @@ DataConfig read_data_config(const ConfigNode& n) {
   d.normalise_targets = n.get_choice("normalise_targets", "none", kinds);
   d.normaliser_samples = count_key(n, "normaliser_samples", 0, 0);
   d.resident = n.get_choice("resident", "auto", {"auto", "true", "false"});
+  d.positions = n.get_choice("positions", "file", {"file", "linspace"});
   n.reject_unknown_keys();
   return d;
 }
@@ -125,7 +126,8 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
   check(out_channels == out_channels_,
         "model.out_channels: the model predicts {} channels per point, but {} ({}) needs {}; is it the data file "
         "this model was configured for?", out_channels, file_, what, out_channels_);
-  pos_ = grid_positions(reader, config_.stride).reshape({1, height_ * width_, 2});
+  pos_ = (config_.positions == "linspace" ? unit_grid_positions(height_, width_) : grid_positions(reader, config_.stride))
+             .reshape({1, height_ * width_, 2});
 }
 
 bool TaskData::time_dependent() const { return info_.pde != Pde::darcy; }
@@ -248,8 +250,8 @@ std::string TaskData::describe() const {
           ? fmt::format("train samples [{}, {}), test samples [{}, {})", split_.train.begin, split_.train.end,
                         split_.test.begin, split_.test.end)
           : fmt::format("all {} samples{}", info_.samples, use_ == DataUse::inputs_only ? " (inputs only)" : "");
-  return fmt::format("{} ({}): {}x{} points (stride {}), {}{}{}", file_, pde_name(info_.pde), height_, width_,
-                     config_.stride, samples,
+  return fmt::format("{} ({}): {}x{} points (stride {}{}), {}{}{}", file_, pde_name(info_.pde), height_, width_,
+                     config_.stride, config_.positions == "linspace" ? ", placed at linspace(0, 1) per axis" : "", samples,
                      input_norm_ ? ", inputs normalised (" + config_.normalise_inputs + ")" : "",
                      target_norm_ ? ", targets normalised (" + config_.normalise_targets + ")" : "");
 }

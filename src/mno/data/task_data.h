@@ -37,6 +37,10 @@ struct DataConfig {
   // Keep the training split on the training device (loader.h, LoaderOptions::resident):
   // auto = on a CUDA device when the split is at most 4 GiB; true = always; false = never.
   std::string resident = "auto";
+  // Where the model's points are: "file" = the file's x and y coordinates (PDEBench: the cell
+  // centres); "linspace" = linspace(0, 1, n) per axis, as the authors' OFormer Darcy script places
+  // them. Both give point (i, j) the position (x_i, y_j).
+  std::string positions = "file";
 };
 
 // Reads and checks a data: node; unknown keys and bad values are errors naming the key.

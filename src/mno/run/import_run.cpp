@@ -97,6 +97,11 @@ std::string import_authors_run(const ImportRequest& r) {
     if (!existed) remove_tree_noexcept(r.out);
     throw;
   }
+  if (model_node.get<std::string>("name", "") == "oformer" && data.positions == "file" &&
+      run->data().info().pde == data::Pde::darcy)
+    log::warn("the authors' OFormer Darcy script places the points at linspace(0, 1, n) per axis, mno at {}'s "
+              "coordinates: to compute what their model computes, import with data.positions=linspace "
+              "(docs/models.md, \"Coordinate order\")", data.file);
   log::info("imported {} tensors of the authors' {} into {} (checkpoints/last.pt, step 0)", authors.size(),
             model_node.get<std::string>("name", ""), r.out);
   return r.out;
