@@ -16,7 +16,9 @@ PACKAGES=(
   nlohmann-json3-dev      # metrics.json and run files (train/, eval/)
   libeigen3-dev           # sparse direct solves in the Darcy generator (data/gen/)
   libplplot-dev plplot-driver-cairo  # PNG heatmaps (mno data plot)
-  python3-torch           # tests: Python's torch.load reads what mno export writes (the same LibTorch 1.13)
+  python3-torch           # the Python module mno (python/) and the tests: the same LibTorch 1.13
+  python3-numpy python3-dev pybind11-dev  # the Python module mno (python/, docs/python.md)
+  python3-pytest          # its tests (tests/python/)
 )
 
 missing=()
