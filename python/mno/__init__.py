@@ -15,6 +15,9 @@ import tempfile as _tempfile
 import torch as _torch  # first: mno._C links the LibTorch that torch has loaded
 
 from . import _C
+
+if _os.environ.get("MNO_CRASH_REPORT"):  # a crash in native code then prints its C++ call stack
+    _C._install_crash_report()
 from . import ops
 from . import compat
 from ._C import Error, Model, Run, set_threads

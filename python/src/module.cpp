@@ -5,9 +5,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include <torch/cuda.h>
 #include <torch/extension.h>
 
 #include "mno/core/config.h"
+#include "mno/core/crash_report.h"
 #include "mno/core/error.h"
 #include "mno/core/threads.h"
 #include "mno/data/gen/generate.h"
@@ -144,6 +146,7 @@ std::vector<double> time_scan(const torch::Tensor& u, const torch::Tensor& delta
     auto y = ops::selective_scan(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4], leaves[5], leaves[6], {},
                                  options).y;
     if (backward) y.sum().backward();
+    if (u.is_cuda()) torch::cuda::synchronize();  // the kernels' time, not their launch
   };
   for (int i = 0; i < warmups; ++i) call();
   std::vector<double> ms;
@@ -208,6 +211,8 @@ PYBIND11_MODULE(_C, m) {
       "(0 = 1 when threads <= 2, else the same). Returns both counts in effect (-1: the BLAS is not OpenBLAS).");
   m.def("cuda_built", &ops::scan_cuda_path::built, "whether this build has mno's CUDA kernels");
   m.def("_time_scan", &time_scan, "tools/python/scan_overhead.py: the C++ call's own times (ms)");
+  m.def("_install_crash_report", [] { install_crash_report("python (mno)"); },
+        "a crash prints the native call stack (import mno with MNO_CRASH_REPORT=1 set)");
   m.def("load_run", &load_run, py::arg("dir"), py::arg("checkpoint") = "", py::arg("data_file") = "",
         py::arg("device") = "cpu");
   m.def("read_pdebench", &read_pdebench, py::arg("path"), py::arg("first") = 0, py::arg("samples") = 0,

@@ -71,6 +71,9 @@ export FONTCONFIG_FILE=$PREFIX/fonts.conf
 TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}   # LibTorch ignores CMAKE_CUDA_ARCHITECTURES
 export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+# What running the built programs needs, for scripts that call this one (tools/device/python-gpu.sh).
+{ echo "export LD_LIBRARY_PATH='$LD_LIBRARY_PATH'"; echo "export PLPLOT_DRV_DIR='$PLPLOT_DRV_DIR'"
+  echo "export PLPLOT_LIB='$PLPLOT_LIB'"; echo "export FONTCONFIG_FILE='$FONTCONFIG_FILE'"; } >"$PREFIX/env.sh"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 
 echo "== configure"

@@ -44,7 +44,9 @@ def second_scan(args):
     """The scan to compare with: mamba_ssm's compiled module, or the plain stand-in recurrence."""
     if args.scan_extension:
         so = os.path.join(os.path.abspath(args.scan_extension), "selective_scan_cuda.so")
-        return load_file_module("selective_scan_cuda_mamba", so), "mamba_ssm's compiled selective_scan_cuda"
+        # An extension module must load under the name it was built with (its PyInit_ function);
+        # loaded from its file it does not replace mno's module in sys.modules.
+        return load_file_module("selective_scan_cuda", so), "mamba_ssm's compiled selective_scan_cuda"
     return (load_file_module("selective_scan_cuda_stub", os.path.join(PARITY, "stubs", "selective_scan_cuda.py")),
             "the plain recurrence (tools/parity/stubs/selective_scan_cuda.py)")
 
@@ -108,6 +110,8 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--scan-extension", default="")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--no-compare", action="store_true",
+                   help="run the steps on mno's scan alone (the plain recurrence takes minutes per step at full size)")
     p.add_argument("--json")
     args = p.parse_args()
     if not os.path.isdir(os.path.join(args.authors, "MambaGalerkinTransformer")):
@@ -135,6 +139,12 @@ def main():
     with ScanSwitch(args.authors, mno.compat.selective_scan_cuda) as on_mno:
         losses, grads, seconds = train_steps(model, features, pos, target, args.steps)
     print(f"on mno's scan: {args.steps} step(s), {sum(seconds):.1f} s", file=sys.stderr, flush=True)
+    if args.no_compare:
+        print(json.dumps({"authors_class": authors_class, "device": args.device, "torch": torch.__version__,
+                          "threads": threads, "side": args.side, "batch": args.batch,
+                          "scan_calls_per_step": on_mno.calls // args.steps, "loss_mno": losses,
+                          "step_seconds_mno": seconds}, indent=1))
+        return
     with ScanSwitch(args.authors, other) as on_other:
         losses_ref, grads_ref, seconds_ref = train_steps(twin, features, pos, target, args.steps)
     print(f"on {other_name}: {args.steps} step(s), {sum(seconds_ref):.1f} s", file=sys.stderr, flush=True)
