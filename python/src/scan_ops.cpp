@@ -3,6 +3,9 @@
 //
 //   selective_scan(u, delta, A, B, C, D?, z?, delta_bias?, delta_softplus, return_last_state)
 //       -> (y, last_state)     differentiable; mno::ops::selective_scan with mamba_ssm's layouts
+//   selective_scan_2d(u, delta, A, B, C, D?, z?, delta_bias?, directions, height, width, delta_softplus,
+//                     return_last_state) -> (y, last_state)
+//       SS2D's fused multi-direction scan (2 or 4 directions summed), differentiable
 //   selective_scan_fwd(u, delta, A, B, C, D?, z?, delta_bias?, delta_softplus) -> Tensor[]
 //   selective_scan_bwd(u, delta, A, B, C, D?, z?, delta_bias?, dout, x?, out?, dz?,
 //                      delta_softplus, recompute_out_z) -> Tensor[]
@@ -51,6 +54,28 @@ std::tuple<torch::Tensor, torch::Tensor> selective_scan(const torch::Tensor& u, 
                                                         const OptTensor& z, const OptTensor& delta_bias,
                                                         bool delta_softplus, bool return_last_state) {
   auto r = scan(u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state);
+  return {r.y, return_last_state ? r.last_state : torch::empty({0}, r.y.options())};
+}
+
+// The multi-direction scan of SS2D (mno::ops::selective_scan with K = directions): u and z
+// [batch, E, L]; delta [batch, K·E, L]; A [K·E, N]; B, C [batch, G, N, L] or [K·E, N]; D and
+// delta_bias [K·E]. Direction k walks the positions in its order (1: reversed; K = 4 on the
+// height × width grid: row-major, column-major and their reverses) and the K results are summed.
+std::tuple<torch::Tensor, torch::Tensor> selective_scan_2d(const torch::Tensor& u, const torch::Tensor& delta,
+                                                           const torch::Tensor& A, const torch::Tensor& B,
+                                                           const torch::Tensor& C, const OptTensor& D,
+                                                           const OptTensor& z, const OptTensor& delta_bias,
+                                                           int64_t directions, int64_t height, int64_t width,
+                                                           bool delta_softplus, bool return_last_state) {
+  refuse_what_mno_does_not_do(A, B, C);
+  ops::ScanOptions options;
+  options.directions = directions;
+  options.height = height;
+  options.width = width;
+  options.delta_softplus = delta_softplus;
+  options.return_last_state = return_last_state;
+  auto r = ops::selective_scan(u, delta, A, grouped(B), grouped(C), or_undefined(D), or_undefined(delta_bias),
+                               or_undefined(z), options);
   return {r.y, return_last_state ? r.last_state : torch::empty({0}, r.y.options())};
 }
 
@@ -128,6 +153,10 @@ TORCH_LIBRARY(mno, m) {
       "selective_scan(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor? D=None, Tensor? z=None, "
       "Tensor? delta_bias=None, bool delta_softplus=False, bool return_last_state=False) -> (Tensor, Tensor)");
   m.def(
+      "selective_scan_2d(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor? D=None, Tensor? z=None, "
+      "Tensor? delta_bias=None, int directions=2, int height=0, int width=0, bool delta_softplus=False, "
+      "bool return_last_state=False) -> (Tensor, Tensor)");
+  m.def(
       "selective_scan_fwd(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor? D, Tensor? z, "
       "Tensor? delta_bias, bool delta_softplus) -> Tensor[]");
   m.def(
@@ -140,6 +169,7 @@ TORCH_LIBRARY(mno, m) {
 // scan carries its own autograd Function), so autograd and every device go through them.
 TORCH_LIBRARY_IMPL(mno, CompositeImplicitAutograd, m) {
   m.impl("selective_scan", &selective_scan);
+  m.impl("selective_scan_2d", &selective_scan_2d);
   m.impl("selective_scan_fwd", &selective_scan_fwd);
   m.impl("selective_scan_bwd", &selective_scan_bwd);
 }

@@ -130,3 +130,58 @@ def test_selective_scan_fn_runs_under_torch_compile(device):
     ours.backward()
     for name in eager_in:
         assert relative(compiled_in[name].grad, eager_in[name].grad) < 1e-4, name
+
+
+def walk(length, direction, directions, grid):
+    """Positions in the order direction k visits them (row-major points on an H x W grid)."""
+    order = torch.arange(length)
+    if directions == 4 and direction % 2 == 1:
+        h, w = grid
+        order = order.reshape(h, w).t().reshape(-1)  # column-major
+    if (directions == 2 and direction == 1) or (directions == 4 and direction >= 2):
+        order = order.flip(0)
+    return order
+
+
+def multi_direction_reference(u, delta, A, B, C, D, z, delta_bias, directions, grid, softplus):
+    """Each direction as a 1-D scan of the sequence permuted into its walk, permuted back, summed."""
+    E, G = u.shape[1], B.shape[1]
+    y = 0
+    for k in range(directions):
+        order = walk(u.shape[-1], k, directions, grid)
+        inverse = torch.argsort(order)
+        ch = slice(k * E, (k + 1) * E)
+        group = k * E // (directions * E // G)
+        y_k, _ = selective_scan_reference(u[..., order], delta[:, ch][..., order], A[ch], B[:, group][..., order],
+                                          C[:, group][..., order], D[ch], None, delta_bias[ch], softplus)
+        y = y + y_k[..., inverse]
+    return y * torch.nn.functional.silu(z)
+
+
+@pytest.mark.parametrize("directions,grid", [(2, None), (4, (4, 6))])
+@pytest.mark.parametrize("device", DEVICES)
+def test_selective_scan_2d_is_the_sum_of_its_walks(directions, grid, device):
+    dtype, tol = (torch.float64, 1e-10) if device == "cpu" else (torch.float32, 2e-5)
+    g = torch.Generator().manual_seed(7)
+    def rand(*shape):
+        return torch.randn(*shape, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
+    K, E = directions, DIM
+    inputs = dict(u=rand(BATCH, E, LENGTH), delta=rand(BATCH, K * E, LENGTH) * 0.5,
+                  A=-rand(K * E, STATE).abs() - 0.5, B=rand(BATCH, K, STATE, LENGTH), C=rand(BATCH, K, STATE, LENGTH),
+                  D=rand(K * E), z=rand(BATCH, E, LENGTH), delta_bias=rand(K * E) * 0.1)
+    ours_in, ref_in = leaves(inputs), leaves(inputs)
+    y = mno.ops.selective_scan_2d(**ours_in, directions=K, grid=grid, delta_softplus=True)
+    y_ref = multi_direction_reference(**ref_in, directions=K, grid=grid, softplus=True)
+    assert relative(y, y_ref) < tol
+    grad = torch.randn_like(y)
+    y.backward(grad)
+    y_ref.backward(grad)
+    for name in ours_in:
+        assert relative(ours_in[name].grad, ref_in[name].grad) < 10 * tol, name
+
+
+def test_selective_scan_2d_refuses_a_grid_that_does_not_hold_the_sequence():
+    u = torch.randn(1, 2, 24)
+    with pytest.raises(mno.Error, match="height"):
+        mno.ops.selective_scan_2d(u, torch.rand(1, 8, 24), -torch.rand(8, 3), torch.randn(1, 4, 3, 24),
+                                  torch.randn(1, 4, 3, 24), directions=4, grid=(5, 5))
