@@ -7,7 +7,7 @@
 #   4. tools/python/authors_step.py: the authors' GT-Mamba training on mno's compat module against the
 #      same steps on mamba_ssm's compiled kernel, full size;
 #   5. tools/parity/export_side_by_side.py --device cuda with mamba_ssm's kernel for the Mamba configs.
-# MNO_PY_STEPS picks steps 2–5 (default "pytest overhead authors side-by-side"; "diagnose" runs a model's CPU
+# MNO_PYTEST_FILES narrows step 2 to some test files. MNO_PY_STEPS picks steps 2–5 (default "pytest overhead authors side-by-side"; "diagnose" runs a model's CPU
 # forward in Python under several thread settings, one process each). Everything lands in $OUT (logs, JSON).
 # Device call: carry .device-debs and .authors, command
 # `tools/device/python-gpu.sh $OUT`.
@@ -49,7 +49,7 @@ if step diagnose; then
 fi
 if step pytest; then
 echo "== pytest $(since)"
-for file in tests/python/test_*.py; do
+for file in ${MNO_PYTEST_FILES:-tests/python/test_*.py}; do
 MNO_BINARY=$BUILD/mno MNO_SOURCE_DIR=$SRC python3 -m pytest -q -p no:cacheprovider -rs "$file" 2>&1 \
   | tee -a "$OUT/pytest.log" | grep -v "^  File" | tail -8
 done
