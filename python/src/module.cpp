@@ -96,7 +96,7 @@ py::dict read_pdebench(const std::string& path, size_t first, size_t samples, si
   d["pde"] = data::pde_name(info.pde);
   d["x-coordinate"] = tensor_of(reader.x(stride));
   d["y-coordinate"] = tensor_of(reader.y(stride));
-  if (info.pde == data::Pde::darcy) {
+  if (!data::pde_spec(info.pde).time_dependent()) {
     d["nu"] = tensor_of(reader.read_darcy_coefficient(s));
     if (reader.has_darcy_solution()) d["tensor"] = tensor_of(reader.read_darcy(s).solution).unsqueeze(1);
     if (info.beta) d["beta"] = *info.beta;

@@ -177,7 +177,7 @@ TEST(PdebenchIoErrors, NanValue) {
 }
 
 TEST(PdebenchIoErrors, WrongChannelCount) {
-  expect_error([] { PdebenchReader r(fixture("bad_channels.h5")); }, {"bad_channels.h5", "'0000/data'", "2 (diffusion"});
+  expect_error([] { PdebenchReader r(fixture("bad_channels.h5")); }, {"bad_channels.h5", "'0000/data'", "1 channel (swe: h)", "2 channels (diffreact: u, v)"});
 }
 
 TEST(PdebenchIoErrors, NotAPdebenchLayout) {

@@ -40,7 +40,7 @@ bool is_sample_group_name(const std::string& name) {
 PdebenchInfo inspect_darcy(const Hdf5File& file) {
   PdebenchInfo info;
   info.path = file.path();
-  info.pde = Pde::darcy;
+  info.pde = steady_pde().pde;
   const Shape a = expect_rank(file, names::darcy_coefficient, 3, "[n,X,Y] coefficient a");
   info.samples = a[0];
   info.nx = a[1];
@@ -65,15 +65,9 @@ PdebenchInfo inspect_groups(const Hdf5File& file, const std::vector<std::string>
   info.nx = first[1];
   info.ny = first[2];
   info.channels = first[3];
-  if (info.channels == 1) {
-    info.pde = Pde::shallow_water;
-  } else if (info.channels == 2) {
-    info.pde = Pde::diffusion_reaction;
-  } else {
-    throw mismatch_error(fmt::format("{}: dataset '{}'", file.path(), names::data(groups[0])),
-                         "1 channel (shallow water: h) or 2 (diffusion-reaction: u, v) in the last axis",
-                         shape_string(first));
-  }
+  info.pde = frame_pde_with_channels(info.channels, fmt::format("{}: dataset '{}'", file.path(), names::data(groups[0])),
+                                     shape_string(first))
+                 .pde;
   // Every sample must look like the first: a loader indexes them blindly.
   for (const auto& g : groups) {
     expect_shape(file, names::data(g), first, "the shape of sample " + groups[0]);
@@ -85,15 +79,6 @@ PdebenchInfo inspect_groups(const Hdf5File& file, const std::vector<std::string>
 }
 
 }  // namespace
-
-std::string pde_name(Pde pde) {
-  switch (pde) {
-    case Pde::darcy: return "darcy";
-    case Pde::shallow_water: return "swe";
-    case Pde::diffusion_reaction: return "diffreact";
-  }
-  return "?";
-}
 
 std::optional<double> beta_from_file_name(const std::string& path) {
   static const std::regex pattern(R"(beta([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?))");

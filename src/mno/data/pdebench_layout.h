@@ -11,12 +11,9 @@
 #include <vector>
 
 #include "mno/data/hdf5_file.h"
+#include "mno/data/pde/pde_spec.h"
 
 namespace mno::data {
-
-enum class Pde { darcy, shallow_water, diffusion_reaction };
-
-std::string pde_name(Pde pde);  // "darcy", "swe", "diffreact": the names the CLI uses
 
 // Dataset names, shared by reader and writer so both always agree.
 namespace names {

@@ -38,7 +38,7 @@ PdebenchReader::PdebenchReader(const std::string& path)
     : file_(std::make_unique<Hdf5File>(path, Hdf5File::Mode::read)), info_(inspect_pdebench(*file_)) {}
 
 void PdebenchReader::check_selection(const Selection& s, bool time_dependent) const {
-  const bool wants_time = info_.pde != Pde::darcy;
+  const bool wants_time = pde_spec(info_.pde).time_dependent();
   check(wants_time == time_dependent, "{}: holds {} data; this read needs {}", path(), pde_name(info_.pde),
         time_dependent ? "a time-dependent file (swe or diffreact)" : "a Darcy file");
   check(s.samples >= 1 && s.first_sample + s.samples <= info_.samples,
@@ -105,18 +105,18 @@ FloatArray PdebenchReader::read_frames(const Selection& s) const {
 
 FloatArray PdebenchReader::x(size_t stride) const {
   check(stride >= 1 && info_.nx % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.nx);
-  const std::string name = info_.pde == Pde::darcy ? names::darcy_x : names::grid(info_.groups[0], "x");
+  const std::string name = !pde_spec(info_.pde).time_dependent() ? names::darcy_x : names::grid(info_.groups[0], "x");
   return file_->read(name, {{0}, {info_.nx / stride}, {stride}});
 }
 
 FloatArray PdebenchReader::y(size_t stride) const {
   check(stride >= 1 && info_.ny % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.ny);
-  const std::string name = info_.pde == Pde::darcy ? names::darcy_y : names::grid(info_.groups[0], "y");
+  const std::string name = !pde_spec(info_.pde).time_dependent() ? names::darcy_y : names::grid(info_.groups[0], "y");
   return file_->read(name, {{0}, {info_.ny / stride}, {stride}});
 }
 
 FloatArray PdebenchReader::t() const {
-  check(info_.pde != Pde::darcy, "{}: a Darcy file has no frame times", path());
+  check(pde_spec(info_.pde).time_dependent(), "{}: a Darcy file has no frame times", path());
   return file_->read(names::grid(info_.groups[0], "t"));
 }
 

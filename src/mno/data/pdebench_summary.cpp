@@ -23,15 +23,6 @@ struct Accumulator {
   FieldRange range(const std::string& name) const { return {name, min, max, count ? sum / count : 0.0}; }
 };
 
-std::vector<std::string> field_names(Pde pde) {
-  switch (pde) {
-    case Pde::darcy: return {"nu (a)", "tensor (u)"};
-    case Pde::shallow_water: return {"h"};
-    case Pde::diffusion_reaction: return {"u", "v"};
-  }
-  return {};
-}
-
 }  // namespace
 
 PdebenchSummary summarise_pdebench(const std::string& path, size_t max_samples) {
@@ -43,16 +34,17 @@ PdebenchSummary summarise_pdebench(const std::string& path, size_t max_samples) 
   s.x_last = x.values.back();
   s.y_first = y.values.front();
   s.y_last = y.values.back();
-  if (s.info.pde != Pde::darcy) {
+  const PdeSpec& pde = pde_spec(s.info.pde);
+  if (pde.time_dependent()) {
     const FloatArray t = reader.t();
     s.t_first = t.values.front();
     s.t_last = t.values.back();
   }
   s.samples_scanned = max_samples == 0 ? s.info.samples : std::min(max_samples, s.info.samples);
-  const auto names = field_names(s.info.pde);
+  const auto& names = pde.summary_fields;
   std::vector<Accumulator> acc(names.size());
   for (size_t i = 0; i < s.samples_scanned; ++i) {
-    if (s.info.pde == Pde::darcy) {
+    if (!pde.time_dependent()) {
       const DarcySamples d = reader.read_darcy({i, 1, 1});
       acc[0].add(d.coefficient.values, 0, 1);
       acc[1].add(d.solution.values, 0, 1);
@@ -70,13 +62,13 @@ PdebenchSummary summarise_pdebench(const std::string& path, size_t max_samples) 
 std::string format_summary(const PdebenchSummary& s) {
   const PdebenchInfo& i = s.info;
   std::string out = fmt::format("file:     {}\n", i.path);
-  if (i.pde == Pde::darcy) {
-    out += fmt::format("pde:      darcy (-div(a grad u) = beta), beta = {}\n", i.beta ? fmt::format("{}", *i.beta) : "unknown");
+  const PdeSpec& pde = pde_spec(i.pde);
+  if (!pde.time_dependent()) {
+    out += fmt::format("pde:      {}, beta = {}\n", pde.title, i.beta ? fmt::format("{}", *i.beta) : "unknown");
     out += fmt::format("layout:   flat datasets nu [{},{},{}], tensor [{},1,{},{}], x-coordinate, y-coordinate\n",
                        i.samples, i.nx, i.ny, i.samples, i.nx, i.ny);
   } else {
-    out += fmt::format("pde:      {}\n", i.pde == Pde::shallow_water ? "swe (2-D shallow water, radial dam break)"
-                                                                     : "diffreact (2-D FitzHugh-Nagumo diffusion-reaction)");
+    out += fmt::format("pde:      {}\n", pde.title);
     out += fmt::format("layout:   {} groups {}..{}, each data [{},{},{},{}], grid/x, grid/y, grid/t\n", i.samples,
                        i.groups.front(), i.groups.back(), i.frames, i.nx, i.ny, i.channels);
     out += fmt::format("time:     {} frames, t = {} .. {}\n", i.frames, s.t_first, s.t_last);

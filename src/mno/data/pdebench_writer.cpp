@@ -17,7 +17,7 @@ PdebenchWriter::PdebenchWriter(const std::string& path, LayoutSpec spec)
     : file_(path, Hdf5File::Mode::create), spec_(std::move(spec)) {
   check(spec_.x.size() == spec_.nx && spec_.y.size() == spec_.ny, "{}: coordinates ({}, {}) do not match the grid {}x{}",
         path, spec_.x.size(), spec_.y.size(), spec_.nx, spec_.ny);
-  if (spec_.pde == Pde::darcy) {
+  if (!pde_spec(spec_.pde).time_dependent()) {
     // One chunk per sample: a training batch reads whole samples, never a sliver of many.
     file_.create_dataset(names::darcy_coefficient, {spec_.samples, spec_.nx, spec_.ny}, {1, spec_.nx, spec_.ny});
     file_.create_dataset(names::darcy_solution, {spec_.samples, 1, spec_.nx, spec_.ny}, {1, 1, spec_.nx, spec_.ny});
@@ -31,10 +31,10 @@ PdebenchWriter::PdebenchWriter(const std::string& path, LayoutSpec spec)
   }
 }
 
-size_t PdebenchWriter::channels() const { return spec_.pde == Pde::diffusion_reaction ? 2 : 1; }
+size_t PdebenchWriter::channels() const { return pde_spec(spec_.pde).channels; }
 
 void PdebenchWriter::write_darcy(size_t i, const std::vector<float>& a, const std::vector<float>& u) {
-  check(spec_.pde == Pde::darcy, "{}: Darcy sample written to a {} file", file_.path(), pde_name(spec_.pde));
+  check(!pde_spec(spec_.pde).time_dependent(), "{}: Darcy sample written to a {} file", file_.path(), pde_name(spec_.pde));
   check(i < spec_.samples, "{}: sample {} beyond the {} declared", file_.path(), i, spec_.samples);
   const size_t n = spec_.nx * spec_.ny;
   check(a.size() == n && u.size() == n, "{}: Darcy sample {}: expected {} values per field, found {} and {}",
@@ -48,7 +48,7 @@ void PdebenchWriter::write_darcy(size_t i, const std::vector<float>& a, const st
 }
 
 void PdebenchWriter::write_frames(size_t i, const FloatArray& frames, const std::string& config) {
-  check(spec_.pde != Pde::darcy, "{}: time-dependent sample written to a Darcy file", file_.path());
+  check(pde_spec(spec_.pde).time_dependent(), "{}: time-dependent sample written to a Darcy file", file_.path());
   check(i < spec_.samples, "{}: sample {} beyond the {} declared", file_.path(), i, spec_.samples);
   const Shape expected{spec_.frames, spec_.nx, spec_.ny, channels()};
   if (frames.shape != expected)

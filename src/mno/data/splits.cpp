@@ -12,16 +12,16 @@ SplitRule parse_split_rule(const std::string& name) {
 
 Split make_split(const PdebenchInfo& info, SplitRule rule) {
   const size_t n = info.samples;
-  const bool darcy = info.pde == Pde::darcy;
+  const PdeSpec& pde = pde_spec(info.pde);
   if (rule == SplitRule::pdebench) {
     const size_t test = n / 10;
     check(test >= 1 && test < n, "{}: the pdebench split (10% test) needs at least 10 samples, found {}", info.path, n);
-    return darcy ? Split{{test, n}, {0, test}} : Split{{0, n - test}, {n - test, n}};
+    return pde.test_first ? Split{{test, n}, {0, test}} : Split{{0, n - test}, {n - test, n}};
   }
-  const size_t train = darcy ? 9000 : 900, test = darcy ? 1000 : 100;
+  const size_t train = pde.authors_train, test = pde.authors_test;
   check(n >= train + test, "{}: the authors' split of {} data needs {} train + {} test samples, found {}", info.path,
-        pde_name(info.pde), train, test, n);
-  return darcy ? Split{{test, test + train}, {0, test}} : Split{{0, train}, {n - test, n}};
+        pde.name, train, test, n);
+  return pde.test_first ? Split{{test, test + train}, {0, test}} : Split{{0, train}, {n - test, n}};
 }
 
 }  // namespace mno::data

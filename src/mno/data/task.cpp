@@ -23,7 +23,7 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
     s.first_sample = i;
     s.samples = 1;
     s.stride = task.stride;
-    if (info.pde == Pde::darcy) {
+    if (!pde_spec(info.pde).time_dependent()) {
       const DarcySamples d = reader.read_darcy(s);
       xs.push_back(from_array(d.coefficient).unsqueeze(-1));
       ys.push_back(from_array(d.solution).unsqueeze(-1));
@@ -53,7 +53,7 @@ torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t
     s.first_sample = i;
     s.samples = 1;
     s.stride = task.stride;
-    if (info.pde == Pde::darcy) {
+    if (!pde_spec(info.pde).time_dependent()) {
       xs.push_back(from_array(reader.read_darcy_coefficient(s)).unsqueeze(-1));
       continue;
     }

@@ -78,7 +78,7 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
   } else {
     split_ = {{0, 0}, {0, info_.samples}};
   }
-  check(use_ == DataUse::inputs_only || info_.pde != Pde::darcy || reader.has_darcy_solution(),
+  check(use_ == DataUse::inputs_only || pde_spec(info_.pde).time_dependent() || reader.has_darcy_solution(),
         "{}: holds the Darcy inputs 'nu' but not their solutions 'tensor', which training and evaluation need; "
         "`mno predict` takes inputs alone", file_);
 
@@ -130,7 +130,7 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
              .reshape({1, height_ * width_, 2});
 }
 
-bool TaskData::time_dependent() const { return info_.pde != Pde::darcy; }
+bool TaskData::time_dependent() const { return pde_spec(info_.pde).time_dependent(); }
 size_t TaskData::given_frames() const { return time_dependent() ? config_.input_frames : 0; }
 size_t TaskData::field_frames() const {
   return time_dependent() ? config_.input_frames + static_cast<size_t>(out_channels_ / channels_) : 1;

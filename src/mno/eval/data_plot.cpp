@@ -33,7 +33,7 @@ FieldFrame field_frame(const data::PdebenchReader& reader, size_t stride) {
   // PDEBench's diffusion-reaction arrays are [y, x] while Darcy and shallow water are [x, y]; x
   // runs across either way.
   FieldFrame f;
-  f.transposed = reader.info().pde == data::Pde::diffusion_reaction;
+  f.transposed = data::pde_spec(reader.info().pde).arrays_y_major;
   const data::FloatArray hx = reader.x(stride), hy = reader.y(stride);
   // Extend the cell-centre range by half a cell so that pixels sit on their cells.
   const double dx = hx.size() > 1 ? hx.values[1] - hx.values[0] : 1.0, dy = hy.size() > 1 ? hy.values[1] - hy.values[0] : 1.0;
@@ -53,12 +53,13 @@ std::string plot_pdebench_sample(const std::string& file, size_t sample, long fr
   const FieldFrame domain = field_frame(reader);
   std::vector<Heatmap> panels;
   std::string title;
-  if (info.pde == data::Pde::darcy) {
+  const data::PdeSpec& pde = data::pde_spec(info.pde);
+  if (!pde.time_dependent()) {
     usage_check(frame < 1, "{}: a Darcy file has no frames; drop --frame", file);
     const data::DarcySamples d = reader.read_darcy({sample, 1, 1});
-    panels.push_back(field("coefficient a (nu)", d.coefficient.data(), info.nx, info.ny, 0, 1, domain));
-    panels.push_back(field("solution u (tensor)", d.solution.data(), info.nx, info.ny, 0, 1, domain));
-    title = fmt::format("Darcy, sample {}", sample);
+    panels.push_back(field(pde.plot_fields[0], d.coefficient.data(), info.nx, info.ny, 0, 1, domain));
+    panels.push_back(field(pde.plot_fields[1], d.solution.data(), info.nx, info.ny, 0, 1, domain));
+    title = fmt::format("{}, sample {}", pde.plot_title, sample);
   } else {
     const long last = static_cast<long>(info.frames) - 1;
     const long f = frame < 0 ? last : frame;
@@ -69,13 +70,9 @@ std::string plot_pdebench_sample(const std::string& file, size_t sample, long fr
     s.frames = 1;
     const FloatArray block = reader.read_frames(s);
     const float t = reader.t().values[f];
-    if (info.pde == data::Pde::shallow_water) {
-      panels.push_back(field("depth h", block.data(), info.nx, info.ny, 0, 1, domain));
-    } else {
-      panels.push_back(field("u (activator)", block.data(), info.nx, info.ny, 0, 2, domain));
-      panels.push_back(field("v (inhibitor)", block.data(), info.nx, info.ny, 1, 2, domain));
-    }
-    title = fmt::format("{}, sample {}, frame {} (t = {:.3g})", data::pde_name(info.pde), sample, f, t);
+    for (size_t c = 0; c < pde.channels; ++c)
+      panels.push_back(field(pde.plot_fields[c], block.data(), info.nx, info.ny, c, pde.channels, domain));
+    title = fmt::format("{}, sample {}, frame {} (t = {:.3g})", pde.plot_title, sample, f, t);
   }
   write_heatmaps_png(out_png, panels, title);
   return out_png;
