@@ -14,6 +14,7 @@
 #include "mno/core/threads.h"
 #include "mno/data/gen/generate.h"
 #include "mno/data/pdebench_reader.h"
+#include "mno/data/task.h"
 #include "mno/models/neural_operator.h"
 #include "mno/ops/selective_scan/cuda.h"
 #include "mno/ops/selective_scan/selective_scan.h"
@@ -75,11 +76,6 @@ Run load_run(const std::string& dir, const std::string& checkpoint, const std::s
   return {dir, checkpoint, std::move(saved)};
 }
 
-torch::Tensor tensor_of(const data::FloatArray& a) {
-  std::vector<int64_t> shape(a.shape.begin(), a.shape.end());
-  return torch::from_blob(const_cast<float*>(a.data()), shape, torch::kFloat).clone();
-}
-
 // A PDEBench file's arrays, named as PDEBench names them: Darcy "nu" [n, X, Y] and "tensor"
 // [n, 1, X, Y] (when the file has its solutions); time-dependent "data" [n, T, X, Y, C] and
 // "t-coordinate"; every file "x-coordinate", "y-coordinate".
@@ -94,15 +90,15 @@ py::dict read_pdebench(const std::string& path, size_t first, size_t samples, si
   s.stride = stride;
   py::dict d;
   d["pde"] = data::pde_name(info.pde);
-  d["x-coordinate"] = tensor_of(reader.x(stride));
-  d["y-coordinate"] = tensor_of(reader.y(stride));
+  d["x-coordinate"] = data::from_array(reader.x(stride));
+  d["y-coordinate"] = data::from_array(reader.y(stride));
   if (!data::pde_spec(info.pde).time_dependent()) {
-    d["nu"] = tensor_of(reader.read_darcy_coefficient(s));
-    if (reader.has_darcy_solution()) d["tensor"] = tensor_of(reader.read_darcy(s).solution).unsqueeze(1);
+    d["nu"] = data::from_array(reader.read_darcy_coefficient(s));
+    if (reader.has_darcy_solution()) d["tensor"] = data::from_array(reader.read_darcy(s).solution).unsqueeze(1);
     if (info.beta) d["beta"] = *info.beta;
   } else {
-    d["data"] = tensor_of(reader.read_frames(s));
-    d["t-coordinate"] = tensor_of(reader.t());
+    d["data"] = data::from_array(reader.read_frames(s));
+    d["t-coordinate"] = data::from_array(reader.t());
   }
   return d;
 }

@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include "mno/core/error.h"
+#include "mno/core/torch_compat.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 
 namespace mno::python {
@@ -26,7 +27,7 @@ namespace {
 
 using OptTensor = c10::optional<torch::Tensor>;
 
-torch::Tensor or_undefined(const OptTensor& t) { return t.has_value() ? *t : torch::Tensor(); }
+using compat::value_or_undefined;
 
 // mamba_ssm accepts B/C as [batch, N, L] in its Python wrapper (one group).
 torch::Tensor grouped(const torch::Tensor& t) { return t.dim() == 3 ? t.unsqueeze(1) : t; }
@@ -37,15 +38,25 @@ void refuse_what_mno_does_not_do(const torch::Tensor& A, const torch::Tensor& B,
                 "scan is real; pass a real A [D, N]");
 }
 
+// mno's op with mamba_ssm's layouts, in `directions` directions (1: mamba_ssm's own scan).
 ops::ScanResult scan(const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,
                      const torch::Tensor& B, const torch::Tensor& C, const OptTensor& D, const OptTensor& z,
-                     const OptTensor& delta_bias, bool delta_softplus, bool return_last_state) {
+                     const OptTensor& delta_bias, bool delta_softplus, bool return_last_state,
+                     int64_t directions = 1, int64_t height = 0, int64_t width = 0) {
   refuse_what_mno_does_not_do(A, B, C);
   ops::ScanOptions options;
+  options.directions = directions;
+  options.height = height;
+  options.width = width;
   options.delta_softplus = delta_softplus;
   options.return_last_state = return_last_state;
-  return ops::selective_scan(u, delta, A, grouped(B), grouped(C), or_undefined(D), or_undefined(delta_bias),
-                             or_undefined(z), options);
+  return ops::selective_scan(u, delta, A, grouped(B), grouped(C), value_or_undefined(D),
+                             value_or_undefined(delta_bias), value_or_undefined(z), options);
+}
+
+// (y, last_state): an operator returns a fixed number of tensors, so no state is an empty one.
+std::tuple<torch::Tensor, torch::Tensor> y_and_state(const ops::ScanResult& r, bool return_last_state) {
+  return {r.y, return_last_state ? r.last_state : torch::empty({0}, r.y.options())};
 }
 
 std::tuple<torch::Tensor, torch::Tensor> selective_scan(const torch::Tensor& u, const torch::Tensor& delta,
@@ -53,8 +64,7 @@ std::tuple<torch::Tensor, torch::Tensor> selective_scan(const torch::Tensor& u, 
                                                         const torch::Tensor& C, const OptTensor& D,
                                                         const OptTensor& z, const OptTensor& delta_bias,
                                                         bool delta_softplus, bool return_last_state) {
-  auto r = scan(u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state);
-  return {r.y, return_last_state ? r.last_state : torch::empty({0}, r.y.options())};
+  return y_and_state(scan(u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state), return_last_state);
 }
 
 // The multi-direction scan of SS2D (mno::ops::selective_scan with K = directions): u and z
@@ -67,16 +77,9 @@ std::tuple<torch::Tensor, torch::Tensor> selective_scan_2d(const torch::Tensor& 
                                                            const OptTensor& z, const OptTensor& delta_bias,
                                                            int64_t directions, int64_t height, int64_t width,
                                                            bool delta_softplus, bool return_last_state) {
-  refuse_what_mno_does_not_do(A, B, C);
-  ops::ScanOptions options;
-  options.directions = directions;
-  options.height = height;
-  options.width = width;
-  options.delta_softplus = delta_softplus;
-  options.return_last_state = return_last_state;
-  auto r = ops::selective_scan(u, delta, A, grouped(B), grouped(C), or_undefined(D), or_undefined(delta_bias),
-                               or_undefined(z), options);
-  return {r.y, return_last_state ? r.last_state : torch::empty({0}, r.y.options())};
+  return y_and_state(scan(u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state, directions, height,
+                          width),
+                     return_last_state);
 }
 
 constexpr int64_t kChunk = 2048;  // mamba_ssm's chunk of the sequence for its saved states

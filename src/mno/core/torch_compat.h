@@ -27,6 +27,8 @@ inline std::string shape_str(const at::Tensor& t) {
 inline c10::optional<at::Tensor> optional_of(const at::Tensor& t) {
   return t.defined() ? c10::optional<at::Tensor>(t) : c10::nullopt;
 }
+// The other way: an optional tensor argument as a Tensor, undefined when absent.
+inline at::Tensor value_or_undefined(const c10::optional<at::Tensor>& t) { return t.has_value() ? *t : at::Tensor(); }
 
 inline std::string shape_str(const std::vector<int64_t>& sizes) {
   std::string s = "[";

@@ -7,23 +7,30 @@
 namespace mno::data {
 namespace {
 
+// Positions [H, W, 2] from the coordinates along each axis: (a_i, b_j) at point (i, j).
+torch::Tensor mesh_positions(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto mesh = torch::meshgrid({a, b}, "ij");
+  return torch::stack({mesh[0], mesh[1]}, -1);
+}
+
+}  // namespace
+
 torch::Tensor from_array(const FloatArray& a) {
   std::vector<int64_t> shape(a.shape.begin(), a.shape.end());
   return torch::from_blob(const_cast<float*>(a.data()), shape, torch::kFloat32).clone();
 }
 
-}  // namespace
-
 Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task) {
   check(!indices.empty(), "{}: empty batch requested", reader.path());
   const PdebenchInfo& info = reader.info();
+  const bool steady = !pde_spec(info.pde).time_dependent();
   std::vector<torch::Tensor> xs, ys;
   for (size_t i : indices) {
     Selection s;
     s.first_sample = i;
     s.samples = 1;
     s.stride = task.stride;
-    if (!pde_spec(info.pde).time_dependent()) {
+    if (steady) {
       const DarcySamples d = reader.read_darcy(s);
       xs.push_back(from_array(d.coefficient).unsqueeze(-1));
       ys.push_back(from_array(d.solution).unsqueeze(-1));
@@ -47,13 +54,14 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
 torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task) {
   check(!indices.empty(), "{}: empty batch requested", reader.path());
   const PdebenchInfo& info = reader.info();
+  const bool steady = !pde_spec(info.pde).time_dependent();
   std::vector<torch::Tensor> xs;
   for (size_t i : indices) {
     Selection s;
     s.first_sample = i;
     s.samples = 1;
     s.stride = task.stride;
-    if (!pde_spec(info.pde).time_dependent()) {
+    if (steady) {
       xs.push_back(from_array(reader.read_darcy_coefficient(s)).unsqueeze(-1));
       continue;
     }
@@ -67,14 +75,11 @@ torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t
 }
 
 torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride) {
-  const torch::Tensor a = from_array(reader.x(stride)), b = from_array(reader.y(stride));
-  const auto mesh = torch::meshgrid({a, b}, "ij");
-  return torch::stack({mesh[0], mesh[1]}, -1);
+  return mesh_positions(from_array(reader.x(stride)), from_array(reader.y(stride)));
 }
 
 torch::Tensor unit_grid_positions(int64_t height, int64_t width) {
-  const auto mesh = torch::meshgrid({torch::linspace(0, 1, height), torch::linspace(0, 1, width)}, "ij");
-  return torch::stack({mesh[0], mesh[1]}, -1);
+  return mesh_positions(torch::linspace(0, 1, height), torch::linspace(0, 1, width));
 }
 
 }  // namespace mno::data

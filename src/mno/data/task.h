@@ -31,6 +31,9 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
 // frames after the given ones) are not read, so they may be missing, or hold anything.
 torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task);
 
+// An array read from a file as a float32 tensor of its shape (a copy).
+torch::Tensor from_array(const FloatArray& a);
+
 // Grid positions [H, W, 2] of the strided grid: (coordinate along axis 1, along axis 2).
 torch::Tensor grid_positions(const PdebenchReader& reader, size_t stride);
 // The same layout at linspace(0, 1, height) x linspace(0, 1, width), whatever the file holds

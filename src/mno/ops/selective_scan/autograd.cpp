@@ -15,8 +15,7 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 using OptTensor = c10::optional<torch::Tensor>;
-
-torch::Tensor value_or_undefined(const OptTensor& t) { return t.has_value() ? *t : torch::Tensor(); }
+using compat::value_or_undefined;
 
 ScanOptions options_from(AutogradContext* ctx) {
   ScanOptions o;
