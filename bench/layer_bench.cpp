@@ -11,8 +11,8 @@
 #include "mno/core/error.h"
 #include "mno/core/progress.h"
 #include "mno/core/torch_compat.h"
-#include "mno/nn/selective_scan_2d.h"
-#include "mno/nn/ss2d_authors.h"
+#include "mno/nn/s6/selective_scan_2d.h"
+#include "mno/parity/ss2d_authors.h"
 
 namespace mno::bench {
 namespace {
@@ -47,7 +47,7 @@ std::vector<LayerBenchRow> run_layer_bench(const LayerBenchOptions& options) {
     const auto x = torch::randn({batch, L, d}, torch::TensorOptions().device(device)).requires_grad_(true);
     const auto gy = torch::randn({batch, L, d}, torch::TensorOptions().device(device));
     auto fused = [&] { return layer->forward(x, {}, {}, {side, side}); };
-    auto authors = [&] { return nn::authors_ss2d_forward(*layer, x, {}, side, side, {}, ops::selective_scan); };
+    auto authors = [&] { return parity::authors_ss2d_forward(*layer, x, {}, side, side, {}, ops::selective_scan); };
     auto forward_only = [](const std::function<torch::Tensor()>& f) {
       return [f] {
         torch::NoGradGuard no_grad;

@@ -1,7 +1,7 @@
 #pragma once
 // `mno bench layer`: the SS2D layer (MNO's self S6 mixer, K = 2) at the paper's sizes
 // (D 96 and 256, batch 8, 64 × 64 grid: L 4096) — our fused layer against the authors'
-// composition of the same parameters (nn/ss2d_authors.h: flips, stack, einsum, one unfused
+// composition of the same parameters (parity/ss2d_authors.h: flips, stack, einsum, one unfused
 // directions-1 scan on all K·E channels with our fast kernel, flip back, add). Forward and
 // forward+backward time (median after a warm-up) and the peak memory of a forward+backward
 // above the parameters and inputs (bench/memory.h), side by side in one run.

@@ -18,7 +18,7 @@
 #include "mno/models/neural_operator.h"
 #include "mno/ops/selective_scan/cuda.h"
 #include "mno/ops/selective_scan/selective_scan.h"
-#include "mno/run/predict.h"
+#include "mno/workflows/predict.h"
 #include "mno/run/saved_run.h"
 #include "mno/train/training_length.h"
 

@@ -10,7 +10,7 @@
 
 #include "cli/cli_runner.h"
 #include "data/data_test_support.h"
-#include "mno/models/checkpoint_import.h"
+#include "mno/parity/checkpoint_import.h"
 #include "train/train_test_support.h"
 
 namespace mno::cli::testing {
@@ -26,7 +26,7 @@ std::string fixture(const std::string& name, const std::string& file) {
 // The tiny run config of the train tests with the model of a parity fixture (its mno_model).
 std::string fixture_config(const TempDir& dir, const std::string& name, const std::string& data_file) {
   std::string model_json;
-  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).strings)
+  for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).strings)
     if (k == "mno_model") model_json = v;
   const Config config = train::testing::tiny_gt_config(data_file);
   YAML::Node root = config.root().yaml();
@@ -55,7 +55,7 @@ std::string import_fixture(const TempDir& dir, const std::string& name, const st
 // float64 and an imported run holds fp32: the authors' tensors are compared rounded to fp32 (the
 // derived rotary frequencies, computed in fp32 here and in float64 there, to two fp32 ulps).
 void expect_same_file(const std::string& ours, const std::string& theirs) {
-  const auto a = models::read_torch_state_dict(ours), b = models::read_torch_state_dict(theirs);
+  const auto a = parity::read_torch_state_dict(ours), b = parity::read_torch_state_dict(theirs);
   ASSERT_EQ(a.size(), b.size()) << ours << " vs " << theirs;
   std::map<std::string, torch::Tensor> by_name(a.begin(), a.end());
   for (const auto& [name, want] : b) {

@@ -12,7 +12,7 @@
 #include "data/data_test_support.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/pdebench_writer.h"
-#include "mno/models/checkpoint_import.h"
+#include "mno/parity/checkpoint_import.h"
 #include "mno/run/saved_run.h"
 #include "train/train_test_support.h"
 
@@ -30,7 +30,7 @@ std::string fixture(const std::string& name, const std::string& file) {
 std::string fixture_config(const TempDir& dir, const std::string& name, const std::string& data_file,
                            const std::string& model_override = "") {
   std::string model_json;
-  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).strings)
+  for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).strings)
     if (k == "mno_model") model_json = v;
   const Config config = train::testing::tiny_gt_config(data_file);
   YAML::Node root = config.root().yaml();
@@ -47,14 +47,14 @@ std::string fixture_config(const TempDir& dir, const std::string& name, const st
 // the name table puts it, rounded to the run's dtype.
 void expect_run_holds_the_authors_weights(const std::string& run_dir, const std::string& name) {
   run::SavedRun saved = run::load_saved_run(run_dir, "last", "", "cpu");
-  models::NamedTensors ours;
+  parity::NamedTensors ours;
   for (const auto& p : saved.model->named_parameters()) ours.emplace_back(p.key(), p.value());
   for (const auto& b : saved.model->named_buffers()) ours.emplace_back(b.key(), b.value());
   const Config config = Config::load_file(run_dir + "/config.yaml");
-  const auto expected = models::map_authors_tensors(
-      ours, models::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
-      models::authors_name_table(config.root().child("model"),
-                                 models::authors_data(config.root().child("model"),
+  const auto expected = parity::map_authors_tensors(
+      ours, parity::read_authors_checkpoint({""}, {fixture(name, "checkpoint.pt")}),
+      parity::authors_name_table(config.root().child("model"),
+                                 parity::authors_data(config.root().child("model"),
                                                       config.root().child("data").get<int64_t>("input_frames", 10))),
       name);
   ASSERT_EQ(expected.size(), ours.size());
@@ -89,7 +89,7 @@ struct FixtureBatch {
 
 FixtureBatch read_fixture_batch(const std::string& name) {
   FixtureBatch f;
-  for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).tensors) f.t.emplace(k, v);
+  for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).tensors) f.t.emplace(k, v);
   f.h = f.t.at("grid")[0].item<int64_t>(), f.w = f.t.at("grid")[1].item<int64_t>();
   return f;
 }
@@ -231,7 +231,7 @@ TEST(CliImport, ThroughAShippedConfigTheRunHoldsTheAuthorsWeights) {
   for (const std::string name : {"gt_mamba_darcy", "gnot_mamba_darcy"}) {
     SCOPED_TRACE(name);
     std::string model_json;
-    for (const auto& [k, v] : models::read_torch_entries(fixture(name, "data.pt")).strings)
+    for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).strings)
       if (k == "mno_model") model_json = v;
     const YAML::Node model = YAML::Load(model_json);
     const std::string host = model["name"].as<std::string>();

@@ -54,7 +54,7 @@ TEST_P(ModelsOnCuda, ForwardAndEveryGradientMatchTheCpu) {
   // A gradient that is zero in exact arithmetic (softmax attention's key bias: a shift of every
   // logit of a row) is rounding noise on both devices: measure errors against a floor of 1e-4 of
   // the whole gradient's norm instead of that parameter's own. This floor is coarser than the
-  // parity test's (models/parity_check.h: each gradient to its own norm, in float64) because this
+  // parity test's (parity/parity_check.h: each gradient to its own norm, in float64) because this
   // comparison is fp32 on both devices: the CUDA selective scan takes fp32/bf16/fp16 only, and fp32
   // rounding, ~1e-7 of the largest gradient, is as large as the whole of the SSM's Δ and A
   // gradients. So this test pins the device's agreement with the CPU path; whether the SSM's

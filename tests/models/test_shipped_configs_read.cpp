@@ -6,24 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include "mno/models/authors_names.h"
+#include "mno/parity/authors_names.h"
 #include "mno/models/neural_operator.h"
 #include "mno/core/config.h"
+#include "support/shipped_configs.h"
 #include "support/testing.h"
 
 namespace mno::models {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::string> shipped_configs() {
-  std::vector<std::string> out;
-  for (const auto& d : fs::directory_iterator(std::string(MNO_TEST_SOURCE_DIR) + "/configs"))
-    for (const auto& f : fs::directory_iterator(d.path()))
-      if (f.path().extension() == ".yaml") out.push_back(f.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // The authors publish GT, GNOT and OFormer with attention and Mamba mixers; not FNO, not the LTI
 // SSM mixers (their name tables refuse those, which CliExport shows).
@@ -44,7 +34,7 @@ TEST_P(ShippedConfig, TheNameTableAndTheModelLeaveItAsWrittenAndItsDumpReadsBack
   const ConfigNode model = config.root().child("model");
   if (has_authors_counterpart(model)) {
     try {
-      authors_name_table(model);
+      parity::authors_name_table(model);
     } catch (const Error& e) {
       FAIL() << e.what();
     }
@@ -54,7 +44,7 @@ TEST_P(ShippedConfig, TheNameTableAndTheModelLeaveItAsWrittenAndItsDumpReadsBack
 
   // The resolved form (config.yaml of a run) builds the same model and is a fixed point.
   const Config saved = Config::parse(config.dump(), "config.yaml");
-  if (has_authors_counterpart(saved.root().child("model"))) authors_name_table(saved.root().child("model"));
+  if (has_authors_counterpart(saved.root().child("model"))) parity::authors_name_table(saved.root().child("model"));
   const NeuralOperator again = make_model(saved.root().child("model"));
   EXPECT_EQ(saved.dump(), config.dump());
   const auto a = built->named_parameters(), b = again->named_parameters();
@@ -62,11 +52,8 @@ TEST_P(ShippedConfig, TheNameTableAndTheModelLeaveItAsWrittenAndItsDumpReadsBack
   for (const auto& p : a) EXPECT_EQ(p.value().sizes(), b[p.key()].sizes()) << p.key();
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfig, ::testing::ValuesIn(shipped_configs()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           const fs::path p(info.param);
-                           return p.parent_path().filename().string() + "_" + p.stem().string();
-                         });
+INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfig, ::testing::ValuesIn(mno::testing::shipped_configs()),
+                         mno::testing::shipped_config_name);
 
 }  // namespace
 }  // namespace mno::models

@@ -4,7 +4,7 @@
 // random first, so a norm on the wrong tensor or a dropped bias cannot pass.
 #include <gtest/gtest.h>
 
-#include "mno/nn/galerkin_attention.h"
+#include "mno/nn/attention/galerkin_attention.h"
 #include "support/testing.h"
 
 namespace mno::testing {

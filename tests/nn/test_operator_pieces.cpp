@@ -2,11 +2,11 @@
 // Fourier features.
 #include <gtest/gtest.h>
 
-#include "mno/nn/feed_forward.h"
+#include "mno/nn/blocks/feed_forward.h"
 #include "mno/nn/mixer.h"
 #include "mno/nn/parameter_counts.h"
-#include "mno/nn/rotary.h"
-#include "mno/nn/spectral_conv.h"
+#include "mno/nn/blocks/rotary.h"
+#include "mno/nn/blocks/spectral_conv.h"
 #include "support/testing.h"
 
 namespace mno::testing {

@@ -2,10 +2,10 @@
 // (flip, stack, einsum, scan, merge, LayerNorm, gate, out_proj — docs/layers.md).
 #include <gtest/gtest.h>
 
-#include "mno/nn/mamba_block.h"
+#include "mno/nn/s6/mamba_block.h"
 #include "mno/nn/parameter_counts.h"
-#include "mno/nn/selective_scan_2d.h"
-#include "mno/nn/ss2d_authors.h"
+#include "mno/nn/s6/selective_scan_2d.h"
+#include "mno/parity/ss2d_authors.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 #include "support/testing.h"
 
@@ -49,10 +49,10 @@ TEST(SelectiveScan2d, InitialisationFollowsTheAuthors) {
   EXPECT_FALSE(m.in_proj->bias.defined());
 }
 
-// The authors' algorithm (nn/ss2d_authors.h) with the plain reference scan.
+// The authors' algorithm (parity/ss2d_authors.h) with the plain reference scan.
 torch::Tensor authors_forward(nn::SelectiveScan2dBase& m, const torch::Tensor& x, const torch::Tensor& ref,
                               int64_t H, int64_t W, const torch::Tensor& ref_proj_weight) {
-  return nn::authors_ss2d_forward(m, x, ref, H, W, ref_proj_weight, ops::selective_scan_reference);
+  return parity::authors_ss2d_forward(m, x, ref, H, W, ref_proj_weight, ops::selective_scan_reference);
 }
 
 TEST(SelectiveScan2d, TwoDirectionsMatchTheAuthorsComposition) {

@@ -4,7 +4,7 @@
 
 #include "mno/core/config.h"
 #include "mno/nn/mixer.h"
-#include "mno/nn/structured_ssm_2d.h"
+#include "mno/nn/lti/structured_ssm_2d.h"
 #include "mno/ssm/frequency_response.h"
 #include "support/testing.h"
 

@@ -5,9 +5,9 @@
 
 #include "mno/data/pdebench_reader.h"
 #include "mno/eval/evaluate.h"
-#include "mno/run/predict.h"
+#include "mno/workflows/predict.h"
 #include "mno/run/saved_run.h"
-#include "mno/run/training.h"
+#include "mno/workflows/training.h"
 #include "support/testing.h"
 #include "train/train_test_support.h"
 

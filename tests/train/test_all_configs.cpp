@@ -7,10 +7,11 @@
 #include <gtest/gtest.h>
 
 #include "mno/data/gen/generate.h"
-#include "mno/run/evaluate_run.h"
-#include "mno/run/training.h"
+#include "mno/workflows/evaluate_run.h"
+#include "mno/workflows/training.h"
 #include "mno/train/trainer.h"
 #include "mno/train/training_length.h"
+#include "support/shipped_configs.h"
 #include "train/train_test_support.h"
 
 namespace mno::train {
@@ -46,15 +47,6 @@ const std::string& data_file(const std::string& dataset) {
   return files[dataset] = o.out;
 }
 
-std::vector<std::string> config_files() {
-  std::vector<std::string> out;
-  for (const auto& d : fs::directory_iterator(std::string(MNO_TEST_SOURCE_DIR) + "/configs"))
-    for (const auto& f : fs::directory_iterator(d.path()))
-      if (f.path().extension() == ".yaml") out.push_back(f.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 class EveryConfig : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryConfig, TrainsTwoStepsAndEvaluates) {
@@ -80,11 +72,8 @@ TEST_P(EveryConfig, TrainsTwoStepsAndEvaluates) {
   EXPECT_TRUE(std::isfinite(e.evaluation.standard.result().rl2)) << path;
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, EveryConfig, ::testing::ValuesIn(config_files()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           const fs::path p(info.param);
-                           return p.parent_path().filename().string() + "_" + p.stem().string();
-                         });
+INSTANTIATE_TEST_SUITE_P(Configs, EveryConfig, ::testing::ValuesIn(mno::testing::shipped_configs()),
+                         mno::testing::shipped_config_name);
 
 }  // namespace
 }  // namespace mno::train

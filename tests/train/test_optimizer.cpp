@@ -20,7 +20,7 @@ struct ThreeParts : torch::nn::Module {
 
 train::Optimizer make(const std::string& yaml, torch::nn::Module& model) {
   const auto config = Config::parse(yaml, "opt.yaml");
-  return train::Optimizer(config.root(), model);
+  return train::Optimizer(train::read_optimizer_spec(config.root()), model);
 }
 
 // Which parameters (by identity) a group holds, as names.

@@ -13,7 +13,7 @@ constexpr double kPi = 3.14159265358979323846;
 
 std::unique_ptr<LrSchedule> from_yaml(const std::string& yaml, double lr, int64_t total, int64_t per_epoch) {
   const Config c = Config::parse(yaml, "s.yaml");
-  return make_schedule(c.root(), lr, total, per_epoch);
+  return make_schedule(read_schedule_spec(c.root(), lr), lr, total, per_epoch);
 }
 
 // total 10, max 1, div 10 (start 0.1), final div 100 (end 0.001), pct_start 0.3: PyTorch's phase 1

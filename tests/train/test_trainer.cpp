@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mno/run/evaluate_run.h"
-#include "mno/run/training.h"
+#include "mno/workflows/evaluate_run.h"
+#include "mno/workflows/training.h"
 #include "mno/train/trainer.h"
 #include "support/testing.h"
 #include "train/train_test_support.h"

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "mno/run/training.h"
+#include "mno/workflows/training.h"
 #include "mno/train/trainer.h"
 #include "support/testing.h"
 #include "train/train_test_support.h"

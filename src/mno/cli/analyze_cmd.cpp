@@ -9,9 +9,9 @@
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
 #include "mno/core/output_policy.h"
-#include "mno/run/analyze.h"
-#include "mno/run/compare_runs.h"
-#include "mno/run/resolution_study.h"
+#include "mno/workflows/analyze.h"
+#include "mno/workflows/compare_runs.h"
+#include "mno/workflows/resolution_study.h"
 
 namespace mno::cli {
 namespace {

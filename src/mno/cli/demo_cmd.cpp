@@ -1,6 +1,6 @@
 // mno demo — the embedded default job (make demo): MNO vs its attention twin on a small Darcy set.
 #include "mno/cli/commands.h"
-#include "mno/run/demo.h"
+#include "mno/workflows/demo.h"
 
 namespace mno::cli {
 

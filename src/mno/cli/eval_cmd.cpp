@@ -4,7 +4,7 @@
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
 #include "mno/run/eval_out.h"
-#include "mno/run/evaluate_run.h"
+#include "mno/workflows/evaluate_run.h"
 
 namespace mno::cli {
 

@@ -1,6 +1,6 @@
 // mno export RUN_DIR --out FILE [--checkpoint last|best] [--format torch|safetensors] [--overwrite]
 #include "mno/cli/commands.h"
-#include "mno/run/export_run.h"
+#include "mno/workflows/export_run.h"
 
 namespace mno::cli {
 

@@ -1,6 +1,6 @@
 // mno import --config C --checkpoint F | --encoder F --decoder F --out RUN [key=value ...]
 #include "mno/cli/commands.h"
-#include "mno/run/import_run.h"
+#include "mno/workflows/import_run.h"
 
 namespace mno::cli {
 

@@ -2,7 +2,7 @@
 #include <limits>
 
 #include "mno/cli/commands.h"
-#include "mno/run/launch.h"
+#include "mno/workflows/launch.h"
 
 namespace mno::cli {
 

@@ -1,6 +1,6 @@
 // mno predict RUN_DIR --input FILE --out FILE [--checkpoint last|best]
 #include "mno/cli/commands.h"
-#include "mno/run/predict.h"
+#include "mno/workflows/predict.h"
 
 namespace mno::cli {
 

@@ -7,7 +7,7 @@
 #include "mno/cli/commands.h"
 #include "mno/core/log.h"
 #include "mno/core/usage_error.h"
-#include "mno/run/training.h"
+#include "mno/workflows/training.h"
 
 namespace mno::cli {
 
@@ -39,7 +39,7 @@ void add_train_command(CLI::App& app, Action& action) {
     usage_check(request->config_path.empty() != request->resume.empty(),
                 "mno train: give either -c CONFIG or --resume RUN_DIR");
     // A resumed run takes data.file alone (its data moved); any other key would make it another run
-    // than its checkpoints (run/training.cpp checks the same for library callers).
+    // than its checkpoints (workflows/training.cpp checks the same for library callers).
     for (const std::string& o : request->resume.empty() ? std::vector<std::string>{} : request->overrides)
       usage_check(o.substr(0, o.find('=')) == "data.file",
                   "mno train --resume: '{}' is not accepted: a resumed run takes data.file=FILE alone (its data "

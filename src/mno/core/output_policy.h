@@ -7,7 +7,7 @@
 //    (device + inode, so "./d.h5", "d.h5" and a symbolic link to it are the same file), and a
 //    directory output that holds an input is refused too (replacing it would delete the input);
 //  - an existing output is refused unless the user asked for --overwrite; with it, the command
-//    replaces the output only once the new one is complete (core/atomic_file.h, run/training.h).
+//    replaces the output only once the new one is complete (core/atomic_file.h, workflows/training.h).
 #include <string>
 #include <vector>
 

@@ -5,8 +5,8 @@
 #include "mno/core/error.h"
 #include "mno/models/builtin_models.h"
 #include "mno/models/host_mixer.h"
-#include "mno/nn/attention_common.h"
-#include "mno/nn/spectral_conv.h"
+#include "mno/nn/attention/attention_common.h"
+#include "mno/nn/blocks/spectral_conv.h"
 
 namespace mno::models {
 namespace {

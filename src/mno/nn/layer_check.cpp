@@ -4,9 +4,9 @@
 #include <torch/torch.h>
 
 #include "mno/core/seed.h"
-#include "mno/nn/mamba_block.h"
+#include "mno/nn/s6/mamba_block.h"
 #include "mno/nn/parameter_counts.h"
-#include "mno/nn/selective_scan_2d.h"
+#include "mno/nn/s6/selective_scan_2d.h"
 #include "mno/ops/selective_scan/selective_scan.h"
 
 namespace mno::nn {

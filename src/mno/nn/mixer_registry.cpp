@@ -4,14 +4,14 @@
 #include <mutex>
 
 #include "mno/core/error.h"
-#include "mno/nn/galerkin_attention.h"
-#include "mno/nn/linear_attention.h"
-#include "mno/nn/mamba_block.h"
+#include "mno/nn/attention/galerkin_attention.h"
+#include "mno/nn/attention/linear_attention.h"
+#include "mno/nn/s6/mamba_block.h"
 #include "mno/nn/mixer.h"
-#include "mno/nn/rotary_galerkin_attention.h"
-#include "mno/nn/selective_scan_2d.h"
-#include "mno/nn/softmax_attention.h"
-#include "mno/nn/structured_ssm_2d.h"
+#include "mno/nn/attention/rotary_galerkin_attention.h"
+#include "mno/nn/s6/selective_scan_2d.h"
+#include "mno/nn/attention/softmax_attention.h"
+#include "mno/nn/lti/structured_ssm_2d.h"
 
 namespace mno::nn {
 namespace {

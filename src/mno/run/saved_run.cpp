@@ -5,14 +5,8 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/run/device.h"
-#include "mno/train/training_length.h"
 
 namespace mno::run {
-
-train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths) {
-  train::drop_saved_default_epochs(config);
-  return train::read_run_config(config, paths.name());
-}
 
 void check_run_data_file(const std::string& run_dir, const data::DataConfig& data) {
   if (std::filesystem::exists(data.file)) return;
@@ -29,10 +23,8 @@ void check_run_data_file(const std::string& run_dir, const data::DataConfig& dat
 
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
                         const std::string& device, int64_t stride, data::DataUse use) {
-  SavedRun r;
-  r.paths = open_run_dir(run_dir);
-  Config config = Config::load_file(r.paths.config());
-  r.run = read_saved_run_config(config, r.paths);
+  const RunPaths paths = open_run_dir(run_dir);
+  SavedRun r{paths, Experiment::read_saved(paths)};
   r.checkpoint = checkpoint.empty() ? r.run.train.report_checkpoint : checkpoint;
   check(r.checkpoint == "last" || r.checkpoint == "best", "checkpoint: expected last or best, found '{}'", r.checkpoint);
   if (r.checkpoint == "best" && !std::filesystem::exists(r.paths.checkpoint("best"))) {
@@ -40,7 +32,7 @@ SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoin
     r.checkpoint = "last";
   }
   open_run_dir(run_dir, r.checkpoint);
-  r.model = models::make_model(config.root().child("model"));
+  r.model = models::make_model(r.run.model_spec());
   r.model->to(resolve_device(device.empty() ? "auto" : device, "--device"));
   check(stride >= 0, "--stride: expected a positive stride (0: the run's data.stride), found {}", stride);
   const size_t trained_side = r.run.data.resolution;

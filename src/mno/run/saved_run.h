@@ -4,18 +4,17 @@
 #include <memory>
 #include <string>
 
-#include "mno/core/config.h"
 #include "mno/data/task_data.h"
 #include "mno/models/neural_operator.h"
+#include "mno/run/experiment.h"
 #include "mno/run/run_paths.h"
 #include "mno/train/checkpoint.h"
-#include "mno/train/run_config.h"
 
 namespace mno::run {
 
 struct SavedRun {
   RunPaths paths;
-  train::RunConfig run;
+  Experiment run;  // the run's config.yaml, read
   std::string checkpoint;  // "last" or "best"
   models::NeuralOperator model;
   std::unique_ptr<data::TaskData> data;
@@ -39,7 +38,5 @@ SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoin
 // (--data, or data.file= on resume).
 void check_run_data_file(const std::string& run_dir, const data::DataConfig& data);
 
-// The run's config as saved, with the name of its directory when it has none of its own.
-train::RunConfig read_saved_run_config(Config& config, const RunPaths& paths);
 
 }  // namespace mno::run

@@ -14,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include "mno/ops/s4_kernel/s4_kernel.h"
+
 namespace mno::ssm {
 
 struct Dplr {
@@ -25,22 +27,6 @@ struct Dplr {
 
 // The DPLR form of HiPPO-LegS at even N >= 2 (an mno::Error otherwise).
 Dplr dplr_legs(int64_t n);
-
-// Σ over conjugate pairs of the Cauchy sums: for every channel h and frequency k,
-//   Σ_n v_n / (num_k − s_hk λ_hn) + conj(v_n) / (num_k − s_hk conj(λ_hn)).
-// v, lambda: [H, n] complex; num: [K] complex; s: [H, K] complex. Returns [H, K].
-torch::Tensor cauchy_pairs(const torch::Tensor& v, const torch::Tensor& lambda, const torch::Tensor& num,
-                           const torch::Tensor& s);
-
-// The generating function of the bilinear-discretised DPLR system, G(ω) = C (I − Āω)⁻¹ B̄
-// = Δ·C ((1−ω) I − s(Λ − P̃P̃*))⁻¹ B, s = Δ(1+ω)/2, by Woodbury + Cauchy sums: [H, K] for
-// omega [K] complex. With C̃ at the roots of unity it is the DFT of the length-L kernel; with C at
-// ω = e^{−iθ} it is e^{iθ}·H(e^{iθ}), the transfer function up to a unit factor.
-// The frequencies are evaluated frequencies_per_block at a time (0: automatic, ~32 MB per
-// intermediate), forward and backward, so memory is O(H·(N + K)) plus one block, never O(H·K·N).
-torch::Tensor s4_generating_function(const torch::Tensor& Lambda, const torch::Tensor& P, const torch::Tensor& B,
-                                     const torch::Tensor& C, const torch::Tensor& dt, const torch::Tensor& omega,
-                                     int64_t frequencies_per_block = 0);
 
 // The S4 kernel [H, L] (real) of channels with Lambda, P, B, C̃ [H, N/2] complex and dt [H] > 0.
 torch::Tensor s4_kernel(const torch::Tensor& Lambda, const torch::Tensor& P, const torch::Tensor& B,

@@ -18,9 +18,36 @@
 
 namespace mno::train {
 
+// Adam's or AdamW's hyper-parameters for some parameters.
+struct AdamHyper {
+  double lr = 1e-3, weight_decay = 0.0, eps = 1e-8;
+  std::vector<double> betas{0.9, 0.999};
+};
+
+// A parameter group: the trainable parameters whose names start with one of `prefixes`.
+struct OptimizerGroupSpec {
+  std::vector<std::string> prefixes;
+  AdamHyper hyper;
+  std::string where;  // its key, for errors: "train.optimizer.groups[0]"
+};
+
+// train.optimizer as read and checked (every default filled in); the parameters it applies to
+// are known only once a model exists (Optimizer below).
+struct OptimizerSpec {
+  std::string type = "adam";  // adam | adamw
+  AdamHyper hyper;            // the default group's ("rest")
+  bool fused = true;
+  std::vector<OptimizerGroupSpec> groups;
+  std::string where;  // the section's key, for errors: "train.optimizer"
+};
+
+// Reads train.optimizer (`node`), rejecting unknown keys.
+OptimizerSpec read_optimizer_spec(const ConfigNode& node);
+
 class Optimizer {
  public:
-  Optimizer(const ConfigNode& node, torch::nn::Module& model);
+  // Over `model`'s trainable parameters; an error when a group's prefixes match none of them.
+  Optimizer(const OptimizerSpec& spec, torch::nn::Module& model);
 
   torch::optim::Optimizer& get() { return *optimizer_; }
   double base_lr() const { return base_lr_; }

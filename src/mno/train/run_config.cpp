@@ -5,9 +5,8 @@
 #include "mno/core/error.h"
 
 namespace mno::train {
-namespace {
 
-TrainConfig read_train(const ConfigNode& n) {
+TrainConfig read_train_config(const ConfigNode& n) {
   TrainConfig t;
   t.device = n.get_choice("device", t.device, {"auto", "cpu", "cuda"});
   t.seed = static_cast<uint64_t>(n.get_at_least<int64_t>("seed", 0, 0));
@@ -41,21 +40,6 @@ TrainConfig read_train(const ConfigNode& n) {
   n.has("schedule");
   n.reject_unknown_keys();
   return t;
-}
-
-}  // namespace
-
-RunConfig read_run_config(const Config& config, const std::string& default_name) {
-  const ConfigNode root = config.root();
-  RunConfig r;
-  r.name = root.get<std::string>("name", default_name);
-  check(!r.name.empty() && r.name.find('/') == std::string::npos && r.name != "." && r.name != "..",
-        "{}: key 'name': expected a directory name without '/', found '{}'", root.source(), r.name);
-  root.child("model");  // built by make_model
-  r.data = data::read_data_config(root.child("data"));
-  r.train = read_train(root.child("train"));
-  root.reject_unknown_keys();
-  return r;
 }
 
 std::string default_run_name(const std::string& config_path) {

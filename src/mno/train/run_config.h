@@ -1,7 +1,7 @@
 #pragma once
-// A training config (docs/training.md): the sections model:, data: and train:,
-// read and checked in full before anything is written, so a typo or a wrong type is one clear
-// error naming the key and nothing is left behind.
+// The train: section of a training config (docs/training.md); run/experiment.h reads the whole
+// config (model:, data:, train:) once, in full, before anything is written, so a typo or a wrong
+// type is one clear error naming the key and nothing is left behind.
 //
 //   name: darcy_gt_mamba        # run directory runs/<name> (default: <dataset>_<config file stem>)
 //   model: {...}                # docs/models.md
@@ -11,7 +11,6 @@
 #include <string>
 
 #include "mno/core/config.h"
-#include "mno/data/task_data.h"
 
 namespace mno::train {
 
@@ -44,15 +43,9 @@ struct TrainConfig {
   }
 };
 
-struct RunConfig {
-  std::string name;
-  data::DataConfig data;
-  TrainConfig train;
-};
-
-// Reads name/data/train from `config` (the model section is read by make_model, optimiser and
-// schedule by their builders). `default_name` is used when the config has no `name`.
-RunConfig read_run_config(const Config& config, const std::string& default_name);
+// Reads the train: section (`node`), rejecting unknown keys; its optimizer and schedule
+// sections are read by read_optimizer_spec and read_schedule_spec.
+TrainConfig read_train_config(const ConfigNode& node);
 
 // "configs/darcy/gt_mamba.yaml" -> "darcy_gt_mamba".
 std::string default_run_name(const std::string& config_path);

@@ -106,16 +106,12 @@ std::string OneCycleSchedule::describe() const {
                      o_.cycle_momentum ? ", beta1 cycled" : "");
 }
 
-std::unique_ptr<LrSchedule> make_schedule(const ConfigNode& node, double base_lr, int64_t total_steps,
-                                          int64_t steps_per_epoch) {
-  const auto type = node.get<std::string>("type", "constant");
-  std::unique_ptr<LrSchedule> schedule;
-  if (type == "constant") {
-    schedule = std::make_unique<ConstantSchedule>(base_lr);
-  } else if (type == "onecycle") {
-    OneCycleOptions o;
+ScheduleSpec read_schedule_spec(const ConfigNode& node, double base_lr) {
+  ScheduleSpec spec;
+  spec.type = node.get<std::string>("type", spec.type);
+  if (spec.type == "onecycle") {
+    OneCycleOptions& o = spec.onecycle;
     o.max_lr = node.get<double>("max_lr", base_lr);
-    o.total_steps = total_steps;
     o.pct_start = node.get<double>("pct_start", o.pct_start);
     o.div_factor = node.get<double>("div_factor", o.div_factor);
     o.final_div_factor = node.get<double>("final_div_factor", o.final_div_factor);
@@ -126,20 +122,31 @@ std::unique_ptr<LrSchedule> make_schedule(const ConfigNode& node, double base_lr
     o.cycle_momentum = node.get<bool>("cycle_momentum", o.cycle_momentum);
     o.base_momentum = node.get<double>("base_momentum", o.base_momentum);
     o.max_momentum = node.get<double>("max_momentum", o.max_momentum);
-    schedule = std::make_unique<OneCycleSchedule>(o);
-  } else if (type == "step") {
-    const auto step_size = node.get<int64_t>("step_size", 100);
-    check(step_size >= 1, "{}: expected >= 1 epoch, found {}", node.path_of("step_size"), step_size);
-    schedule = std::make_unique<StepSchedule>(base_lr, step_size, node.get<double>("gamma", 0.5),
-                                              std::max<int64_t>(1, steps_per_epoch));
-  } else if (type == "cosine") {
-    schedule = std::make_unique<CosineSchedule>(base_lr, node.get<double>("min_lr", 0.0), total_steps);
-  } else {
+  } else if (spec.type == "step") {
+    spec.step_size = node.get<int64_t>("step_size", spec.step_size);
+    check(spec.step_size >= 1, "{}: expected >= 1 epoch, found {}", node.path_of("step_size"), spec.step_size);
+    spec.gamma = node.get<double>("gamma", spec.gamma);
+  } else if (spec.type == "cosine") {
+    spec.min_lr = node.get<double>("min_lr", spec.min_lr);
+  } else if (spec.type != "constant") {
     throw Error(fmt::format("{}: unknown schedule '{}'; expected constant, onecycle, step or cosine",
-                            node.path_of("type"), type));
+                            node.path_of("type"), spec.type));
   }
   node.reject_unknown_keys();
-  return schedule;
+  return spec;
+}
+
+std::unique_ptr<LrSchedule> make_schedule(const ScheduleSpec& spec, double base_lr, int64_t total_steps,
+                                          int64_t steps_per_epoch) {
+  if (spec.type == "onecycle") {
+    OneCycleOptions o = spec.onecycle;
+    o.total_steps = total_steps;
+    return std::make_unique<OneCycleSchedule>(o);
+  }
+  if (spec.type == "step")
+    return std::make_unique<StepSchedule>(base_lr, spec.step_size, spec.gamma, std::max<int64_t>(1, steps_per_epoch));
+  if (spec.type == "cosine") return std::make_unique<CosineSchedule>(base_lr, spec.min_lr, total_steps);
+  return std::make_unique<ConstantSchedule>(base_lr);
 }
 
 }  // namespace mno::train

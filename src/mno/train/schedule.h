@@ -51,9 +51,23 @@ class OneCycleSchedule : public LrSchedule {
   OneCycleOptions o_;
 };
 
-// Builds the schedule of `node` (train.schedule) for a run of `total_steps` optimiser steps with
-// `steps_per_epoch` steps an epoch. `base_lr` is the optimiser's lr (used by constant/step/cosine).
-std::unique_ptr<LrSchedule> make_schedule(const ConfigNode& node, double base_lr, int64_t total_steps,
+// train.schedule as read and checked (every default filled in); its length is known only once the
+// training split is (make_schedule).
+struct ScheduleSpec {
+  std::string type = "constant";  // constant | onecycle | step | cosine
+  OneCycleOptions onecycle;       // onecycle (total_steps set by make_schedule)
+  int64_t step_size = 100;        // step: epochs between decays
+  double gamma = 0.5;             // step: the decay
+  double min_lr = 0.0;            // cosine: the floor
+};
+
+// Reads train.schedule (`node`), rejecting unknown keys. `base_lr` is the optimiser's lr, the
+// default of onecycle's max_lr.
+ScheduleSpec read_schedule_spec(const ConfigNode& node, double base_lr);
+
+// The schedule of `spec` for a run of `total_steps` optimiser steps with `steps_per_epoch` steps an
+// epoch. `base_lr` is the optimiser's lr (used by constant/step/cosine).
+std::unique_ptr<LrSchedule> make_schedule(const ScheduleSpec& spec, double base_lr, int64_t total_steps,
                                           int64_t steps_per_epoch);
 
 }  // namespace mno::train

@@ -55,39 +55,29 @@ double metric_by_name(const eval::Metrics& m, const std::string& name) {
 
 std::string log_header() { return "epoch,step,lr,train_loss,test_rmse,test_nrmse,test_rl2,seconds,samples_per_s\n"; }
 
-Trainer::Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
+Trainer::Trainer(TrainerSetup setup, torch::Device device, TrainFiles files,
                  std::shared_ptr<Collectives> collectives, data::DataUse use)
-    : config_(std::move(config)), run_(run), files_(std::move(files)), device_(device),
-      collectives_(std::move(collectives)) {
-  const ConfigNode root = config_.root();
-  const ConfigNode train = root.child("train");
-  check(!run_.train.bf16 || device_.is_cuda(), "{}: key 'train.bf16': bf16 autocast needs a CUDA device, and "
-        "training runs on the {}", root.source(), device_.str());
-  seed_everything(run_.train.seed);  // before the model, so its initial weights follow the seed
-  model_ = models::make_model(root.child("model"));
+    : train_(std::move(setup.train)), data_config_(std::move(setup.data)), config_yaml_(std::move(setup.config_yaml)),
+      files_(std::move(files)), device_(device), model_(std::move(setup.model)), collectives_(std::move(collectives)) {
+  check(!train_.bf16 || device_.is_cuda(), "{}: key 'train.bf16': bf16 autocast needs a CUDA device, and training "
+        "runs on the {}", setup.source, device_.str());
   model_->to(device_);
-  data_ = std::make_unique<data::TaskData>(run_.data, model_->in_channels(), model_->out_channels(), "", use);
-  optimizer_ = std::make_unique<Optimizer>(train.optional_child("optimizer"), *model_);
-  if (use != data::DataUse::split) {
-    // Set up without a training split (mno import with nothing to fit): the schedule is checked,
-    // and its defaults filled into the config, on a nominal length; resuming the run builds the
-    // real one on its split.
-    make_schedule(train.optional_child("schedule"), optimizer_->base_lr(), 100, 10);
-    return;
-  }
+  data_ = std::make_unique<data::TaskData>(data_config_, model_->in_channels(), model_->out_channels(), "", use);
+  optimizer_ = std::make_unique<Optimizer>(setup.optimizer, *model_);
+  if (use != data::DataUse::split) return;  // mno import: no split, no schedule; --resume builds it
 
-  const size_t n = data_->split().train.size(), b = static_cast<size_t>(run_.train.batch_size);
-  steps_per_epoch_ = run_.train.steps_per_epoch(n);
+  const size_t n = data_->split().train.size(), b = static_cast<size_t>(train_.batch_size);
+  steps_per_epoch_ = train_.steps_per_epoch(n);
   check(steps_per_epoch_ >= 1, "train.batch_size: {} is larger than the {} training samples and train.drop_last is on",
         b, n);
-  if (run_.train.iterations > 0) {
-    total_steps_ = run_.train.iterations;
+  if (train_.iterations > 0) {
+    total_steps_ = train_.iterations;
     epochs_ = (total_steps_ + steps_per_epoch_ - 1) / steps_per_epoch_;
   } else {
-    epochs_ = run_.train.epochs;
+    epochs_ = train_.epochs;
     total_steps_ = epochs_ * steps_per_epoch_;
   }
-  schedule_ = make_schedule(train.optional_child("schedule"), optimizer_->base_lr(), total_steps_, steps_per_epoch_);
+  schedule_ = make_schedule(setup.schedule, optimizer_->base_lr(), total_steps_, steps_per_epoch_);
 }
 
 Trainer::~Trainer() = default;
@@ -115,7 +105,7 @@ void Trainer::restore() {
 
 void Trainer::save(const std::string& checkpoint_path) {
   if (!is_main()) return;  // one writer: rank 0 (every rank holds the same weights)
-  save_checkpoint(checkpoint_path, *model_, &optimizer_->get(), state_, config_.dump());
+  save_checkpoint(checkpoint_path, *model_, &optimizer_->get(), state_, config_yaml_);
 }
 
 TrainOutcome Trainer::run(const TrainOptions& requested) {
@@ -127,10 +117,10 @@ TrainOutcome Trainer::run(const TrainOptions& requested) {
   TrainOptions options = requested;
   if (options.stop_after_steps > 0) options.stop_after_steps += state_.step;
   data::LoaderOptions lo;
-  lo.batch_size = static_cast<size_t>(run_.train.batch_size);
+  lo.batch_size = static_cast<size_t>(train_.batch_size);
   lo.shuffle = true;
-  lo.drop_last = run_.train.drop_last;
-  lo.seed = run_.train.seed;
+  lo.drop_last = train_.drop_last;
+  lo.seed = train_.seed;
   if (collectives_) {
     lo.rank = collectives_->rank();
     lo.world_size = collectives_->world_size();
@@ -149,11 +139,11 @@ TrainOutcome Trainer::run(const TrainOptions& requested) {
              device_.str(), data_->describe(), optimizer_->describe(), epochs_, steps_per_epoch_, total_steps_);
     if (collectives_)
       log::info("data parallel: {} ranks ({}), global batch {} split across them", collectives_->world_size(),
-               collectives_->backend(), run_.train.batch_size);
+               collectives_->backend(), train_.batch_size);
     log::info("schedule: {}", schedule_->describe());
     if (lo.resident)
       log::info("training split resident on {} ({:.0f} MB; data.resident: {})", lo.resident->str(),
-                data_->train_split_bytes() / 1e6, run_.data.resident);
+                data_->train_split_bytes() / 1e6, data_config_.resident);
   }
   model_->train();
   while (state_.epoch < epochs_ && state_.step < total_steps_) {
@@ -166,7 +156,7 @@ TrainOutcome Trainer::run(const TrainOptions& requested) {
       save(files_.last_checkpoint);
       return {state_, true};
     }
-    end_epoch(seconds, (state_.batch - first_batch) * run_.train.batch_size);
+    end_epoch(seconds, (state_.batch - first_batch) * train_.batch_size);
   }
   return {state_, false};
 }
@@ -183,7 +173,7 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
     return Error(fmt::format(
         "training stopped: the {} loss is {} at epoch {}, step {} (batch {} of the epoch); {}. Try a lower "
         "train.optimizer.lr or train.clip_grad_norm, and check the data (mno data info)",
-        run_.train.loss, value, state_.epoch + 1, step + 1, batch + 1,
+        train_.loss, value, state_.epoch + 1, step + 1, batch + 1,
         saved ? "the last good checkpoint is " + files_.last_checkpoint + " (resume with mno train --resume " + files_.run_dir + ")"
               : "no epoch had finished, so there is no checkpoint"));
   };
@@ -227,7 +217,7 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
       if (pending.size() >= read_back_every) read_back();
       loss.backward();
     }
-    if (run_.train.clip_grad_norm > 0.0) clip_grad_norm_on_device(model_->parameters(), run_.train.clip_grad_norm);
+    if (train_.clip_grad_norm > 0.0) clip_grad_norm_on_device(model_->parameters(), train_.clip_grad_norm);
     optimizer_->get().step();
     ++state_.step;
     ++state_.batch;
@@ -246,22 +236,22 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
 }
 
 torch::Tensor Trainer::batch_loss(const data::Batch& batch) {
-  compat::CudaBf16Autocast autocast(run_.train.bf16);
+  compat::CudaBf16Autocast autocast(train_.bf16);
   const torch::Tensor out = eval::forward_batch(*model_, *data_, batch.x).to(torch::kFloat);
   torch::Tensor prediction = out, target;
-  if (run_.train.loss_space == "physical") {
+  if (train_.loss_space == "physical") {
     prediction = data_->decode_output(out).reshape(out.sizes());
     target = batch.y.reshape(out.sizes()).to(device_);
   } else {
     target = data_->target(batch.y).to(device_);
   }
-  return loss_by_name(run_.train.loss, prediction, target);
+  return loss_by_name(train_.loss, prediction, target);
 }
 
 std::pair<double, bool> Trainer::distributed_backward(const data::Batch& batch) {
   // Losses are means over samples, so weighting each rank's gradient by its share of the global
   // batch makes their sum the gradient of the global batch's mean: the single-process step.
-  const int64_t n = static_cast<int64_t>(data_->split().train.size()), b = run_.train.batch_size;
+  const int64_t n = static_cast<int64_t>(data_->split().train.size()), b = train_.batch_size;
   const int64_t global = std::min(b, n - state_.batch * b);
   const int64_t local = batch.x.defined() ? batch.x.size(0) : 0;
   const double weight = static_cast<double>(local) / static_cast<double>(global);
@@ -287,18 +277,18 @@ void Trainer::end_epoch(double epoch_seconds, int64_t epoch_samples) {
   const int64_t epoch = state_.epoch + 1;
   const bool last = epoch >= epochs_ || state_.step >= total_steps_;
   // Rank 0 alone evaluates (the others go on to the next epoch's first all-reduce and wait there).
-  const bool evaluate = is_main() && (last || (run_.train.eval_every > 0 && epoch % run_.train.eval_every == 0));
+  const bool evaluate = is_main() && (last || (train_.eval_every > 0 && epoch % train_.eval_every == 0));
   const double train_loss = state_.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state_.batch));
   std::string metrics = ",,";
   std::string summary;
   bool best = false;
   if (evaluate) {
-    const auto test = data_->test_loader(static_cast<size_t>(run_.train.eval_batch_size));
+    const auto test = data_->test_loader(static_cast<size_t>(train_.eval_batch_size));
     const eval::Evaluation e = eval::evaluate(*model_, *data_, *test, {});
     const eval::Metrics m = e.standard.result();
     metrics = fmt::format("{:.9g},{:.9g},{:.9g}", m.rmse, m.nrmse, m.rl2);
     summary = fmt::format(", test rmse {:.4e} nrmse {:.4e} rl2 {:.4e}", m.rmse, m.nrmse, m.rl2);
-    const double score = metric_by_name(m, run_.train.select_metric);
+    const double score = metric_by_name(m, train_.select_metric);
     if (std::isfinite(score) && score < state_.best_metric) {
       state_.best_metric = score;
       state_.best_epoch = epoch;

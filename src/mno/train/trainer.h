@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "mno/core/config.h"
 #include "mno/data/task_data.h"
 #include "mno/eval/evaluate.h"
 #include "mno/models/neural_operator.h"
@@ -41,16 +40,28 @@ struct TrainOutcome {
   bool interrupted = false;  // stopped by Ctrl-C or stop_after_steps; resume to continue
 };
 
+// What a Trainer is built from: the run's settings, already read and checked (run/experiment.h
+// reads them from the config, once), and its model, already built.
+struct TrainerSetup {
+  TrainConfig train;
+  OptimizerSpec optimizer;
+  ScheduleSpec schedule;
+  data::DataConfig data;
+  models::NeuralOperator model;  // built after seeding with train.seed, so its weights follow the seed
+  std::string config_yaml;       // the resolved config, saved in every checkpoint
+  std::string source;            // where the config came from, named in errors
+};
+
 class Trainer {
  public:
-  // Builds and checks everything `config` describes (model, data, optimiser, schedule) on
-  // `device`, writing nothing: a bad config is an error before any file exists.
+  // Builds and checks everything `setup` describes (data, optimiser, schedule) around its model on
+  // `device`, writing nothing: a bad setting is an error before any file exists.
   // With `collectives` (train/distributed.h) this process is one rank of a data-parallel job:
   // it trains on its shard of every batch, gradients and losses are summed over the ranks, and
   // only rank 0 evaluates, logs and writes files.
   // `use` other than split (mno import with no normalisers to fit): the data is checked against
   // the model but no split is made, and run() is refused; --resume later trains on the split.
-  Trainer(Config config, const RunConfig& run, torch::Device device, TrainFiles files,
+  Trainer(TrainerSetup setup, torch::Device device, TrainFiles files,
           std::shared_ptr<Collectives> collectives = nullptr, data::DataUse use = data::DataUse::split);
   ~Trainer();
 
@@ -67,10 +78,8 @@ class Trainer {
 
   models::NeuralOperatorImpl& model() { return *model_; }
   const data::TaskData& data() const { return *data_; }
-  const RunConfig& run_config() const { return run_; }
+  const TrainConfig& train_config() const { return train_; }
   const TrainFiles& files() const { return files_; }
-  // The config as the trainer read it, with every default filled in (Config::dump()).
-  const Config& config() const { return config_; }
   const TrainState& state() const { return state_; }
 
  private:
@@ -82,8 +91,9 @@ class Trainer {
   void end_epoch(double epoch_seconds, int64_t epoch_samples);
   void save(const std::string& checkpoint_path);
 
-  Config config_;
-  RunConfig run_;
+  TrainConfig train_;
+  data::DataConfig data_config_;
+  std::string config_yaml_;
   TrainFiles files_;
   torch::Device device_;
   models::NeuralOperator model_;

@@ -26,7 +26,7 @@ void apply_run_overrides(Config& config, const std::vector<std::string>& overrid
     epochs = epochs || key_of(o) == "train.epochs";
     iterations = iterations || key_of(o) == "train.iterations";
   }
-  if (epochs == iterations) return;  // neither (the file decides), or both (read_run_config decides)
+  if (epochs == iterations) return;  // neither (the file decides), or both (read_train_config decides)
   YAML::Node train = train_section(config);
   if (!train.IsMap()) return;
   if (epochs) train.remove("iterations");

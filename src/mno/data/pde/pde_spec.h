@@ -21,11 +21,11 @@ enum class SampleLayout {
 };
 
 struct PdeSpec {
-  Pde pde;
+  Pde pde = Pde::darcy;
   std::string name;   // the CLI's name: darcy, swe, diffreact
   std::string title;  // what `mno data info` says it is
-  SampleLayout layout;
-  size_t channels;    // fields per frame (steady: the solution's one)
+  SampleLayout layout = SampleLayout::steady_flat;
+  size_t channels = 1;  // fields per frame (steady: the solution's one)
   // Names of the value ranges `mno data info` prints: steady, the input then the solution;
   // time-dependent, one per channel.
   std::vector<std::string> summary_fields;

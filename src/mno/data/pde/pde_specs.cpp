@@ -3,17 +3,27 @@
 #include "mno/data/pde/pde_spec.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "mno/core/error.h"
 
 namespace mno::data {
+namespace {
+
+PdeSpec described(Pde pde, std::string name, std::string title, SampleLayout layout, size_t channels) {
+  PdeSpec s;
+  s.pde = pde, s.name = std::move(name), s.title = std::move(title), s.layout = layout, s.channels = channels;
+  return s;
+}
+
+}  // namespace
 
 const std::vector<PdeSpec>& pde_specs() {
   static const std::vector<PdeSpec> specs = [] {
     std::vector<PdeSpec> s;
 
     // 2-D Darcy flow, -div(a grad u) = beta on the unit square (PDEBench's 2D_DarcyFlow_*).
-    PdeSpec darcy{Pde::darcy, "darcy", "darcy (-div(a grad u) = beta)", SampleLayout::steady_flat, 1};
+    PdeSpec darcy = described(Pde::darcy, "darcy", "darcy (-div(a grad u) = beta)", SampleLayout::steady_flat, 1);
     darcy.summary_fields = {"nu (a)", "tensor (u)"};
     darcy.plot_fields = {"coefficient a (nu)", "solution u (tensor)"};
     darcy.plot_title = "Darcy";
@@ -22,7 +32,8 @@ const std::vector<PdeSpec>& pde_specs() {
     s.push_back(darcy);
 
     // 2-D shallow water, radial dam break (PDEBench's 2D_rdb_NA_NA.h5): the depth h.
-    PdeSpec swe{Pde::shallow_water, "swe", "swe (2-D shallow water, radial dam break)", SampleLayout::frame_groups, 1};
+    PdeSpec swe =
+        described(Pde::shallow_water, "swe", "swe (2-D shallow water, radial dam break)", SampleLayout::frame_groups, 1);
     swe.summary_fields = {"h"};
     swe.plot_fields = {"depth h"};
     swe.plot_title = "swe";
@@ -30,8 +41,8 @@ const std::vector<PdeSpec>& pde_specs() {
     s.push_back(swe);
 
     // 2-D FitzHugh-Nagumo diffusion-reaction (PDEBench's 2D_diff-react_NA_NA.h5): u and v.
-    PdeSpec dr{Pde::diffusion_reaction, "diffreact", "diffreact (2-D FitzHugh-Nagumo diffusion-reaction)",
-               SampleLayout::frame_groups, 2};
+    PdeSpec dr = described(Pde::diffusion_reaction, "diffreact", "diffreact (2-D FitzHugh-Nagumo diffusion-reaction)",
+                           SampleLayout::frame_groups, 2);
     dr.summary_fields = {"u", "v"};
     dr.plot_fields = {"u (activator)", "v (inhibitor)"};
     dr.plot_title = "diffreact";

@@ -1,10 +1,9 @@
 // Picks the variant of the CPU scan kernel that runs (cpu_isa.h): the fastest compiled one this
-// processor supports, unless MNO_SCAN_ISA or force_scan_cpu_isa names one.
+// processor supports (ops/common/cpu_isa.h), unless MNO_SCAN_ISA or force_scan_cpu_isa names one.
 #include <atomic>
-#include <cstdlib>
 #include <string>
 
-#include "mno/core/error.h"
+#include "mno/ops/common/cpu_isa.h"
 #include "mno/ops/selective_scan/cpu_isa.h"
 #include "mno/ops/selective_scan/kernel.h"
 
@@ -23,31 +22,9 @@ MNO_DECLARE_VARIANT(avx2)
 
 namespace {
 
-enum class Isa { generic, avx2 };
+using Isa = CpuIsa;
 
-bool avx2_runs_here() {
-#ifdef MNO_HAVE_AVX2_KERNEL
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-#else
-  return false;
-#endif
-}
-
-// `where` names who asked: the environment variable or the function.
-Isa parse_isa(const std::string& name, const std::string& where) {
-  if (name == "generic") return Isa::generic;
-  if (name == "avx2") {
-    check(avx2_runs_here(), "{}: 'avx2' asked for, but this build or processor has no AVX2+FMA kernel", where);
-    return Isa::avx2;
-  }
-  throw mismatch_error(where, "generic or avx2", "'" + name + "'");
-}
-
-Isa chosen_at_start() {
-  if (const char* env = std::getenv("MNO_SCAN_ISA"); env && *env) return parse_isa(env, "MNO_SCAN_ISA");
-  return avx2_runs_here() ? Isa::avx2 : Isa::generic;
-}
+Isa chosen_at_start() { return cpu_isa_at_start("MNO_SCAN_ISA"); }
 
 // -1 until force_scan_cpu_isa is called; then the Isa it named.
 std::atomic<int> forced{-1};
@@ -85,11 +62,11 @@ template void backward<double>(const Problem<double>&, const BackwardIO<double>&
 namespace mno::ops {
 
 std::string scan_cpu_isa() {
-  return scan_kernel::active() == scan_kernel::Isa::avx2 ? "avx2+fma" : "generic";
+  return cpu_isa_name(scan_kernel::active());
 }
 
 void force_scan_cpu_isa(const std::string& name) {
-  scan_kernel::forced.store(static_cast<int>(scan_kernel::parse_isa(name, "force_scan_cpu_isa")), std::memory_order_relaxed);
+  scan_kernel::forced.store(static_cast<int>(parse_cpu_isa(name, "force_scan_cpu_isa")), std::memory_order_relaxed);
 }
 
 }  // namespace mno::ops

@@ -1,21 +1,15 @@
 #pragma once
-// Tensor helpers shared by the CPU and CUDA paths (cpu.cpp, cuda_dispatch.cpp): dtype/layout
-// preparation of the inputs, raw pointers of optional tensors, gradients back in the inputs' dtypes.
+// The scan's gradients back in their inputs' dtypes (cpu.cpp, cuda_dispatch.cpp); the helpers
+// every op shares are in ops/common/tensor_prep.h.
 #include <torch/torch.h>
+
+#include "mno/ops/common/tensor_prep.h"
 
 namespace mno::ops::scan_prep {
 
-// t in dtype dt, contiguous; undefined stays undefined.
-inline torch::Tensor as_contiguous(const torch::Tensor& t, at::ScalarType dt) {
-  return t.defined() ? t.to(dt).contiguous() : torch::Tensor();
-}
-
-// The data pointer of an optional tensor (null when undefined).
-template <typename T> T* data_or_null(const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-
-inline torch::Tensor cast_like(const torch::Tensor& grad, const torch::Tensor& input) {
-  return grad.defined() && input.defined() ? grad.to(input.scalar_type()) : torch::Tensor();
-}
+using prep::as_contiguous;
+using prep::cast_like;
+using prep::data_or_null;
 
 // Every gradient in its input's dtype (Grads: scan_cpu::Grads or scan_cuda_path::Grads).
 template <typename Grads>

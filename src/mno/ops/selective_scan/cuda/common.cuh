@@ -13,33 +13,21 @@
 #include <string>
 #include <type_traits>
 
+#include "mno/ops/common/cuda/device_math.cuh"
 #include "mno/ops/selective_scan/cuda/config.cuh"
 #include "mno/ops/selective_scan/cuda/launch.h"
 
 namespace mno::ops::scan_cuda::detail {
 
+using cuda_common::fast_exp2;
+using cuda_common::from_f;
+using cuda_common::kLog2e;
+using cuda_common::to_f;
+
 inline void check_cuda(cudaError_t e, const char* what) {
   if (e != cudaSuccess) throw std::runtime_error(std::string("selective_scan (CUDA): ") + what + ": " + cudaGetErrorString(e));
 }
 
-template <typename T> __device__ __forceinline__ float to_f(T x);
-template <> __device__ __forceinline__ float to_f<float>(float x) { return x; }
-template <> __device__ __forceinline__ float to_f<__half>(__half x) { return __half2float(x); }
-template <> __device__ __forceinline__ float to_f<__nv_bfloat16>(__nv_bfloat16 x) { return __bfloat162float(x); }
-
-template <typename T> __device__ __forceinline__ T from_f(float x);
-template <> __device__ __forceinline__ float from_f<float>(float x) { return x; }
-template <> __device__ __forceinline__ __half from_f<__half>(float x) { return __float2half_rn(x); }
-template <> __device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
-
-// 2^x on the special-function unit (one MUFU.EX2; relative error ~2^-22, denormals flushed).
-__device__ __forceinline__ float fast_exp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  return y;
-}
-
-constexpr float kLog2e = 1.4426950408889634f;
 
 // softplus with mamba_ssm's / PyTorch's threshold 20, on the fast intrinsics (it runs once per
 // channel and step, but precise log1pf/expf cost ~70 instructions, as much as four states'

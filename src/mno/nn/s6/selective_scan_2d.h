@@ -1,0 +1,81 @@
+#pragma once
+// The authors' S6 token mixers (docs/layers.md): SelectiveScan2d (SS2D, "self") and
+// CrossSelectiveScan2d (Cross SS2D), with K = 2 (forward + reversed raster) or K = 4 (row,
+// column and both reversed) directions.
+//
+// Forward (self), x: [B, L, D]:
+//   xz = SiLU(in_proj(x)); x_s, z = split(xz)                    (SiLU on both halves)
+//   x_dbl[k] = x_proj_weight[k] · x_s      (+ ref_proj_weight[k] · r_s for cross)
+//   Δ[k] = dt_projs_weight[k] · x_dbl[k][:R];  B[k], C[k] = the next N, N rows
+//   y = selective_scan(x_s, Δ, -exp(A_logs), B, C, Ds, dt_projs_bias, directions K, softplus)
+//   out = out_proj(LayerNorm(y) ⊙ z)
+// The projections are computed once on the unflipped sequence; the scan op walks each direction
+// by index map (equal to the authors' flip → project → scan → flip back → sum; tested).
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "mno/nn/mixer.h"
+#include "mno/nn/s6/s6_options.h"
+
+namespace mno::nn {
+
+// What SS2D and Cross SS2D share: every parameter but the context projection, and the scan core.
+class SelectiveScan2dBase : public TokenMixerImpl {
+ public:
+  explicit SelectiveScan2dBase(const S6MixerOptions& options);
+  const S6MixerOptions& options() const { return options_; }
+
+  torch::nn::Linear in_proj{nullptr};
+  torch::Tensor x_proj_weight;    // [K, R + 2N, E]
+  torch::Tensor dt_projs_weight;  // [K, E, R]
+  torch::Tensor dt_projs_bias;    // [K, E]
+  torch::Tensor A_logs;           // [K·E, N]
+  torch::Tensor Ds;               // [K·E]
+  torch::nn::LayerNorm out_norm{nullptr};
+  torch::nn::Linear out_proj{nullptr};
+
+  // Called, when set, with each forward's selection: Δ after bias and softplus [B, K·E, L], B and
+  // C [B, K, N, L]. How `mno analyze ssm` sees the system frozen at each position.
+  std::function<void(const torch::Tensor& delta, const torch::Tensor& B, const torch::Tensor& C)> selection_probe;
+
+ protected:
+  // in_proj(x) as the scan input SiLU(x_s) [B, E, L] and the gate's pre-activation z [B, L, E]
+  // (its SiLU is applied with the norm), each by its own GEMM on its half of in_proj's rows,
+  // written in the layout its reader wants.
+  std::pair<torch::Tensor, torch::Tensor> project_input(const torch::Tensor& x);
+  // The scan-input half alone, [B, E, L] (Cross SS2D's context has no gate).
+  torch::Tensor project_scan_input(const torch::Tensor& x) const;
+  // [K, R+2N, E] weights applied to u [B, E, L] -> [B, K, R+2N, L].
+  torch::Tensor project_selection(const torch::Tensor& weight, const torch::Tensor& u) const;
+  // Δ/B/C from x_dbl, the scan, LayerNorm, gate, out_proj.
+  torch::Tensor scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl, const torch::Tensor& z_pre,
+                                const TokenGrid& grid);
+  void check_tokens(const torch::Tensor& x, const char* name) const;
+
+  S6MixerOptions options_;
+};
+
+class SelectiveScan2dImpl : public SelectiveScan2dBase {
+ public:
+  explicit SelectiveScan2dImpl(const S6MixerOptions& options) : SelectiveScan2dBase(options) {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {}, const torch::Tensor& pos = {},
+                        const TokenGrid& grid = {}) override;
+  std::string describe() const override;
+};
+
+// Cross SS2D: the selection (Δ, B, C) comes from query and context together; only the query is
+// scanned and gated. Context and query must have the same length (position l pairs with l).
+class CrossSelectiveScan2dImpl : public SelectiveScan2dBase {
+ public:
+  explicit CrossSelectiveScan2dImpl(const S6MixerOptions& options);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {}, const torch::Tensor& pos = {},
+                        const TokenGrid& grid = {}) override;
+  std::string describe() const override;
+
+  torch::Tensor ref_proj_weight;  // [K, R + 2N, E]
+};
+
+}  // namespace mno::nn
