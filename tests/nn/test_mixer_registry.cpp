@@ -1,4 +1,6 @@
 // Building mixers from config: every S6 type, and the errors for what cannot be built.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "mno/core/config.h"
@@ -29,6 +31,46 @@ TEST(MixerRegistry, BuildsEachS6MixerWithItsOptions) {
   EXPECT_NE(cross->describe().find("CrossSelectiveScan2d"), std::string::npos);
   auto block = build("mixer: {type: mamba_block, d_conv: 3}");
   EXPECT_EQ(block->forward(torch::randn({2, 5, 16})).sizes(), (std::vector<int64_t>{2, 5, 16}));
+}
+
+// Hosts and commands ask a mixer what it is (nn/ssm_probe.h, TokenMixerImpl::prefers_pre_norm),
+// never its type name: every registered type answers, the SSMs with their kind.
+TEST(MixerRegistry, EveryMixerDescribesItself) {
+  const std::map<std::string, std::string> ssm_kind = {{"mamba", "s6"}, {"mamba4", "s6"}, {"s4", "s4"}, {"s4d", "s4d"}};
+  for (const auto& type : nn::mixer_types()) {
+    const auto m = build("mixer: {type: " + type + "}");
+    const auto kind = ssm_kind.find(type);
+    if (kind == ssm_kind.end()) {
+      EXPECT_EQ(m->ssm_probe(), nullptr) << type;
+    } else {
+      ASSERT_NE(m->ssm_probe(), nullptr) << type;
+      EXPECT_EQ(m->ssm_probe()->ssm_kind(), kind->second);
+    }
+    EXPECT_EQ(m->prefers_pre_norm(), type == "softmax") << type;
+  }
+}
+
+// An S6 layer's recorded response is the average over the forwards since recording started; an
+// LTI layer's is its transfer function, whatever ran.
+TEST(MixerRegistry, AnSsmsResponseIsRecordedOverForwards) {
+  const auto theta = torch::linspace(0.1, 3.0, 5, torch::kDouble);
+  const auto s6 = build("mixer: {type: mamba, d_state: 4}");
+  auto* probe = s6->ssm_probe();
+  EXPECT_EQ(probe->response_magnitude(theta, 9).abs().sum().item<double>(), 0.0);  // nothing recorded yet
+  probe->start_recording(theta);
+  torch::NoGradGuard no_grad;
+  s6->forward(torch::randn({1, 9, 16}));
+  const auto once = probe->response_magnitude(theta, 9);
+  s6->forward(torch::randn({1, 9, 16}));
+  probe->stop_recording();
+  const auto twice = probe->response_magnitude(theta, 9);
+  s6->forward(torch::randn({1, 9, 16}));  // not recorded
+  EXPECT_TRUE(torch::equal(probe->response_magnitude(theta, 9), twice));
+  EXPECT_EQ(once.sizes(), (std::vector<int64_t>{2 * 32, 5}));  // K · E rows (E = expand 2 · 16)
+  EXPECT_GT(once.min().item<double>(), 0.0);
+  EXPECT_FALSE(torch::equal(once, twice));
+  const auto lti = build("mixer: {type: s4d, d_state: 4}");
+  EXPECT_EQ(lti->ssm_probe()->response_magnitude(theta, 9).sizes(), (std::vector<int64_t>{2 * 16, 5}));
 }
 
 TEST(MixerRegistry, RejectsUnknownType) {

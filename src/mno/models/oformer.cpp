@@ -27,15 +27,17 @@ class OformerImpl : public NeuralOperatorImpl {
  public:
   OformerImpl(const ConfigNode& node, int64_t in, int64_t out, const OformerOptions& o)
       : NeuralOperatorImpl("oformer", in, out), options_(o) {
-    const auto type = mixer_type(node, "mixer");
-    pre_norm_ = o.encoder_norm == "pre" || (o.encoder_norm == "auto" && type == "softmax");
     // Encoder.
     embed = register_module("embed", linear(in + 2, o.encoder_width, false));
     input_dropout = register_module("input_dropout", torch::nn::Dropout(o.input_dropout));
     for (int64_t i = 0; i < o.depth(); ++i) {
       const auto defaults =
           oformer_defaults(o.encoder_width, o.encoder_heads, o.encoder_head_dim, o.rotary_scales[i], false);
-      encoder_mixers->push_back(make_host_mixer(node, "mixer", defaults, o.encoder_width, nn::MixerRole::self));
+      const auto mixer = make_host_mixer(node, "mixer", defaults, o.encoder_width, nn::MixerRole::self);
+      // auto: the layer pattern the mixer prefers (the authors' OFormer normalises the input of
+      // softmax attention, and the residual stream around its other mixers).
+      if (i == 0) pre_norm_ = o.encoder_norm == "pre" || (o.encoder_norm == "auto" && mixer->prefers_pre_norm());
+      encoder_mixers->push_back(mixer);
       encoder_ffns->push_back(
           nn::FeedForward(o.encoder_width, o.encoder_width, nn::FeedForwardKind::geglu, o.ffn_dropout));
       for (int j = 0; j < 2; ++j)

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "mno/core/config.h"
+#include "mno/nn/ssm_probe.h"
 #include "mno/nn/token_grid.h"
 
 namespace mno::nn {
@@ -24,6 +25,12 @@ class TokenMixerImpl : public torch::nn::Module {
                                 const torch::Tensor& pos = {}, const TokenGrid& grid = {}) = 0;
   // "mamba (self, d_model 96, d_state 16, K 2)" — for summaries.
   virtual std::string describe() const = 0;
+  // What the mixer says of itself, so that hosts and commands never compare type names or cast:
+  // whether a host that can either way should normalise the mixer's input (pre-norm) rather than
+  // the residual stream (OFormer's layers: pre-norm for softmax attention, as its authors have it) ...
+  virtual bool prefers_pre_norm() const { return false; }
+  // ... and, when it is a state-space model, how to look at its response (nullptr otherwise).
+  virtual SsmProbe* ssm_probe() { return nullptr; }
 };
 using TokenMixer = std::shared_ptr<TokenMixerImpl>;
 

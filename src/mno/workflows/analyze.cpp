@@ -13,8 +13,7 @@
 #include "mno/eval/evaluate.h"
 #include "mno/eval/line_plot.h"
 #include "mno/eval/spectrum.h"
-#include "mno/nn/s6/selective_scan_2d.h"
-#include "mno/nn/lti/structured_ssm_2d.h"
+#include "mno/nn/mixer.h"
 #include "mno/run/saved_run.h"
 #include "mno/ssm/analysis_discretization.h"
 #include "mno/ssm/analysis_hippo.h"
@@ -85,52 +84,17 @@ std::vector<std::string> analyze_hippo(const std::string& measure_name, int64_t 
 
 namespace {
 
-// One SSM layer of a model and the magnitude of its response, accumulated over forwards.
+// One SSM layer of a model: its name and how to see its response (nn/ssm_probe.h).
 struct SsmLayer {
-  std::string name, kind;  // kind: s6 | s4 | s4d
-  nn::SelectiveScan2dBase* s6 = nullptr;
-  nn::StructuredSsm2dBase* lti = nullptr;
-  torch::Tensor magnitude_sum;  // [K·E, F] double
-  int64_t forwards = 0;
+  std::string name;
+  nn::SsmProbe* probe = nullptr;
 };
-
-// At most this many evenly spaced positions per forward enter the S6 average (the response at
-// every position of every channel is [positions, E, F, N] complex numbers).
-constexpr int64_t kS6Positions = 256;
-
-void probe_s6(SsmLayer& layer, const torch::Tensor& theta) {
-  auto* m = layer.s6;
-  m->selection_probe = [&layer, m, theta](const torch::Tensor& delta, const torch::Tensor& B, const torch::Tensor& C) {
-    torch::NoGradGuard no_grad;
-    const int64_t K = B.size(1), E = delta.size(1) / K, L = delta.size(2);
-    const auto positions = torch::linspace(0, L - 1, std::min(L, kS6Positions), torch::TensorOptions().device(delta.device()))
-                               .round().to(torch::kLong);
-    const auto A = -torch::exp(m->A_logs.to(torch::kDouble));
-    std::vector<torch::Tensor> per_direction;
-    for (int64_t k = 0; k < K; ++k)
-      per_direction.push_back(ssm::s6_frozen_magnitude(A.narrow(0, k * E, E), delta.narrow(1, k * E, E).index_select(2, positions),
-                                                       B.select(1, k).index_select(2, positions),
-                                                       C.select(1, k).index_select(2, positions), theta).cpu());
-    const auto mag = torch::cat(per_direction, 0);
-    layer.magnitude_sum = layer.forwards == 0 ? mag : layer.magnitude_sum + mag;
-    ++layer.forwards;
-  };
-}
 
 std::vector<SsmLayer> find_ssm_layers(torch::nn::Module& model) {
   std::vector<SsmLayer> layers;
-  for (const auto& item : model.named_modules()) {
-    SsmLayer layer;
-    layer.name = item.key();
-    if (auto* s6 = dynamic_cast<nn::SelectiveScan2dBase*>(item.value().get())) {
-      layer.kind = "s6", layer.s6 = s6;
-    } else if (auto* lti = dynamic_cast<nn::StructuredSsm2dBase*>(item.value().get())) {
-      layer.kind = dynamic_cast<nn::S4MixerImpl*>(lti) ? "s4" : "s4d", layer.lti = lti;
-    } else {
-      continue;
-    }
-    layers.push_back(std::move(layer));
-  }
+  for (const auto& item : model.named_modules())
+    if (auto* mixer = dynamic_cast<nn::TokenMixerImpl*>(item.value().get()))
+      if (nn::SsmProbe* probe = mixer->ssm_probe()) layers.push_back({item.key(), probe});
   return layers;
 }
 
@@ -157,8 +121,7 @@ std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAn
                             run_dir, mixer_descriptions(*r.model)));
   const std::string out_dir = prepare_dir(options.out_dir.empty() ? r.paths.analysis() : options.out_dir);
   const auto theta = ssm::response_angles(options.frequencies);
-  for (auto& layer : layers)
-    if (layer.s6) probe_s6(layer, theta);
+  for (auto& layer : layers) layer.probe->start_recording(theta);
 
   // Feed the first test samples; keep predictions and truth (last output channel) for the spectra.
   const data::TaskData& d = *r.data;
@@ -176,8 +139,7 @@ std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAn
     truth.push_back(batch->y.select(-1, batch->y.size(-1) - 1).to(torch::kFloat32));
     seen += pred.size(0);
   }
-  for (auto& layer : layers)
-    if (layer.s6) layer.s6->selection_probe = nullptr;
+  for (auto& layer : layers) layer.probe->stop_recording();
   check(seen > 0, "analyze ssm: the run '{}' has no test samples to feed its layers", run_dir);
 
   const auto grid = d.grid();
@@ -187,16 +149,15 @@ std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAn
   eval::LinePlot plot{fmt::format("SSM layers' frequency response, {} test samples", seen), "theta (rad/sample)",
                       "|H| (mean over channels and directions)", false, true, {}};
   for (auto& layer : layers) {
-    torch::Tensor magnitude;
-    if (layer.lti) magnitude = torch::abs(layer.lti->frequency_response(theta.to(layer.lti->log_dt.device()), length)).to(torch::kCPU, torch::kDouble);
-    else magnitude = layer.magnitude_sum / double(std::max<int64_t>(layer.forwards, 1));
+    const torch::Tensor magnitude = layer.probe->response_magnitude(theta, length);
+    const std::string kind = layer.probe->ssm_kind();
     const int64_t rows = magnitude.size(0), per_direction = rows / 2;
     const auto m = magnitude.accessor<double, 2>();
     for (int64_t row = 0; row < rows; ++row)
       for (int64_t f = 0; f < magnitude.size(1); ++f)
-        csv += fmt::format("{},{},{},{},{:.6f},{:.6e}\n", layer.name, layer.kind, row / per_direction, row % per_direction,
+        csv += fmt::format("{},{},{},{},{:.6f},{:.6e}\n", layer.name, kind, row / per_direction, row % per_direction,
                            angles[f], m[row][f]);
-    plot.series.push_back({fmt::format("{} ({})", layer.name, layer.kind), angles, to_vector(magnitude.mean(0))});
+    plot.series.push_back({fmt::format("{} ({})", layer.name, kind), angles, to_vector(magnitude.mean(0))});
   }
   const std::string response_png = out_dir + "/ssm_response.png", response_csv = out_dir + "/ssm_response.csv";
   eval::write_line_plot_png(response_png, plot);

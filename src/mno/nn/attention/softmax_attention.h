@@ -48,6 +48,7 @@ class SoftmaxAttentionImpl : public TokenMixerImpl {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {}, const torch::Tensor& pos = {},
                         const TokenGrid& grid = {}) override;
   std::string describe() const override;
+  bool prefers_pre_norm() const override { return true; }
 
   torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, to_out{nullptr};
   PerHeadLayerNorm norm_q{nullptr}, norm_k{nullptr};

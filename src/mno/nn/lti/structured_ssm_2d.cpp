@@ -138,3 +138,12 @@ std::string S4MixerImpl::describe() const {
 }
 
 }  // namespace mno::nn
+
+namespace mno::nn {
+
+torch::Tensor StructuredSsm2dBase::response_magnitude(const torch::Tensor& theta, int64_t length) {
+  torch::NoGradGuard no_grad;
+  return torch::abs(frequency_response(theta.to(log_dt.device()), length)).to(torch::kCPU, torch::kDouble);
+}
+
+}  // namespace mno::nn

@@ -32,7 +32,7 @@ struct StructuredSsmOptions {
   static StructuredSsmOptions from_config(const ConfigNode& node, int64_t d_model, bool s4d, bool cross);
 };
 
-class StructuredSsm2dBase : public TokenMixerImpl {
+class StructuredSsm2dBase : public TokenMixerImpl, public SsmProbe {
  public:
   static constexpr int64_t kDirections = 2;
   explicit StructuredSsm2dBase(const StructuredSsmOptions& options);
@@ -45,6 +45,10 @@ class StructuredSsm2dBase : public TokenMixerImpl {
   // The transfer function of every channel on the unit circle at angles theta (no D): complex
   // [directions · d_model, F]. `length` is the sequence length the layer runs at (S4's C̃ depends on it).
   virtual torch::Tensor frequency_response(const torch::Tensor& theta, int64_t length) = 0;
+
+  SsmProbe* ssm_probe() override { return this; }
+  // |frequency_response| on the CPU in float64.
+  torch::Tensor response_magnitude(const torch::Tensor& theta, int64_t length) override;
 
   torch::Tensor log_dt;  // [K·H]
   torch::Tensor Ds;      // [K, H]
@@ -63,6 +67,7 @@ class S4dMixerImpl : public StructuredSsm2dBase {
   torch::Tensor kernel(int64_t length) override;
   torch::Tensor frequency_response(const torch::Tensor& theta, int64_t length) override;
   std::string describe() const override;
+  std::string ssm_kind() const override { return "s4d"; }
   torch::Tensor A() const;  // [K·H, N/2] complex
 
   torch::Tensor A_log_real, A_imag;  // [K·H, N/2]
@@ -77,6 +82,7 @@ class S4MixerImpl : public StructuredSsm2dBase {
   torch::Tensor kernel(int64_t length) override;
   torch::Tensor frequency_response(const torch::Tensor& theta, int64_t length) override;
   std::string describe() const override;
+  std::string ssm_kind() const override { return "s4"; }
   torch::Tensor Lambda() const;
 
   torch::Tensor Lambda_log_real, Lambda_imag;  // [K·H, N/2]

@@ -23,10 +23,18 @@
 namespace mno::nn {
 
 // What SS2D and Cross SS2D share: every parameter but the context projection, and the scan core.
-class SelectiveScan2dBase : public TokenMixerImpl {
+class SelectiveScan2dBase : public TokenMixerImpl, public SsmProbe {
  public:
   explicit SelectiveScan2dBase(const S6MixerOptions& options);
   const S6MixerOptions& options() const { return options_; }
+
+  // The S6 system frozen at (at most 256 evenly spaced) positions of each forward, averaged
+  // (s6_probe.cpp).
+  SsmProbe* ssm_probe() override { return this; }
+  std::string ssm_kind() const override { return "s6"; }
+  void start_recording(const torch::Tensor& theta) override;
+  void stop_recording() override;
+  torch::Tensor response_magnitude(const torch::Tensor& theta, int64_t length) override;
 
   torch::nn::Linear in_proj{nullptr};
   torch::Tensor x_proj_weight;    // [K, R + 2N, E]
@@ -56,6 +64,10 @@ class SelectiveScan2dBase : public TokenMixerImpl {
   void check_tokens(const torch::Tensor& x, const char* name) const;
 
   S6MixerOptions options_;
+
+ private:
+  torch::Tensor recorded_sum_;  // [K·E, angles] float64, CPU
+  int64_t recorded_forwards_ = 0;
 };
 
 class SelectiveScan2dImpl : public SelectiveScan2dBase {
