@@ -192,7 +192,7 @@ PYBIND11_MODULE(_C, m) {
           "predict_file",
           [](const Run& r, const std::string& input, const std::string& out, bool overwrite, bool progress) {
             py::gil_scoped_release release;
-            run::predict_file(r.dir, input, out, r.checkpoint, progress, overwrite);
+            workflows::predict_file(r.dir, input, out, r.checkpoint, progress, overwrite);
           },
           py::arg("input"), py::arg("out"), py::arg("overwrite") = false, py::arg("progress") = false);
 

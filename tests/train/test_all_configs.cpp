@@ -63,11 +63,11 @@ TEST_P(EveryConfig, TrainsTwoStepsAndEvaluates) {
   if (!steady && fs::path(path).stem().string().rfind("oformer", 0) == 0)
     config.apply_override(fmt::format("model.steps={}", kFrames - 10));
   data::testing::TempDir runs;
-  auto trainer = run::start_training(config, runs.file("run"));
+  auto trainer = workflows::start_training(config, runs.file("run"));
   const TrainOutcome outcome = trainer->run({false});
   EXPECT_EQ(outcome.state.step, 2);
   trainer.reset();
-  const run::RunEvaluation e = run::evaluate_run(runs.file("run"), "", "", false);
+  const workflows::RunEvaluation e = workflows::evaluate_run(runs.file("run"), "", "", false);
   EXPECT_EQ(e.evaluation.samples, 2u);
   EXPECT_TRUE(std::isfinite(e.evaluation.standard.result().rl2)) << path;
 }

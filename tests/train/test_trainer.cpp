@@ -42,7 +42,7 @@ std::vector<std::string> losses(const std::string& csv) {
 TEST(Trainer, WritesASelfDescribingRunDirectory) {
   TempDir dir;
   const Config config = testing::tiny_gt_config(testing::make_darcy(dir.path()));
-  auto trainer = run::start_training(config, dir.file("run"));
+  auto trainer = workflows::start_training(config, dir.file("run"));
   const TrainOutcome outcome = trainer->run({false});
   EXPECT_FALSE(outcome.interrupted);
   EXPECT_EQ(outcome.state.epoch, 3);
@@ -54,7 +54,7 @@ TEST(Trainer, WritesASelfDescribingRunDirectory) {
   EXPECT_EQ(rows[2].substr(0, 5), "3:15:");
   trainer.reset();  // the run is finished: its lock is released
 
-  const run::RunEvaluation e = run::evaluate_run(dir.file("run"), "", "", false);
+  const workflows::RunEvaluation e = workflows::evaluate_run(dir.file("run"), "", "", false);
   EXPECT_EQ(e.evaluation.samples, 2u);  // pdebench split: test = the first 10% of 24, rounded down
   for (const char* f : {"metrics.json", "along_time.csv", "report.md", "plots/loss.png", "plots/sample0.png",
                         "plots/spectrum.png"})
@@ -69,10 +69,10 @@ TEST(Trainer, WritesASelfDescribingRunDirectory) {
 TEST(Trainer, ResumedRunMatchesAnUninterruptedOneBitForBit) {
   TempDir dir;
   const Config config = testing::tiny_gt_config(testing::make_darcy(dir.path()));
-  auto whole = run::start_training(config, dir.file("whole"));
+  auto whole = workflows::start_training(config, dir.file("whole"));
   whole->run({false});
 
-  auto first = run::start_training(config, dir.file("split"));
+  auto first = workflows::start_training(config, dir.file("split"));
   TrainOptions stop;
   stop.progress = false;
   stop.stop_after_steps = 7;  // in the middle of epoch 2
@@ -80,7 +80,7 @@ TEST(Trainer, ResumedRunMatchesAnUninterruptedOneBitForBit) {
   EXPECT_TRUE(stopped.interrupted);
   EXPECT_EQ(stopped.state.step, 7);
   first.reset();
-  auto second = run::resume_training(dir.file("split"));
+  auto second = workflows::resume_training(dir.file("split"));
   EXPECT_EQ(second->run({false}).state.step, 15);
 
   EXPECT_EQ(losses(read_text(dir.file("split/log.csv"))), losses(read_text(dir.file("whole/log.csv"))));
@@ -94,7 +94,7 @@ TEST(Trainer, SigintStopsWithACheckpointThatResumes) {
   TempDir dir;
   Config config = testing::tiny_gt_config(testing::make_darcy(dir.path()));
   config.apply_override("train.epochs=400");  // far longer than the 300 ms before the signal
-  auto trainer = run::start_training(config, dir.file("run"));
+  auto trainer = workflows::start_training(config, dir.file("run"));
   std::thread ctrl_c([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::raise(SIGINT);
@@ -104,7 +104,7 @@ TEST(Trainer, SigintStopsWithACheckpointThatResumes) {
   ASSERT_TRUE(outcome.interrupted);
   EXPECT_GT(outcome.state.step, 0);
   trainer.lock = run::RunLock();  // as when the stopped process exits; its model stays to compare
-  auto resumed = run::resume_training(dir.file("run"));
+  auto resumed = workflows::resume_training(dir.file("run"));
   // The run continues exactly where the signal stopped it: same step, epoch and batch.
   EXPECT_EQ(resumed->state().step, outcome.state.step);
   EXPECT_EQ(resumed->state().epoch, outcome.state.epoch);
@@ -120,7 +120,7 @@ TEST(Trainer, NanLossStopsWithAClearMessageAndKeepsTheLastCheckpoint) {
   // beta = 0: u = 0 everywhere, so the relative L2 loss divides by a zero norm.
   Config config = testing::tiny_gt_config(testing::make_darcy(dir.path(), 24, 8, 0.0));
   config.apply_override("train.loss=rel_l2");
-  auto trainer = run::start_training(config, dir.file("run"));
+  auto trainer = workflows::start_training(config, dir.file("run"));
   expect_error([&] { trainer->run({false}); },
                {"training stopped", "rel_l2 loss is inf at epoch 1, step 1", "no epoch had finished"});
   EXPECT_FALSE(fs::exists(dir.file("run/checkpoints/last.pt")));
@@ -131,16 +131,16 @@ TEST(TrainerRejects, ConfigTyposAndWrongTypesBeforeWritingAnything) {
   const std::string file = testing::make_darcy(dir.path());
   Config typo = testing::tiny_gt_config(file);
   typo.apply_override("train.epohcs=3");
-  expect_error([&] { run::start_training(typo, dir.file("a")); }, {"unknown key 'train.epohcs'", "epochs"});
+  expect_error([&] { workflows::start_training(typo, dir.file("a")); }, {"unknown key 'train.epohcs'", "epochs"});
   Config wrong_type = testing::tiny_gt_config(file);
   wrong_type.apply_override("train.batch_size=many");
-  expect_error([&] { run::start_training(wrong_type, dir.file("b")); }, {"train.batch_size", "an integer", "many"});
+  expect_error([&] { workflows::start_training(wrong_type, dir.file("b")); }, {"train.batch_size", "an integer", "many"});
   Config bf16_on_cpu = testing::tiny_gt_config(file);
   bf16_on_cpu.apply_override("train.bf16=true");
-  expect_error([&] { run::start_training(bf16_on_cpu, dir.file("d")); }, {"train.bf16", "needs a CUDA device", "runs on the cpu"});
+  expect_error([&] { workflows::start_training(bf16_on_cpu, dir.file("d")); }, {"train.bf16", "needs a CUDA device", "runs on the cpu"});
   Config bad_choice = testing::tiny_gt_config(file);
   bad_choice.apply_override("train.loss=l1");
-  expect_error([&] { run::start_training(bad_choice, dir.file("c")); }, {"train.loss", "mse, rel_l2", "'l1'"});
+  expect_error([&] { workflows::start_training(bad_choice, dir.file("c")); }, {"train.loss", "mse, rel_l2", "'l1'"});
   EXPECT_FALSE(fs::exists(dir.file("a")));
   EXPECT_FALSE(fs::exists(dir.file("b")));
   EXPECT_FALSE(fs::exists(dir.file("c")));
@@ -151,13 +151,13 @@ TEST(TrainerRejects, DataOfTheWrongPdeOrResolution) {
   const std::string file = testing::make_darcy(dir.path());
   Config swe_model = testing::tiny_gt_config(file);
   swe_model.apply_override("model.in_channels=10");
-  expect_error([&] { run::start_training(swe_model, dir.file("a")); },
+  expect_error([&] { workflows::start_training(swe_model, dir.file("a")); },
                {"model.in_channels", "takes 10 input channels", "darcy data", "gives 1"});
   Config resolution = testing::tiny_gt_config(file);
   resolution.apply_override("data.resolution=64");
-  expect_error([&] { run::start_training(resolution, dir.file("b")); }, {"data.resolution", "64x64", "8x8"});
+  expect_error([&] { workflows::start_training(resolution, dir.file("b")); }, {"data.resolution", "64x64", "8x8"});
   Config missing = testing::tiny_gt_config(dir.file("nope.h5"));
-  expect_error([&] { run::start_training(missing, dir.file("c")); }, {"nope.h5", "does not exist", "mno generate"});
+  expect_error([&] { workflows::start_training(missing, dir.file("c")); }, {"nope.h5", "does not exist", "mno generate"});
   EXPECT_FALSE(fs::exists(dir.file("a")));
 }
 
@@ -167,11 +167,11 @@ TEST(TrainerRejects, ACheckpointOfAnotherModel) {
   Config mamba = testing::tiny_gt_config(file, "mamba"), galerkin = testing::tiny_gt_config(file, "galerkin");
   mamba.apply_override("train.epochs=1");
   galerkin.apply_override("train.epochs=1");
-  run::start_training(mamba, dir.file("m"))->run({false});
-  run::start_training(galerkin, dir.file("g"))->run({false});
+  workflows::start_training(mamba, dir.file("m"))->run({false});
+  workflows::start_training(galerkin, dir.file("g"))->run({false});
   fs::copy_file(dir.file("m/checkpoints/last.pt"), dir.file("g/checkpoints/last.pt"), fs::copy_options::overwrite_existing);
-  expect_error([&] { run::resume_training(dir.file("g")); }, {"last.pt", "checkpoint of a different model", "mixers.0"});
-  expect_error([&] { run::evaluate_run(dir.file("g"), "last", "", false); }, {"checkpoint of a different model"});
+  expect_error([&] { workflows::resume_training(dir.file("g")); }, {"last.pt", "checkpoint of a different model", "mixers.0"});
+  expect_error([&] { workflows::evaluate_run(dir.file("g"), "last", "", false); }, {"checkpoint of a different model"});
 }
 
 TEST(TrainerRejects, AnUnwritableOrExistingRunDirectory) {
@@ -179,12 +179,12 @@ TEST(TrainerRejects, AnUnwritableOrExistingRunDirectory) {
   const std::string file = testing::make_darcy(dir.path());
   const Config config = testing::tiny_gt_config(file);
   { std::ofstream(dir.file("plain-file")) << "x"; }
-  expect_error([&] { run::start_training(config, dir.file("plain-file/run")); }, {"cannot create run directory", "plain-file/run"});
+  expect_error([&] { workflows::start_training(config, dir.file("plain-file/run")); }, {"cannot create run directory", "plain-file/run"});
   Config one = config;
   one.apply_override("train.epochs=1");
-  run::start_training(one, dir.file("run"))->run({false});
-  expect_error([&] { run::start_training(one, dir.file("run")); }, {"already holds a run", "mno train --resume"});
-  expect_error([&] { run::resume_training(dir.file("elsewhere")); }, {"elsewhere", "does not exist"});
+  workflows::start_training(one, dir.file("run"))->run({false});
+  expect_error([&] { workflows::start_training(one, dir.file("run")); }, {"already holds a run", "mno train --resume"});
+  expect_error([&] { workflows::resume_training(dir.file("elsewhere")); }, {"elsewhere", "does not exist"});
 }
 
 }  // namespace

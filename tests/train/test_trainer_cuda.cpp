@@ -41,7 +41,7 @@ double epoch_loss_on(const std::string& device, const std::string& data_file, co
                         "train.schedule.max_lr=1.0e-12"})
     config.apply_override(o);
   config.apply_override("train.device=" + device);
-  auto trainer = run::start_training(config, run_dir);
+  auto trainer = workflows::start_training(config, run_dir);
   const TrainOutcome outcome = trainer->run({false});
   EXPECT_EQ(outcome.state.step, 58);
   return last_train_loss(read_text(run_dir + "/log.csv"));
@@ -65,7 +65,7 @@ TEST(TrainerCuda, NonFiniteLossNamesItsStepThoughReadBackIsDeferred) {
   Config config = testing::tiny_gt_config(testing::make_darcy(dir.path(), 64, 8, 0.0));
   for (const char* o : {"train.loss=rel_l2", "train.device=cuda", "train.batch_size=1", "train.clip_grad_norm=0"})
     config.apply_override(o);
-  auto trainer = run::start_training(config, dir.file("run"));
+  auto trainer = workflows::start_training(config, dir.file("run"));
   expect_error([&] { trainer->run({false}); },
                {"training stopped", "rel_l2 loss is inf at epoch 1, step 1", "no epoch had finished"});
 }

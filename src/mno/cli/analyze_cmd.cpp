@@ -48,13 +48,13 @@ void add_analyze_command(CLI::App& app, Action& action) {
   disc->callback([&action, disc_out, steps, disc_overwrite] {
     action = [disc_out, steps, disc_overwrite] {
       check_out(*disc_out, *disc_overwrite, {"discretization.png", "discretization.csv"});
-      return report(run::analyze_discretization(*disc_out, *steps));
+      return report(workflows::analyze_discretization(*disc_out, *steps));
     };
   });
 
   auto* ssm = analyze->add_subcommand("ssm", "Frequency responses of a trained run's SSM layers and its predictions' energy spectra");
   auto run_dir = std::make_shared<std::string>();
-  auto opts = std::make_shared<run::SsmAnalysisOptions>();
+  auto opts = std::make_shared<workflows::SsmAnalysisOptions>();
   ssm->add_option("run", *run_dir, "run directory")->required();
   ssm->add_option("--out", opts->out_dir, "output directory (default: RUN/analysis)");
   ssm->add_option("--samples", opts->samples, "test samples fed through the model")->capture_default_str()->check(CLI::PositiveNumber);
@@ -65,7 +65,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
     action = [run_dir, opts, ssm_overwrite] {
       check_out(opts->out_dir.empty() ? *run_dir + "/analysis" : opts->out_dir, *ssm_overwrite,
                 {"ssm_response.png", "ssm_response.csv", "energy_spectrum.png", "energy_spectrum.csv"});
-      return report(run::analyze_ssm_run(*run_dir, *opts));
+      return report(workflows::analyze_ssm_run(*run_dir, *opts));
     };
   });
 
@@ -85,7 +85,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
     action = [measure, n, hippo_out, hippo_overwrite] {
       const std::string stem = fmt::format("hippo_{}_N{}", *measure, *n);
       check_out(*hippo_out, *hippo_overwrite, {stem + ".png", stem + ".csv"});
-      return report(run::analyze_hippo(*measure, *n, *hippo_out));
+      return report(workflows::analyze_hippo(*measure, *n, *hippo_out));
     };
   });
 
@@ -109,7 +109,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
   resolution->callback([&action, res] {
     action = [res] {
       check_out(res->out, res->overwrite, {"resolution.md", "resolution.csv", "resolution.png"});
-      const auto study = run::analyze_resolution(res->runs, res->data, res->strides, res->out);
+      const auto study = workflows::analyze_resolution(res->runs, res->data, res->strides, res->out);
       fmt::print("{}", study.markdown);
       return report(study.written);
     };
@@ -117,7 +117,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
 
   auto* compare = analyze->add_subcommand(
       "compare", "Trained runs of one dataset side by side: metrics and timing table, error against time, heatmaps");
-  auto cmp = std::make_shared<run::CompareOptions>();
+  auto cmp = std::make_shared<workflows::CompareOptions>();
   compare->add_option("runs", cmp->runs, "run directories, in table order")->required();
   compare->add_option("--labels", cmp->labels, "a name per run, comma-separated (default: the directory names)")
       ->delimiter(',');
@@ -131,7 +131,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
   compare->callback([&action, cmp, cmp_overwrite] {
     action = [cmp, cmp_overwrite] {
       check_out(cmp->out_dir, *cmp_overwrite, {"compare.md", "compare.csv", "along_time.png", "heatmaps.png"});
-      const auto comparison = run::compare_runs(*cmp);
+      const auto comparison = workflows::compare_runs(*cmp);
       fmt::print("{}", comparison.markdown);
       return report(comparison.written);
     };

@@ -5,7 +5,7 @@
 namespace mno::cli {
 
 void add_demo_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<run::DemoOptions>();
+  auto options = std::make_shared<workflows::DemoOptions>();
   auto* demo = app.add_subcommand(
       "demo", "The default job: generate a small Darcy set, train GT with Mamba and with Galerkin attention, "
               "evaluate both, write a report");
@@ -13,7 +13,7 @@ void add_demo_command(CLI::App& app, Action& action) {
   demo->add_flag("--quick", options->quick, "a tiny version that finishes in seconds");
   demo->callback([&action, options] {
     action = [options] {
-      run::run_demo(*options);
+      workflows::run_demo(*options);
       return 0;
     };
   });

@@ -34,8 +34,8 @@ void add_eval_command(CLI::App& app, Action& action) {
     action = [args] {
       const run::EvalOut out = run::claim_eval_out(args->run, args->out, args->overwrite);  // before any work
       const std::string samples = !args->samples.empty() ? args->samples : args->data.empty() ? "test" : "all";
-      const run::RunEvaluation e = run::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, out.dir,
-                                                     samples == "all" ? run::EvalSamples::all : run::EvalSamples::test);
+      const workflows::RunEvaluation e = workflows::evaluate_run(args->run, args->checkpoint, args->data, true, args->stride, out.dir,
+                                                     samples == "all" ? workflows::EvalSamples::all : workflows::EvalSamples::test);
       fmt::print("{}{}", eval::metrics_table_header(), eval::metrics_table_row(args->run, e.parameters, e.evaluation, e.train_seconds));
       log::info("report: {}", e.files.report_md);
       return 0;

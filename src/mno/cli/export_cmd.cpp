@@ -5,7 +5,7 @@
 namespace mno::cli {
 
 void add_export_command(CLI::App& app, Action& action) {
-  auto request = std::make_shared<run::ExportRequest>();
+  auto request = std::make_shared<workflows::ExportRequest>();
   auto* cmd = app.add_subcommand(
       "export", "Write a run's weights as the MNO authors' PyTorch checkpoint (torch.save; the inverse of import; "
                 "docs/models.md)");
@@ -23,7 +23,7 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_flag("--overwrite", request->overwrite, "replace existing files");
   cmd->callback([&action, request] {
     action = [request] {
-      run::export_authors_run(*request);
+      workflows::export_authors_run(*request);
       return 0;
     };
   });

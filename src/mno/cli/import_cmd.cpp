@@ -5,7 +5,7 @@
 namespace mno::cli {
 
 void add_import_command(CLI::App& app, Action& action) {
-  auto request = std::make_shared<run::ImportRequest>();
+  auto request = std::make_shared<workflows::ImportRequest>();
   auto* cmd = app.add_subcommand(
       "import", "Import the MNO authors' PyTorch checkpoint (torch.save) as an mno run (docs/models.md)");
   cmd->add_option("-c,--config", request->config_path, "the matching config (configs/<dataset>/<host>_<mixer>.yaml)")
@@ -18,7 +18,7 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("overrides", request->overrides, "key=value overrides of the config, e.g. data.file=...");
   cmd->callback([&action, request] {
     action = [request] {
-      run::import_authors_run(*request);
+      workflows::import_authors_run(*request);
       return 0;
     };
   });

@@ -7,7 +7,7 @@
 namespace mno::cli {
 
 void add_launch_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<run::LaunchOptions>();
+  auto options = std::make_shared<workflows::LaunchOptions>();
   auto* cmd = app.add_subcommand(
       "launch", "Run `mno train` as N local processes of one data-parallel job (docs/distributed.md)");
   cmd->add_option("--nproc", options->nproc, "number of processes (ranks); one per GPU on a GPU machine")
@@ -24,7 +24,7 @@ void add_launch_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("command", options->args, "the command every rank runs, after '--': train and its arguments (e.g. -- train -c CONFIG)");
   cmd->footer("Example: mno launch --nproc 2 -- train -c configs/darcy/gt_mamba.yaml train.device=cpu");
-  cmd->callback([&action, options] { action = [options] { return run::launch_local(*options); }; });
+  cmd->callback([&action, options] { action = [options] { return workflows::launch_local(*options); }; });
 }
 
 }  // namespace mno::cli

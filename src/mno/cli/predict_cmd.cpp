@@ -19,7 +19,7 @@ void add_predict_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"last", "best"}));
   cmd->callback([&action, args] {
     action = [args] {
-      run::predict_file(args->run, args->input, args->out, args->checkpoint, true, args->overwrite);
+      workflows::predict_file(args->run, args->input, args->out, args->checkpoint, true, args->overwrite);
       return 0;
     };
   });

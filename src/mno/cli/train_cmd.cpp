@@ -15,7 +15,7 @@ namespace mno::cli {
 constexpr int kInterruptedExit = 128 + SIGINT;
 
 void add_train_command(CLI::App& app, Action& action) {
-  auto request = std::make_shared<run::TrainRequest>();
+  auto request = std::make_shared<workflows::TrainRequest>();
   auto no_eval = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("train", "Train a model from a config into a run directory (docs/training.md)");
   cmd->add_option("-c,--config", request->config_path, "training config (configs/<dataset>/<host>_<mixer>.yaml)");
@@ -50,7 +50,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 "mno train --resume: --overwrite does not apply to a resumed run");
     action = [request, no_eval] {
       request->evaluate = !*no_eval;
-      const run::TrainResult r = run::train_run(*request);
+      const workflows::TrainResult r = workflows::train_run(*request);
       if (r.outcome.interrupted) {
         if (r.rank == 0)
           log::info("stopped at step {}: checkpoint {}; continue with: mno train --resume {}", r.outcome.state.step,
@@ -60,7 +60,7 @@ void add_train_command(CLI::App& app, Action& action) {
         return kInterruptedExit;
       }
       if (r.evaluation) {
-        const run::RunEvaluation& e = *r.evaluation;
+        const workflows::RunEvaluation& e = *r.evaluation;
         fmt::print("{}{}", eval::metrics_table_header(),
                    eval::metrics_table_row(r.run_dir, e.parameters, e.evaluation, e.train_seconds));
         log::info("report: {}", e.files.report_md);

@@ -19,7 +19,10 @@
 #include "mno/ssm/analysis_hippo.h"
 #include "mno/ssm/frequency_response.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 std::string prepare_dir(const std::string& dir) {
@@ -184,4 +187,4 @@ std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAn
   return written;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

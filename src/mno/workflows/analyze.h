@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace mno::run {
+namespace mno::workflows {
 
 // Errors of ZOH, bilinear and Euler against the exact solution as Δ shrinks, with the observed
 // orders: discretization.png (log-log), discretization.csv. steps: the Δ values (empty: the default).
@@ -30,4 +30,4 @@ struct SsmAnalysisOptions {
 // A run without SSM layers is an mno::Error naming its mixers.
 std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAnalysisOptions& options);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -22,7 +22,10 @@
 #include "mno/workflows/evaluate_run.h"
 #include "mno/run/run_paths.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 namespace fs = std::filesystem;
@@ -315,4 +318,4 @@ Comparison compare_runs(const CompareOptions& o) {
   return c;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

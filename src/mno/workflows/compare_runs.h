@@ -17,7 +17,7 @@
 
 #include "mno/eval/metrics.h"
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct CompareOptions {
   std::vector<std::string> runs;     // run directories, in table order
@@ -48,4 +48,4 @@ struct Comparison {
 // missing run directory, runs evaluated on different datasets (another PDE or data file).
 Comparison compare_runs(const CompareOptions& options);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

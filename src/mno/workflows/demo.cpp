@@ -12,7 +12,10 @@
 #include "mno/workflows/evaluate_run.h"
 #include "mno/workflows/training.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 namespace fs = std::filesystem;
@@ -139,4 +142,4 @@ std::string run_demo(const DemoOptions& options) {
   return report;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

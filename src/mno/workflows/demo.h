@@ -4,7 +4,7 @@
 // it, evaluates both on the same test samples and writes a side-by-side report.
 #include <string>
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct DemoOptions {
   std::string out = "runs/demo";
@@ -14,4 +14,4 @@ struct DemoOptions {
 // Returns the path of the report written.
 std::string run_demo(const DemoOptions& options);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -11,7 +11,10 @@
 #include "mno/run/run_lock.h"
 #include "mno/run/saved_run.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 
 RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
                            bool progress, int64_t stride, const std::string& out_dir, EvalSamples samples) {
@@ -59,4 +62,4 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
   return out;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

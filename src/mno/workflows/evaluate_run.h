@@ -7,7 +7,7 @@
 #include "mno/eval/evaluate.h"
 #include "mno/eval/report.h"
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct RunEvaluation {
   eval::Evaluation evaluation;
@@ -30,4 +30,4 @@ RunEvaluation evaluate_run(const std::string& run_dir, const std::string& checkp
                            const std::string& data_file = "", bool progress = true, int64_t stride = 0,
                            const std::string& out_dir = "", EvalSamples samples = EvalSamples::test);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

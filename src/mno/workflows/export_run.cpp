@@ -18,7 +18,10 @@
 #include "mno/train/checkpoint.h"
 #include "mno/train/run_config.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace fs = std::filesystem;
 
 namespace {
@@ -108,4 +111,4 @@ ExportResult export_authors_run(const ExportRequest& r) {
   return result;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct ExportRequest {
   std::string run_dir;
@@ -35,4 +35,4 @@ std::vector<std::string> export_file_names(const std::string& out, const std::ve
 // without `overwrite`, an unknown format. Files are written atomically.
 ExportResult export_authors_run(const ExportRequest& request);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

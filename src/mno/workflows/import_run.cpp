@@ -15,7 +15,10 @@
 #include "mno/train/run_config.h"
 #include "mno/train/training_length.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace fs = std::filesystem;
 
 namespace {
@@ -108,4 +111,4 @@ std::string import_authors_run(const ImportRequest& r) {
   return r.out;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

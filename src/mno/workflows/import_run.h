@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct ImportRequest {
   std::string config_path;             // configs/<dataset>/<host>_<mixer>.yaml
@@ -23,4 +23,4 @@ struct ImportRequest {
 // unexpected or mis-shaped tensor; nothing is written then.
 std::string import_authors_run(const ImportRequest& request);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

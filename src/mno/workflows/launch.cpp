@@ -23,7 +23,7 @@
 #include "mno/core/threads.h"
 #include "mno/core/usage_error.h"
 
-namespace mno::run {
+namespace mno::workflows {
 namespace {
 
 std::atomic<int> pending_signal{0};
@@ -191,4 +191,4 @@ int launch_local(const LaunchOptions& o) {
   return 0;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

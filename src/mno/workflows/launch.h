@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct LaunchOptions {
   int nproc = 1;
@@ -25,4 +25,4 @@ struct LaunchOptions {
 // by Ctrl-C, otherwise the first failing rank's code (128 + N for a death by signal N).
 int launch_local(const LaunchOptions& options);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

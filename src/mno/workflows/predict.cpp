@@ -14,7 +14,10 @@
 #include "mno/eval/evaluate.h"
 #include "mno/run/saved_run.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 // Times of the frames written: the file's own where it has them; past its last frame (a file of
@@ -96,4 +99,4 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
   log::info("predictions for all {} samples of {} written to {}", info.samples, input, out);
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -6,11 +6,11 @@
 // whatever the targets hold (NaN included) plays no part.
 #include <string>
 
-namespace mno::run {
+namespace mno::workflows {
 
 // checkpoint "": the run's train.report_checkpoint. `out` is written atomically; an existing one
 // is refused unless `overwrite`.
 void predict_file(const std::string& run_dir, const std::string& input, const std::string& out,
                   const std::string& checkpoint = "", bool progress = true, bool overwrite = false);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -14,7 +14,7 @@
 #include "mno/eval/line_plot.h"
 #include "mno/workflows/evaluate_run.h"
 
-namespace mno::run {
+namespace mno::workflows {
 namespace {
 
 std::string run_name(const std::string& run_dir) {
@@ -115,4 +115,4 @@ ResolutionStudy analyze_resolution(const std::vector<std::string>& runs, const s
   return study;
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

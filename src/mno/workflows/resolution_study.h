@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace mno::run {
+namespace mno::workflows {
 
 struct ResolutionCell {
   std::string run;          // the run directory as given
@@ -30,4 +30,4 @@ struct ResolutionStudy {
 ResolutionStudy analyze_resolution(const std::vector<std::string>& runs, const std::string& data_file,
                                    const std::vector<int64_t>& strides, const std::string& out_dir);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -19,7 +19,10 @@
 #include "mno/run/saved_run.h"
 #include "mno/train/training_length.h"
 
-namespace mno::run {
+// The run directory and its Experiment (run/): this room's floor below.
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace fs = std::filesystem;
 namespace {
 
@@ -285,4 +288,4 @@ TrainResult train_run(const TrainRequest& request) {
   return finish(std::move(result), std::move(training), request);
 }
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -15,7 +15,7 @@
 #include "mno/train/distributed.h"
 #include "mno/train/trainer.h"
 
-namespace mno::run {
+namespace mno::workflows {
 
 class ReplacedRun;
 
@@ -25,13 +25,13 @@ struct TrainingRun {
   // checkpoint: released (after the trainer and the lock) it is deleted if the new run has a
   // checkpoint, else put back. Declared first so that it is released last.
   std::shared_ptr<ReplacedRun> replaced;
-  RunLock lock;
+  run::RunLock lock;
   std::unique_ptr<train::Trainer> trainer;
 
   train::Trainer* operator->() const { return trainer.get(); }
   void reset() {
     trainer.reset();
-    lock = RunLock();
+    lock = run::RunLock();
     replaced.reset();
   }
 };
@@ -50,9 +50,9 @@ TrainingRun start_training(const Config& config, const std::string& dir, bool ov
                            data::DataUse use = data::DataUse::split);
 // A new run's config read once, for a run in `dir`: data.file made absolute first, the name of `dir`
 // the run's name when the config has none.
-Experiment read_new_experiment(const Config& config, const std::string& dir);
+run::Experiment read_new_experiment(const Config& config, const std::string& dir);
 // start_training for a config already read (read_new_experiment) (its data.file made absolute before it was read).
-TrainingRun start_training(const Experiment& experiment, const std::string& dir, bool overwrite = false,
+TrainingRun start_training(const run::Experiment& experiment, const std::string& dir, bool overwrite = false,
                            std::shared_ptr<train::Collectives> collectives = nullptr,
                            data::DataUse use = data::DataUse::split);
 // Continues the run in `dir` from checkpoints/last.pt with the run's own config.yaml. `overrides`:
@@ -86,4 +86,4 @@ struct TrainResult {
 // train/distributed.h) — this process's rank of a data-parallel job; rank 0 evaluates.
 TrainResult train_run(const TrainRequest& request);
 
-}  // namespace mno::run
+}  // namespace mno::workflows

@@ -11,7 +11,9 @@
 #include "support/testing.h"
 #include "train/train_test_support.h"
 
-namespace mno::run {
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 namespace fs = std::filesystem;
@@ -78,4 +80,4 @@ TEST(Training, OverwriteReplacesARunOnlyOnceTheNewOneHasStarted) {
 }
 
 }  // namespace
-}  // namespace mno::run
+}  // namespace mno::workflows

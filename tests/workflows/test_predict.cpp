@@ -11,7 +11,9 @@
 #include "support/testing.h"
 #include "train/train_test_support.h"
 
-namespace mno::run {
+using namespace mno::run;
+
+namespace mno::workflows {
 namespace {
 
 using data::testing::TempDir;
@@ -59,4 +61,4 @@ TEST(Predict, RefusesToWriteOverItsInput) {
 }
 
 }  // namespace
-}  // namespace mno::run
+}  // namespace mno::workflows
