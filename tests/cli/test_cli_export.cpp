@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/cli_runner.h"
+#include "cli/parity_fixtures.h"
 #include "data/data_test_support.h"
 #include "mno/parity/checkpoint_import.h"
 #include "train/train_test_support.h"
@@ -18,25 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using data::testing::TempDir;
-
-std::string fixture(const std::string& name, const std::string& file) {
-  return source_dir() + "/tests/fixtures/parity/" + name + "/" + file;
-}
-
-// The tiny run config of the train tests with the model of a parity fixture (its mno_model).
-std::string fixture_config(const TempDir& dir, const std::string& name, const std::string& data_file) {
-  std::string model_json;
-  for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).strings)
-    if (k == "mno_model") model_json = v;
-  const Config config = train::testing::tiny_gt_config(data_file);
-  YAML::Node root = config.root().yaml();
-  root.remove("name");
-  root["model"] = YAML::Load(model_json);
-  root["train"]["epochs"] = 1;
-  const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump_as_given();
-  return path;
-}
 
 // `mno import` of a fixture into dir/<name>; the run directory.
 std::string import_fixture(const TempDir& dir, const std::string& name, const std::string& data) {

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/cli_runner.h"
+#include "cli/parity_fixtures.h"
 #include "data/data_test_support.h"
 #include "mno/data/pdebench_reader.h"
 #include "mno/data/pdebench_writer.h"
@@ -21,27 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using data::testing::TempDir;
-
-std::string fixture(const std::string& name, const std::string& file) {
-  return source_dir() + "/tests/fixtures/parity/" + name + "/" + file;
-}
-
-// The tiny GT run config of the train tests with the model of a parity fixture (its mno_model).
-std::string fixture_config(const TempDir& dir, const std::string& name, const std::string& data_file,
-                           const std::string& model_override = "") {
-  std::string model_json;
-  for (const auto& [k, v] : parity::read_torch_entries(fixture(name, "data.pt")).strings)
-    if (k == "mno_model") model_json = v;
-  const Config config = train::testing::tiny_gt_config(data_file);
-  YAML::Node root = config.root().yaml();
-  root.remove("name");
-  root["model"] = YAML::Load(model_json);
-  if (!model_override.empty()) root["model"]["width"] = std::stoi(model_override);
-  root["train"]["epochs"] = 1;
-  const std::string path = dir.file(name + ".yaml");
-  std::ofstream(path) << config.dump_as_given();
-  return path;
-}
 
 // The run's last checkpoint holds the fixture's (one-file) authors' checkpoint, each tensor where
 // the name table puts it, rounded to the run's dtype.
