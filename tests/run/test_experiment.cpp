@@ -23,10 +23,10 @@ std::string typed_parts(const Experiment& e) {
                    static_cast<int>(d.split), d.train_samples, d.test_samples, d.stride, d.input_frames, d.resolution,
                    d.normalise_inputs, d.normalise_targets, d.normaliser_samples, d.resident, d.positions);
   const auto& t = e.train;
-  s << fmt::format("train {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", t.device, t.seed, t.epochs,
+  s << fmt::format("train {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", t.device, t.seed, t.epochs,
                    t.iterations, t.batch_size, t.eval_batch_size, t.drop_last, t.eval_every, t.loss, t.loss_space,
                    t.clip_grad_norm, t.select_metric, t.report_checkpoint, t.plot_samples, t.bf16, t.backend,
-                   t.distributed_timeout_s, 0);
+                   t.distributed_timeout_s);
   const auto& o = e.optimizer;
   s << fmt::format("optimizer {} {} {} {} [{}] {}\n", o.type, o.hyper.lr, o.hyper.weight_decay, o.hyper.eps,
                    fmt::join(o.hyper.betas, ","), o.fused);

@@ -24,8 +24,9 @@ void check_run_data_file(const std::string& run_dir, const data::DataConfig& dat
 SavedRun load_saved_run(const std::string& run_dir, const std::string& checkpoint, const std::string& data_file,
                         const std::string& device, int64_t stride, data::DataUse use) {
   const RunPaths paths = open_run_dir(run_dir);
-  SavedRun r{paths, Experiment::read_saved(paths)};
-  r.checkpoint = checkpoint.empty() ? r.run.train.report_checkpoint : checkpoint;
+  Experiment run = Experiment::read_saved(paths);
+  const std::string chosen = checkpoint.empty() ? run.train.report_checkpoint : checkpoint;
+  SavedRun r{paths, std::move(run), chosen, nullptr, nullptr, {}};
   check(r.checkpoint == "last" || r.checkpoint == "best", "checkpoint: expected last or best, found '{}'", r.checkpoint);
   if (r.checkpoint == "best" && !std::filesystem::exists(r.paths.checkpoint("best"))) {
     log::warn("{}: no best checkpoint (no evaluation has finished yet); using the last one", run_dir);

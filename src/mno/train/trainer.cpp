@@ -11,7 +11,6 @@
 #include "mno/core/error.h"
 #include "mno/core/log.h"
 #include "mno/core/progress.h"
-#include "mno/core/seed.h"
 #include "mno/core/autocast.h"
 #include "mno/train/distributed.h"
 #include "mno/train/interrupt.h"

@@ -16,7 +16,6 @@
 #include "mno/run/run_paths.h"
 #include "mno/run/saved_run.h"
 #include "mno/train/checkpoint.h"
-#include "mno/train/run_config.h"
 
 // The run directory and its Experiment (run/): this room's floor below.
 using namespace mno::run;

@@ -11,8 +11,8 @@
 #include "mno/parity/authors_names.h"
 #include "mno/parity/checkpoint_import.h"
 #include "mno/models/neural_operator.h"
+#include "mno/run/run_paths.h"
 #include "mno/workflows/training.h"
-#include "mno/train/run_config.h"
 #include "mno/train/training_length.h"
 
 // The run directory and its Experiment (run/): this room's floor below.
@@ -68,7 +68,7 @@ std::string import_authors_run(const ImportRequest& r) {
                                             : std::vector<OutputInput>{}});
   Config config = Config::load_file(r.config_path);
   train::apply_run_overrides(config, r.overrides);
-  const Experiment experiment = read_new_experiment(config, r.out);
+  const Experiment experiment = read_new_experiment(config, RunPaths{r.out}.name());
   const ConfigNode model_node = experiment.model_spec();
   const data::DataConfig& data = experiment.data;
   const auto table =

@@ -111,15 +111,15 @@ void apply_resume_overrides(Config& config, const std::vector<std::string>& over
 
 }  // namespace
 
-Experiment read_new_experiment(const Config& given, const std::string& dir) {
+Experiment read_new_experiment(const Config& given, const std::string& default_name) {
   Config config = given.clone();
   store_data_path(config);
-  return Experiment::read(std::move(config), RunPaths{dir}.name());
+  return Experiment::read(std::move(config), default_name);
 }
 
 TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite,
                            std::shared_ptr<train::Collectives> collectives, data::DataUse use) {
-  return start_training(read_new_experiment(config, dir), dir, overwrite, std::move(collectives), use);
+  return start_training(read_new_experiment(config, RunPaths{dir}.name()), dir, overwrite, std::move(collectives), use);
 }
 
 TrainingRun start_training(const Experiment& experiment, const std::string& dir, bool overwrite,
@@ -197,12 +197,11 @@ void check_request(const TrainRequest& request) {
 Experiment new_run_experiment(const TrainRequest& request, std::string& run_dir) {
   Config config = Config::load_file(request.config_path);
   train::apply_run_overrides(config, request.overrides);  // epochs/iterations: one replaces the other
-  store_data_path(config);
   // The name a run takes when its config has none: its directory's, which is --out's or, without
   // --out, the one made from the config's path.
   const std::string default_name =
       request.out.empty() ? train::default_run_name(request.config_path) : RunPaths{request.out}.name();
-  Experiment experiment = Experiment::read(std::move(config), default_name);
+  Experiment experiment = read_new_experiment(config, default_name);
   run_dir = request.out.empty() ? request.runs_dir + "/" + experiment.name : request.out;
   // Before any work: the config file is an input too; --overwrite must not delete it with the run
   // it sits in (start_training checks data.file).

@@ -48,10 +48,10 @@ struct TrainingRun {
 TrainingRun start_training(const Config& config, const std::string& dir, bool overwrite = false,
                            std::shared_ptr<train::Collectives> collectives = nullptr,
                            data::DataUse use = data::DataUse::split);
-// A new run's config read once, for a run in `dir`: data.file made absolute first, the name of `dir`
-// the run's name when the config has none.
-run::Experiment read_new_experiment(const Config& config, const std::string& dir);
-// start_training for a config already read (read_new_experiment) (its data.file made absolute before it was read).
+// A new run's config read once: data.file made absolute first; `default_name` is the run's name when
+// the config has none (the name of the run's directory).
+run::Experiment read_new_experiment(const Config& config, const std::string& default_name);
+// start_training for a config already read (read_new_experiment).
 TrainingRun start_training(const run::Experiment& experiment, const std::string& dir, bool overwrite = false,
                            std::shared_ptr<train::Collectives> collectives = nullptr,
                            data::DataUse use = data::DataUse::split);
