@@ -19,7 +19,7 @@ struct Inputs {
   ops::ScanOptions options;
 };
 
-Inputs make_inputs(const ScanShape& s) {
+Inputs make_inputs(const ScanBenchCase& s) {
   torch::manual_seed(0);
   const int64_t E = s.channels / s.directions;
   Inputs in;
@@ -59,7 +59,7 @@ ScanTiming measure(const Inputs& in, const ScanFn& scan, int warmups, int repeat
 
 }  // namespace
 
-std::vector<ScanShape> default_scan_shapes(bool quick) {
+std::vector<ScanBenchCase> default_scan_shapes(bool quick) {
   if (quick)
     return {{"MNO K=2 (quick)", 1, 64, 2, 512, 16, 2, false}, {"Mamba block (quick)", 1, 64, 1, 512, 16, 1, true}};
   return {{"MNO-GNOT SS2D, K=2", 2, 384, 2, 4096, 16, 2, false},
@@ -93,7 +93,7 @@ std::vector<ScanBenchRow> run_scan_bench(const ScanBenchOptions& o) {
 namespace {
 
 // Giga state updates per second per thread.
-double rate(const ScanShape& s, double ms, int threads) { return ms > 0 ? s.updates() / (ms * 1e6) / threads : 0.0; }
+double rate(const ScanBenchCase& s, double ms, int threads) { return ms > 0 ? s.updates() / (ms * 1e6) / threads : 0.0; }
 
 std::string ratio(double slow, double fast) { return slow > 0 && fast > 0 ? fmt::format("{:.0f}×", slow / fast) : "–"; }
 std::string ms_or_dash(double ms) { return ms > 0 ? fmt::format("{:.1f}", ms) : "–"; }

@@ -10,7 +10,7 @@
 
 namespace mno::bench {
 
-struct ScanShape {
+struct ScanBenchCase {
   std::string name;
   int64_t batch, channels, groups, length, state, directions;
   bool gate;  // z (standard Mamba)
@@ -22,7 +22,7 @@ struct ScanTiming {
 };
 
 struct ScanBenchRow {
-  ScanShape shape;
+  ScanBenchCase shape;
   ScanTiming fused, composed;  // composed is zero when not measured
 };
 
@@ -38,7 +38,7 @@ struct ScanBenchOptions {
 
 // The benchmark's shapes (docs/performance.md): MNO-GNOT (batch 2, C 384, G 2, L 4096, N 16, directions 2) and a
 // standard-Mamba block of the same size (batch 1, C 768, G 1, L 4096, N 16, gate z).
-std::vector<ScanShape> default_scan_shapes(bool quick);
+std::vector<ScanBenchCase> default_scan_shapes(bool quick);
 
 std::vector<ScanBenchRow> run_scan_bench(const ScanBenchOptions& options);
 

@@ -56,7 +56,7 @@ struct Prepared {
            const torch::Tensor& B_, const torch::Tensor& C_, const torch::Tensor& D_, const torch::Tensor& bias_,
            const torch::Tensor& z_, const ScanOptions& o, at::ScalarType dt) {
     Npad = padded_state(s.N, dt);
-    walk = direction_walks(s.K, s.L, o.height, o.width).to(torch::kInt).contiguous();
+    walk = direction_walks(s.K, s.L, s.height, s.width).to(torch::kInt).contiguous();
     u = as_contiguous(u_, dt);
     delta = as_contiguous(delta_, dt);
     A = pad_state(A_.to(dt), Npad);
@@ -69,8 +69,8 @@ struct Prepared {
 
   template <typename T> K::Problem<T> problem(const ScanShape& s, const ScanOptions& o) const {
     K::Problem<T> p;
-    p.batch = s.batch; p.E = s.E; p.C = s.C; p.L = s.L; p.N = s.N; p.Npad = Npad; p.K = s.K;
-    p.groups_B = s.groups_B; p.groups_C = s.groups_C;
+    static_cast<ScanShape&>(p) = s;
+    p.Npad = Npad;
     p.walk = walk.data_ptr<int32_t>();
     p.u = ptr<T>(u); p.delta = ptr<T>(delta); p.A = ptr<T>(A); p.B = ptr<T>(B); p.Cm = ptr<T>(C);
     p.D = ptr<T>(D); p.delta_bias = ptr<T>(delta_bias); p.z = ptr<T>(z);

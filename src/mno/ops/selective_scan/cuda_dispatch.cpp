@@ -77,9 +77,7 @@ struct Prepared {
     D = as_contiguous(D_, at::kFloat);
     bias = as_contiguous(bias_, at::kFloat);
     z = as_contiguous(z_, dt);
-    p.batch = s.batch; p.E = s.E; p.C = s.C; p.L = s.L; p.N = s.N; p.K = s.K;
-    p.height = o.height; p.width = o.width;
-    p.groups_B = s.groups_B; p.groups_C = s.groups_C;
+    static_cast<ScanShape&>(p) = s;
     p.u = vptr(u); p.delta = vptr(delta); p.A = cptr<float>(A); p.B = vptr(B); p.Cm = vptr(C);
     p.D = cptr<float>(D); p.delta_bias = cptr<float>(bias); p.z = vptr(z);
     p.delta_softplus = o.delta_softplus;

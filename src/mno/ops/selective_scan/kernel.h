@@ -14,21 +14,14 @@
 #include <cstdint>
 #include <functional>
 
+#include "mno/ops/selective_scan/problem.h"
+
 namespace mno::ops::scan_kernel {
 
-template <typename T> struct Problem {
-  int64_t batch = 0, E = 0, C = 0, L = 0, N = 0, Npad = 0, K = 1;
-  int64_t groups_B = 0, groups_C = 0;  // 0: time-invariant [C, Npad]
-  const int32_t* walk = nullptr;
-  const T* u = nullptr;
-  const T* delta = nullptr;
-  const T* A = nullptr;
-  const T* B = nullptr;
-  const T* Cm = nullptr;
-  const T* D = nullptr;           // optional
-  const T* delta_bias = nullptr;  // optional
-  const T* z = nullptr;           // optional gate: y = (sum over directions) * silu(z)
-  bool delta_softplus = false;
+// The shared problem (problem.h) plus what only the CPU kernel reads.
+template <typename T> struct Problem : ScanProblem<T, T> {
+  int64_t Npad = 0;                // N padded to a multiple of simd_width<T>()
+  const int32_t* walk = nullptr;   // [K, L]
 };
 
 template <typename T> struct ForwardOut {

@@ -35,6 +35,8 @@
 
 #include <torch/torch.h>
 
+#include "mno/ops/selective_scan/problem.h"
+
 namespace mno::ops {
 
 struct ScanOptions {
@@ -64,12 +66,6 @@ ScanResult selective_scan_reference(const torch::Tensor& u, const torch::Tensor&
                                     const torch::Tensor& B, const torch::Tensor& C, const torch::Tensor& D = {},
                                     const torch::Tensor& delta_bias = {}, const torch::Tensor& z = {},
                                     const ScanOptions& options = {});
-
-// The sizes of a validated call.
-struct ScanShape {
-  int64_t batch, E, C, L, N, K;
-  int64_t groups_B, groups_C;  // 0 = time-invariant
-};
 
 // Checks every tensor against the contract; throws mno::Error on the first violation.
 ScanShape validate_scan_inputs(const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,

@@ -67,6 +67,8 @@ ScanShape validate_scan_inputs(const torch::Tensor& u, const torch::Tensor& delt
   s.L = u.size(2);
   s.K = K;
   s.C = K * s.E;
+  s.height = options.height;
+  s.width = options.width;
   if (s.batch < 1 || s.E < 1 || s.L < 1)
     throw mismatch_error("selective_scan: tensor 'u'", "non-empty [batch, E, L]", shape_str(u));
   if (K == 4) {

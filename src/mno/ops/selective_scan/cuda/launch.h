@@ -20,24 +20,16 @@
 // ddelta_bias) must be zeroed by the caller; the launchers say which they zero themselves.
 #include <cstdint>
 
+#include "mno/ops/selective_scan/problem.h"
+
 namespace mno::ops::scan_cuda {
 
 enum class DType { f32, f16, bf16 };
 
-struct Problem {
+// The shared problem (problem.h): activations are void (typed by `dtype`), A / D / delta_bias float.
+struct Problem : ScanProblem<void, float> {
   DType dtype = DType::f32;
-  int64_t batch = 0, E = 0, C = 0, L = 0, N = 0, K = 1, height = 0, width = 0;
-  int64_t groups_B = 0, groups_C = 0;  // 0: time-invariant (float [C, N])
-  const void* u = nullptr;
-  const void* delta = nullptr;
-  const float* A = nullptr;
-  const void* B = nullptr;
-  const void* Cm = nullptr;
-  const float* D = nullptr;           // optional
-  const float* delta_bias = nullptr;  // optional
-  const void* z = nullptr;            // optional gate
-  bool delta_softplus = false;
-  void* stream = nullptr;             // cudaStream_t
+  void* stream = nullptr;  // cudaStream_t
 };
 
 struct ForwardOut {
