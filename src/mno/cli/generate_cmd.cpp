@@ -45,10 +45,23 @@ void add_generate_command(CLI::App& app, Action& action) {
   d->add_option("--bumps", darcy->bumps, "Gaussian bumps in the random field")->capture_default_str()->check(CLI::Range(1.0, 1e6));
   auto face_boundary = std::make_shared<bool>(false);
   d->add_flag("--face-boundary", *face_boundary, "u = 0 on the boundary face (2nd order) instead of PDEBench's ghost cell");
-  d->callback([&action, darcy_opts, darcy, face_boundary] {
-    action = [darcy_opts, darcy, face_boundary] {
+  // Point clouds (docs/irregular.md).
+  auto cloud = std::make_shared<PointCloudOptions>();
+  auto layout = std::make_shared<std::string>("shared");
+  auto density = std::make_shared<std::string>("uniform");
+  auto* points = d->add_option("--points", cloud->points, "write N scattered points per sample instead of the grid "
+                               "(solved on the --resolution grid, then read off at the points)")
+                     ->check(CLI::Range(1.0, 1e6));
+  d->add_option("--layout", *layout, "with --points: shared (one mesh for every sample) or per-sample points")
+      ->capture_default_str()->check(CLI::IsMember({"shared", "per-sample"}))->needs(points);
+  d->add_option("--density", *density, "with --points: uniform, or clustered (half the points near the walls)")
+      ->capture_default_str()->check(CLI::IsMember({"uniform", "clustered"}))->needs(points);
+  d->callback([&action, darcy_opts, darcy, face_boundary, cloud, layout, density] {
+    action = [darcy_opts, darcy, face_boundary, cloud, layout, density] {
       darcy->boundary = *face_boundary ? DarcyBoundary::face_zero : DarcyBoundary::ghost_zero;
-      report("darcy", *darcy_opts, generate_darcy(*darcy_opts, *darcy));
+      cloud->per_sample = *layout == "per-sample";
+      cloud->density = parse_point_density(*density);
+      report("darcy", *darcy_opts, generate_darcy(*darcy_opts, *darcy, *cloud));
       return 0;
     };
   });

@@ -86,15 +86,16 @@ void BatchLoader::start_epoch(uint64_t epoch, size_t first_batch) {
 void BatchLoader::load_resident() {
   if (resident_.x.defined()) return;
   constexpr size_t kChunk = 64;  // samples per read while loading
-  std::vector<torch::Tensor> xs, ys;
+  std::vector<torch::Tensor> xs, ys, ps;
   for (size_t first = range_.begin; first < range_.end; first += kChunk) {
     std::vector<size_t> indices(std::min(kChunk, range_.end - first));
     std::iota(indices.begin(), indices.end(), first);
     Batch chunk = read_batch(reader_, indices, task_);
     xs.push_back(chunk.x.to(*options_.resident));
     ys.push_back(chunk.y.to(*options_.resident));
+    if (chunk.pos.defined()) ps.push_back(chunk.pos.to(*options_.resident));
   }
-  resident_ = {torch::cat(xs), torch::cat(ys)};
+  resident_ = {torch::cat(xs), torch::cat(ys), ps.empty() ? torch::Tensor() : torch::cat(ps)};
 }
 
 std::optional<Batch> BatchLoader::next_resident() {
@@ -103,7 +104,8 @@ std::optional<Batch> BatchLoader::next_resident() {
   const auto [begin, end] = epoch_batches_[next_batch_++];
   if (begin == end) return Batch{};  // this rank's empty shard of a short last batch
   const auto positions = epoch_positions_.slice(0, begin, end);
-  return Batch{resident_.x.index_select(0, positions), resident_.y.index_select(0, positions)};
+  return Batch{resident_.x.index_select(0, positions), resident_.y.index_select(0, positions),
+               resident_.pos.defined() ? resident_.pos.index_select(0, positions) : torch::Tensor()};
 }
 
 void BatchLoader::prefetch(std::vector<std::vector<size_t>> batches) {

@@ -48,8 +48,22 @@ PdebenchInfo inspect_darcy(const Hdf5File& file) {
   // The solution may be absent: a file of coefficients alone is what `mno predict` needs.
   if (file.exists(names::darcy_solution))
     expect_shape(file, names::darcy_solution, {a[0], 1, a[1], a[2]}, "[n,1,X,Y] solution u");
-  expect_shape(file, names::darcy_x, {a[1]}, "cell-centre x coordinates");
-  expect_shape(file, names::darcy_y, {a[2]}, "cell-centre y coordinates");
+  if (file.exists(names::positions)) {
+    info.point_cloud = true;
+    if (a[2] != 1)
+      throw mismatch_error(fmt::format("{}: dataset '{}' (a point cloud: the file has '{}')", file.path(),
+                                       names::darcy_coefficient, names::positions),
+                           "shape [n,N,1]: the N points along axis 1", shape_string(a));
+    const Shape p = file.shape(names::positions);
+    info.per_sample_positions = p.size() == 3;
+    if (info.per_sample_positions)
+      expect_shape(file, names::positions, {a[0], a[1], 2}, "[n,N,2] positions of each sample's points");
+    else
+      expect_shape(file, names::positions, {a[1], 2}, "[N,2] positions of the points every sample shares");
+  } else {
+    expect_shape(file, names::darcy_x, {a[1]}, "cell-centre x coordinates");
+    expect_shape(file, names::darcy_y, {a[2]}, "cell-centre y coordinates");
+  }
   info.beta = file.read_double_attribute("/", names::darcy_beta);
   if (!info.beta) info.beta = beta_from_file_name(file.path());
   return info;

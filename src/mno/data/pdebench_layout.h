@@ -6,6 +6,10 @@
 //    per sample named "0000", "0001", …, each with data [T,X,Y,C] (C = 1: h; C = 2: u, v) and
 //    grid/x [X], grid/y [Y], grid/t [T].
 // All arrays float32 (float64 is accepted on read).
+// Point clouds (docs/data.md, "Point clouds"): Darcy's datasets with the N points along the first
+// spatial axis and a second axis of 1 (nu [n,N,1], tensor [n,1,N,1]), so that a point cloud reads
+// like an N × 1 grid, and instead of the coordinates a dataset positions: [N,2] when every sample
+// has the same points (a fixed mesh), [n,N,2] when each sample has its own; in the unit square.
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +26,7 @@ inline constexpr const char* darcy_solution = "tensor";
 inline constexpr const char* darcy_x = "x-coordinate";
 inline constexpr const char* darcy_y = "y-coordinate";
 inline constexpr const char* darcy_beta = "beta";
+inline constexpr const char* positions = "positions";
 inline std::string group(size_t sample) { return fmt::format("{:04d}", sample); }
 inline std::string data(const std::string& group) { return group + "/data"; }
 inline std::string grid(const std::string& group, const char* axis) { return group + "/grid/" + axis; }
@@ -36,6 +41,8 @@ struct PdebenchInfo {
   size_t frames = 1;        // time frames per sample (1 for Darcy)
   size_t channels = 1;      // fields per frame (SW: h; DR: u, v; Darcy: u)
   std::optional<double> beta;       // Darcy only
+  bool point_cloud = false;         // nx points with positions (ny = 1), not a grid
+  bool per_sample_positions = false;  // point clouds: positions [n,N,2] rather than [N,2]
   std::vector<std::string> groups;  // sample groups in order (time-dependent layouts)
 };
 

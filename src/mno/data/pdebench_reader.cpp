@@ -103,13 +103,36 @@ FloatArray PdebenchReader::read_frames(const Selection& s) const {
   return out;
 }
 
+FloatArray PdebenchReader::read_positions(size_t first, size_t count) const {
+  check(info_.point_cloud, "{}: holds a grid, not a point cloud: it has no dataset '{}'", path(), names::positions);
+  FloatArray p;
+  if (info_.per_sample_positions) {
+    check(count >= 1 && first + count <= info_.samples, "{}: positions of samples [{}, {}) requested, the file has {}",
+          path(), first, first + count, info_.samples);
+    p = file_->read(names::positions, {{first, 0, 0}, {count, info_.nx, 2}, {1, 1, 1}});
+  } else {
+    p = file_->read(names::positions);
+    p.shape = {1, info_.nx, 2};
+  }
+  const std::string where = fmt::format("{}: dataset '{}'", path(), names::positions);
+  check_finite_samples(p, where, info_.per_sample_positions ? first : 0);
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p.values[i] < 0.0f || p.values[i] > 1.0f)
+      throw mismatch_error(where, "coordinates in the unit square [0, 1]²",
+                           fmt::format("{} (point {} of sample {})", p.values[i], (i / 2) % info_.nx,
+                                       (info_.per_sample_positions ? first : 0) + i / (2 * info_.nx)));
+  return p;
+}
+
 FloatArray PdebenchReader::x(size_t stride) const {
+  check(!info_.point_cloud, "{}: a point cloud has positions ('{}'), not grid coordinates", path(), names::positions);
   check(stride >= 1 && info_.nx % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.nx);
   const std::string name = !pde_spec(info_.pde).time_dependent() ? names::darcy_x : names::grid(info_.groups[0], "x");
   return file_->read(name, {{0}, {info_.nx / stride}, {stride}});
 }
 
 FloatArray PdebenchReader::y(size_t stride) const {
+  check(!info_.point_cloud, "{}: a point cloud has positions ('{}'), not grid coordinates", path(), names::positions);
   check(stride >= 1 && info_.ny % stride == 0, "{}: stride {} does not divide the grid size {}", path(), stride, info_.ny);
   const std::string name = !pde_spec(info_.pde).time_dependent() ? names::darcy_y : names::grid(info_.groups[0], "y");
   return file_->read(name, {{0}, {info_.ny / stride}, {stride}});

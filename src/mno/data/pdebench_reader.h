@@ -41,7 +41,11 @@ class PdebenchReader {
   bool has_darcy_solution() const;
   // [n, frames, X/s, Y/s, C] of a shallow-water or diffusion-reaction file.
   FloatArray read_frames(const Selection& selection) const;
+  // Point clouds: the positions of samples [first, first + count), [count, N, 2] — or [1, N, 2]
+  // when every sample shares them. Checked finite and inside the unit square.
+  FloatArray read_positions(size_t first_sample, size_t count) const;
   // Cell-centre coordinates along axis 1 (x) and 2 (y), strided like the fields; frame times.
+  // A point cloud has none (read_positions).
   FloatArray x(size_t stride = 1) const;
   FloatArray y(size_t stride = 1) const;
   FloatArray t() const;

@@ -29,11 +29,23 @@ PdebenchSummary summarise_pdebench(const std::string& path, size_t max_samples) 
   PdebenchReader reader(path);
   PdebenchSummary s;
   s.info = reader.info();
-  const FloatArray x = reader.x(), y = reader.y();
-  s.x_first = x.values.front();
-  s.x_last = x.values.back();
-  s.y_first = y.values.front();
-  s.y_last = y.values.back();
+  if (s.info.point_cloud) {
+    // The extent of the points: of the shared mesh, or over the scanned samples' own points.
+    const size_t n = s.info.per_sample_positions ? (max_samples == 0 ? s.info.samples : std::min(max_samples, s.info.samples)) : 1;
+    const FloatArray p = reader.read_positions(0, n);
+    s.x_first = s.y_first = 1.0f;
+    s.x_last = s.y_last = 0.0f;
+    for (size_t k = 0; k + 1 < p.size(); k += 2) {
+      s.x_first = std::min(s.x_first, p.values[k]), s.x_last = std::max(s.x_last, p.values[k]);
+      s.y_first = std::min(s.y_first, p.values[k + 1]), s.y_last = std::max(s.y_last, p.values[k + 1]);
+    }
+  } else {
+    const FloatArray x = reader.x(), y = reader.y();
+    s.x_first = x.values.front();
+    s.x_last = x.values.back();
+    s.y_first = y.values.front();
+    s.y_last = y.values.back();
+  }
   const PdeSpec& pde = pde_spec(s.info.pde);
   if (pde.time_dependent()) {
     const FloatArray t = reader.t();
@@ -63,6 +75,17 @@ std::string format_summary(const PdebenchSummary& s) {
   const PdebenchInfo& i = s.info;
   std::string out = fmt::format("file:     {}\n", i.path);
   const PdeSpec& pde = pde_spec(i.pde);
+  if (i.point_cloud) {
+    out += fmt::format("pde:      {}, beta = {}\n", pde.title, i.beta ? fmt::format("{}", *i.beta) : "unknown");
+    out += fmt::format("layout:   point cloud: nu [{0},{1},1], tensor [{0},1,{1},1], positions [{2}{1},2]\n", i.samples,
+                       i.nx, i.per_sample_positions ? fmt::format("{},", i.samples) : "");
+    out += fmt::format("samples:  {}\npoints:   {} scattered ({}), x = {} .. {}, y = {} .. {}\n", i.samples, i.nx,
+                       i.per_sample_positions ? "each sample its own" : "one mesh for every sample", s.x_first,
+                       s.x_last, s.y_first, s.y_last);
+    out += fmt::format("values (over {} sample{}):\n", s.samples_scanned, s.samples_scanned == 1 ? "" : "s");
+    for (const auto& f : s.fields) out += fmt::format("  {:<11} min {:.6g}  max {:.6g}  mean {:.6g}\n", f.name, f.min, f.max, f.mean);
+    return out;
+  }
   if (!pde.time_dependent()) {
     out += fmt::format("pde:      {}, beta = {}\n", pde.title, i.beta ? fmt::format("{}", *i.beta) : "unknown");
     out += fmt::format("layout:   flat datasets nu [{},{},{}], tensor [{},1,{},{}], x-coordinate, y-coordinate\n",

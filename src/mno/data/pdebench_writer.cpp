@@ -15,9 +15,32 @@ FloatArray vector_array(const std::vector<float>& v) {
 
 PdebenchWriter::PdebenchWriter(const std::string& path, LayoutSpec spec)
     : file_(path, Hdf5File::Mode::create), spec_(std::move(spec)) {
-  check(spec_.x.size() == spec_.nx && spec_.y.size() == spec_.ny, "{}: coordinates ({}, {}) do not match the grid {}x{}",
-        path, spec_.x.size(), spec_.y.size(), spec_.nx, spec_.ny);
-  if (!pde_spec(spec_.pde).time_dependent()) {
+  using Points = LayoutSpec::Points;
+  const bool cloud = spec_.points != Points::none;
+  if (cloud) {
+    check(!pde_spec(spec_.pde).time_dependent(), "{}: point clouds are written for Darcy data only, not {}", path,
+          pde_name(spec_.pde));
+    check(spec_.ny == 1 && spec_.x.empty() && spec_.y.empty(), "{}: a point cloud has N × 1 points and no grid "
+          "coordinates, found {}x{} with {} and {} coordinates", path, spec_.nx, spec_.ny, spec_.x.size(), spec_.y.size());
+    check(spec_.points == Points::per_sample || spec_.positions.size() == 2 * spec_.nx,
+          "{}: {} shared positions for {} points (expected 2 per point)", path, spec_.positions.size(), spec_.nx);
+  } else {
+    check(spec_.x.size() == spec_.nx && spec_.y.size() == spec_.ny, "{}: coordinates ({}, {}) do not match the grid {}x{}",
+          path, spec_.x.size(), spec_.y.size(), spec_.nx, spec_.ny);
+  }
+  if (cloud) {
+    file_.create_dataset(names::darcy_coefficient, {spec_.samples, spec_.nx, 1}, {1, spec_.nx, 1});
+    file_.create_dataset(names::darcy_solution, {spec_.samples, 1, spec_.nx, 1}, {1, 1, spec_.nx, 1});
+    if (spec_.points == Points::shared) {
+      file_.create_dataset(names::positions, {spec_.nx, 2});
+      FloatArray p(Shape{spec_.nx, 2});
+      p.values = spec_.positions;
+      file_.write(names::positions, p);
+    } else {
+      file_.create_dataset(names::positions, {spec_.samples, spec_.nx, 2}, {1, spec_.nx, 2});
+    }
+    if (spec_.beta) file_.write_double_attribute("/", names::darcy_beta, *spec_.beta);
+  } else if (!pde_spec(spec_.pde).time_dependent()) {
     // One chunk per sample: a training batch reads whole samples, never a sliver of many.
     file_.create_dataset(names::darcy_coefficient, {spec_.samples, spec_.nx, spec_.ny}, {1, spec_.nx, spec_.ny});
     file_.create_dataset(names::darcy_solution, {spec_.samples, 1, spec_.nx, spec_.ny}, {1, 1, spec_.nx, spec_.ny});
@@ -45,6 +68,17 @@ void PdebenchWriter::write_darcy(size_t i, const std::vector<float>& a, const st
   uv.values = u;
   file_.write(names::darcy_coefficient, av, {{i, 0, 0}, {1, spec_.nx, spec_.ny}, {1, 1, 1}});
   file_.write(names::darcy_solution, uv, {{i, 0, 0, 0}, {1, 1, spec_.nx, spec_.ny}, {1, 1, 1, 1}});
+}
+
+void PdebenchWriter::write_positions(size_t i, const std::vector<float>& positions) {
+  check(spec_.points == LayoutSpec::Points::per_sample, "{}: positions of one sample written to a file whose samples "
+        "share their positions (or have a grid)", file_.path());
+  check(i < spec_.samples, "{}: sample {} beyond the {} declared", file_.path(), i, spec_.samples);
+  check(positions.size() == 2 * spec_.nx, "{}: sample {}: expected {} position values (2 per point), found {}",
+        file_.path(), i, 2 * spec_.nx, positions.size());
+  FloatArray p(Shape{1, spec_.nx, 2});
+  p.values = positions;
+  file_.write(names::positions, p, {{i, 0, 0}, {1, spec_.nx, 2}, {1, 1, 1}});
 }
 
 void PdebenchWriter::write_frames(size_t i, const FloatArray& frames, const std::string& config) {

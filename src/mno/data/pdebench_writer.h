@@ -22,6 +22,9 @@ struct LayoutSpec {
   size_t frames = 1;            // time-dependent layouts
   std::vector<float> x, y, t;   // cell centres along axes 1 and 2; frame times
   std::optional<double> beta;   // Darcy: stored as the root attribute "beta" (float64)
+  // Darcy point clouds (pdebench_layout.h): nx points, ny = 1, x and y empty, and positions:
+  enum class Points { none, shared, per_sample } points = Points::none;
+  std::vector<float> positions;  // shared: [nx·2] (x0, y0, x1, y1, …); per_sample: written by write_positions
 };
 
 class PdebenchWriter {
@@ -31,6 +34,8 @@ class PdebenchWriter {
   size_t channels() const;
   // Darcy sample i: coefficient a and solution u, each [nx*ny] row-major (x, then y).
   void write_darcy(size_t i, const std::vector<float>& a, const std::vector<float>& u);
+  // Point cloud with per-sample positions: sample i's [nx·2] positions.
+  void write_positions(size_t i, const std::vector<float>& positions);
   // Time-dependent sample i: [frames, nx, ny, channels]. `config` (YAML: how the sample was
   // made) goes into the group's attribute "config", where PDEBench keeps its run config.
   void write_frames(size_t i, const FloatArray& frames, const std::string& config = "");

@@ -48,7 +48,14 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
     xs.push_back(flatten(f.narrow(0, 0, task.input_frames)).unsqueeze(0));
     ys.push_back(flatten(f.narrow(0, task.input_frames, outputs)).unsqueeze(0));
   }
-  return {torch::cat(xs), torch::cat(ys)};
+  return {torch::cat(xs), torch::cat(ys), read_sample_positions(reader, indices)};
+}
+
+torch::Tensor read_sample_positions(const PdebenchReader& reader, const std::vector<size_t>& indices) {
+  if (!reader.info().per_sample_positions) return {};
+  std::vector<torch::Tensor> ps;
+  for (size_t i : indices) ps.push_back(from_array(reader.read_positions(i, 1)));
+  return torch::cat(ps);
 }
 
 torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task) {

@@ -5,6 +5,7 @@
 //  - time-dependent (SW2D, DR2D): x = frames [0, 10) → y = frames [10, 101), each flattened to
 //    channels interleaved time-major (u0, v0, u1, v1, …) as GT and OFormer do: [B,H,W,frames·C].
 // Spatial sub-sampling by stride (128 → 64 with stride 2, no averaging) happens in the read.
+// A point cloud of N points reads as an N × 1 grid (pdebench_layout.h).
 #include <cstddef>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct TaskSpec {
 
 struct Batch {
   torch::Tensor x, y;
+  torch::Tensor pos;  // [B, N, 2]: point clouds whose samples each have their own points; else undefined
 };
 
 // Samples `indices` (any order) of the reader's file.
@@ -30,6 +32,10 @@ Batch read_batch(const PdebenchReader& reader, const std::vector<size_t>& indice
 // The inputs x alone of samples `indices`: what a prediction reads. Targets (Darcy's 'tensor', the
 // frames after the given ones) are not read, so they may be missing, or hold anything.
 torch::Tensor read_inputs(const PdebenchReader& reader, const std::vector<size_t>& indices, const TaskSpec& task);
+
+// The positions [B, N, 2] of samples `indices` of a point cloud whose samples each have their own
+// points; undefined for any other file (its positions are the same for every sample).
+torch::Tensor read_sample_positions(const PdebenchReader& reader, const std::vector<size_t>& indices);
 
 // An array read from a file as a float32 tensor of its shape (a copy).
 torch::Tensor from_array(const FloatArray& a);

@@ -82,6 +82,18 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
         "{}: holds the Darcy inputs 'nu' but not their solutions 'tensor', which training and evaluation need; "
         "`mno predict` takes inputs alone", file_);
 
+  if (info_.point_cloud) {
+    check(config_.stride == 1, "data.stride: {} holds a point cloud of {} points, which has no grid to stride "
+          "(expected 1, found {})", file_, info_.nx, config_.stride);
+    check(config_.resolution == 0, "data.resolution: {} holds a point cloud of {} points, not a grid (expected 0, "
+          "found {})", file_, info_.nx, config_.resolution);
+    check(config_.positions == "file", "data.positions: {} holds a point cloud, whose positions are in the file "
+          "(expected file, found {})", file_, config_.positions);
+    const auto per_point = [&](const std::string& kind) { return kind == "per_point_gaussian"; };
+    check(!info_.per_sample_positions || (!per_point(config_.normalise_inputs) && !per_point(config_.normalise_targets)),
+          "data.normalise_inputs/targets: per_point_gaussian needs the same points in every sample, but the samples "
+          "of {} each have their own; use scalar_gaussian", file_);
+  }
   task_.stride = config_.stride;
   check(info_.nx % config_.stride == 0 && info_.ny % config_.stride == 0,
         "data.stride: {} does not divide the {}x{} grid of {}", config_.stride, info_.nx, info_.ny, file_);
@@ -126,8 +138,12 @@ TaskData::TaskData(const DataConfig& config, int64_t in_channels, int64_t out_ch
   check(out_channels == out_channels_,
         "model.out_channels: the model predicts {} channels per point, but {} ({}) needs {}; is it the data file "
         "this model was configured for?", out_channels, file_, what, out_channels_);
-  pos_ = (config_.positions == "linspace" ? unit_grid_positions(height_, width_) : grid_positions(reader, config_.stride))
-             .reshape({1, height_ * width_, 2});
+  if (info_.point_cloud) {
+    if (!info_.per_sample_positions) pos_ = from_array(reader.read_positions(0, 1));  // [1, N, 2]
+  } else {
+    pos_ = (config_.positions == "linspace" ? unit_grid_positions(height_, width_) : grid_positions(reader, config_.stride))
+               .reshape({1, height_ * width_, 2});
+  }
 }
 
 bool TaskData::time_dependent() const { return pde_spec(info_.pde).time_dependent(); }
@@ -225,9 +241,20 @@ torch::Tensor TaskData::fields(const torch::Tensor& x, const torch::Tensor& y) c
   return torch::cat({x.reshape({b, height_, width_, -1, channels_}), y.reshape({b, height_, width_, -1, channels_})}, 3);
 }
 
-torch::Tensor TaskData::positions(int64_t batch) const { return pos_.expand({batch, -1, -1}); }
+torch::Tensor TaskData::positions(int64_t batch) const {
+  check(pos_.defined(), "{}: each sample of this point cloud has its own points: the positions come with each "
+        "batch, not from the file as a whole", file_);
+  return pos_.expand({batch, -1, -1});
+}
+
+torch::Tensor TaskData::positions_of(const torch::Tensor& x, const torch::Tensor& batch_pos,
+                                     const torch::Device& device) const {
+  if (batch_pos.defined()) return batch_pos.to(device);
+  return positions(x.size(0), device);
+}
 
 torch::Tensor TaskData::positions(int64_t batch, const torch::Device& device) const {
+  positions(batch);  // the check
   if (device == pos_.device()) return positions(batch);
   if (!pos_on_device_.defined() || pos_on_device_.device() != device) pos_on_device_ = pos_.to(device);
   return pos_on_device_.expand({batch, -1, -1});
@@ -250,8 +277,12 @@ std::string TaskData::describe() const {
           ? fmt::format("train samples [{}, {}), test samples [{}, {})", split_.train.begin, split_.train.end,
                         split_.test.begin, split_.test.end)
           : fmt::format("all {} samples{}", info_.samples, use_ == DataUse::inputs_only ? " (inputs only)" : "");
-  return fmt::format("{} ({}): {}x{} points (stride {}{}), {}{}{}", file_, pde_name(info_.pde), height_, width_,
-                     config_.stride, config_.positions == "linspace" ? ", placed at linspace(0, 1) per axis" : "", samples,
+  const std::string points =
+      info_.point_cloud ? fmt::format("{} scattered points ({})", height_,
+                                      info_.per_sample_positions ? "each sample its own" : "one mesh for all samples")
+                        : fmt::format("{}x{} points (stride {}{})", height_, width_, config_.stride,
+                                      config_.positions == "linspace" ? ", placed at linspace(0, 1) per axis" : "");
+  return fmt::format("{} ({}): {}, {}{}{}", file_, pde_name(info_.pde), points, samples,
                      input_norm_ ? ", inputs normalised (" + config_.normalise_inputs + ")" : "",
                      target_norm_ ? ", targets normalised (" + config_.normalise_targets + ")" : "");
 }

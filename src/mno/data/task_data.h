@@ -53,9 +53,11 @@ enum class DataUse {
   inputs_only,  // prediction on every sample: the inputs alone; targets are neither needed nor read
 };
 
-// Spatial grid of the points a model sees.
+// Spatial grid of the points a model sees. A point cloud of N points is N × 1 and scattered: no
+// grid at all (models that need one refuse it).
 struct Grid2d {
   int64_t height = 0, width = 0;
+  bool scattered = false;
 };
 
 class TaskData {
@@ -84,10 +86,14 @@ class TaskData {
   torch::Tensor target(const torch::Tensor& y) const;           // [B,H,W,Cout] -> [B,L,Cout], encoded
   torch::Tensor decode_output(const torch::Tensor& out) const;  // [B,L,Cout] encoded -> [B,H,W,Cout] physical
   torch::Tensor fields(const torch::Tensor& x, const torch::Tensor& y) const;  // physical -> [B,H,W,T,C]
-  torch::Tensor positions(int64_t batch) const;                 // [batch, L, 2]
+  // [batch, L, 2]. Point clouds whose samples each have their own points have none shared:
+  // their positions come with each batch (Batch::pos), and asking here is an error.
+  torch::Tensor positions(int64_t batch) const;
   // The same on `device`, copied there once and kept (a copy per step would make the host wait).
   torch::Tensor positions(int64_t batch, const torch::Device& device) const;
-  Grid2d grid() const { return {height_, width_}; }
+  // A batch's positions on `device`: its own (Batch::pos) when it has them, else the shared ones.
+  torch::Tensor positions_of(const torch::Tensor& x, const torch::Tensor& batch_pos, const torch::Device& device) const;
+  Grid2d grid() const { return {height_, width_, info_.point_cloud}; }
 
   const PdebenchInfo& info() const { return info_; }
   const Split& split() const { return split_; }

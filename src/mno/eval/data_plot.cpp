@@ -33,6 +33,10 @@ FieldFrame field_frame(const data::PdebenchReader& reader, size_t stride) {
   // PDEBench's diffusion-reaction arrays are [y, x] while Darcy and shallow water are [x, y]; x
   // runs across either way.
   FieldFrame f;
+  if (reader.info().point_cloud) {  // the unit square, drawn as dots at the points
+    f.scattered = true;
+    return f;
+  }
   f.transposed = data::pde_spec(reader.info().pde).arrays_y_major;
   const data::FloatArray hx = reader.x(stride), hy = reader.y(stride);
   // Extend the cell-centre range by half a cell so that pixels sit on their cells.
@@ -60,6 +64,16 @@ std::string plot_pdebench_sample(const std::string& file, size_t sample, long fr
     panels.push_back(field(pde.plot_fields[0], d.coefficient.data(), info.nx, info.ny, 0, 1, domain));
     panels.push_back(field(pde.plot_fields[1], d.solution.data(), info.nx, info.ny, 0, 1, domain));
     title = fmt::format("{}, sample {}", pde.plot_title, sample);
+    if (info.point_cloud) {  // each field's values at the sample's points
+      const FloatArray p = reader.read_positions(info.per_sample_positions ? sample : 0, 1);
+      for (Heatmap& h : panels) {
+        for (size_t k = 0; k < info.nx; ++k) {
+          h.point_x.push_back(p.values[2 * k]);
+          h.point_y.push_back(p.values[2 * k + 1]);
+        }
+      }
+      title += fmt::format(", {} scattered points", info.nx);
+    }
   } else {
     const long last = static_cast<long>(info.frames) - 1;
     const long f = frame < 0 ? last : frame;

@@ -15,7 +15,9 @@ namespace mno::eval {
 
 // The model's output for a loader batch x [B,H,W,Cin] (physical): [B, L, Cout] in the model's
 // (normalised) space. The one place a batch meets a model, shared by training and evaluation.
-torch::Tensor forward_batch(models::NeuralOperatorImpl& model, const data::TaskData& data, const torch::Tensor& x);
+// batch_pos: the batch's own positions (data::Batch::pos), when its samples each have their own.
+torch::Tensor forward_batch(models::NeuralOperatorImpl& model, const data::TaskData& data, const torch::Tensor& x,
+                            const torch::Tensor& batch_pos = {});
 
 struct EvalOptions {
   size_t keep_samples = 0;  // first samples kept for plots
@@ -28,6 +30,7 @@ struct Evaluation {
   double seconds = 0.0;
   torch::Tensor inputs;      // [k, H, W, Cin] physical, the kept samples
   torch::Tensor truth;       // [k, H, W, T, C]
+  torch::Tensor positions;   // [k, L, 2]: the kept samples' points when they are scattered, else undefined
   torch::Tensor prediction;  // [k, H, W, T, C]
 };
 

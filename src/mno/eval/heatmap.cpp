@@ -68,13 +68,23 @@ void draw_panel(const Heatmap& p, const Layout& layout, int slot) {
   plwind(p.x_min, p.x_max, p.y_min, p.y_max);
   const ColourRange range = colour_range_of(p);
   const PLFLT zmin = range.lo, zmax = range.hi;
-  std::vector<PLFLT> storage(p.values.begin(), p.values.end());
-  std::vector<PLFLT*> rows(p.nx);
-  for (size_t i = 0; i < p.nx; ++i) rows[i] = storage.data() + i * p.ny;
-  // plimagefr, not plimage: plimage maps its colours to the data's own minimum and maximum whatever
-  // zmin and zmax say, which drew a flat prediction with the full colour map beside the truth.
-  plimagefr(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
-            zmax, zmin, zmax, nullptr, nullptr);
+  if (p.scattered()) {
+    // One filled dot per point, coloured by its value on the same map as the colour bar.
+    for (size_t k = 0; k < p.values.size(); ++k) {
+      const double t = zmax > zmin ? (p.values[k] - zmin) / (zmax - zmin) : 0.5;
+      plcol1(std::clamp(t, 0.0, 1.0));
+      PLFLT x = p.point_x[k], y = p.point_y[k];
+      plpoin(1, &x, &y, 17);
+    }
+  } else {
+    std::vector<PLFLT> storage(p.values.begin(), p.values.end());
+    std::vector<PLFLT*> rows(p.nx);
+    for (size_t i = 0; i < p.nx; ++i) rows[i] = storage.data() + i * p.ny;
+    // plimagefr, not plimage: plimage maps its colours to the data's own minimum and maximum whatever
+    // zmin and zmax say, which drew a flat prediction with the full colour map beside the truth.
+    plimagefr(rows.data(), static_cast<PLINT>(p.nx), static_cast<PLINT>(p.ny), p.x_min, p.x_max, p.y_min, p.y_max, zmin,
+              zmax, zmin, zmax, nullptr, nullptr);
+  }
   // Ticks by the shared rules (labels never collide), the axes named.
   const PageMm page = page_mm();
   const double side_mm = side * page.width / w;
@@ -120,9 +130,15 @@ std::string colour_bar_label(double value, double zmin, double zmax) {
 
 void write_heatmaps_png(const std::string& path, const std::vector<Heatmap>& panels, const std::string& title) {
   check(!panels.empty(), "{}: no panels to plot", path);
-  for (const auto& p : panels)
-    check(p.nx >= 1 && p.ny >= 1 && p.values.size() == p.nx * p.ny, "{}: panel '{}' has {} values for {}x{}", path, p.title,
-          p.values.size(), p.nx, p.ny);
+  for (const auto& p : panels) {
+    if (p.scattered())
+      check(!p.values.empty() && p.point_x.size() == p.values.size() && p.point_y.size() == p.values.size(),
+            "{}: panel '{}' has {} values for {} x and {} y positions", path, p.title, p.values.size(), p.point_x.size(),
+            p.point_y.size());
+    else
+      check(p.nx >= 1 && p.ny >= 1 && p.values.size() == p.nx * p.ny, "{}: panel '{}' has {} values for {}x{}", path,
+            p.title, p.values.size(), p.nx, p.ny);
+  }
   const Layout layout{static_cast<int>(panels.size()), !title.empty()};
   write_plplot_png(path, layout.width(), layout.height(), [&] {
     use_viridis();

@@ -18,6 +18,10 @@ struct Heatmap {
   // The colour bar's range; none: the panel's own minimum and maximum. Panels that are compared
   // get one range (share_colour_scales).
   std::optional<ColourRange> colour_range;
+  // Scattered points (a point cloud, docs/irregular.md): when given, values[k] is drawn as a dot
+  // at (point_x[k], point_y[k]) and nx, ny are not used.
+  std::vector<float> point_x, point_y;
+  bool scattered() const { return !point_x.empty(); }
 };
 
 // The colour range a panel is drawn with: its own, or its values' minimum and maximum.
@@ -31,9 +35,11 @@ void share_colour_scales(const std::vector<Heatmap*>& compared, const std::vecto
 // How a field [H, W] of a data file is drawn (H along the file's first grid axis): transposed means
 // its second axis runs across (PDEBench's diffusion-reaction arrays are [y, x]), and the domain's
 // extent, at the cells' outer edges. The default is the unit square, untransposed.
+// A point cloud's frame is the unit square, scattered: its fields are drawn as dots at their points.
 struct FieldFrame {
   bool transposed = false;
   double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+  bool scattered = false;
 };
 
 // Writes the panels to `path` (atomically); throws mno::Error on bad input or a PLplot failure.

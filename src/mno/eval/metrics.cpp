@@ -64,7 +64,7 @@ void MetricAccumulator::add(const torch::Tensor& prediction, const torch::Tensor
       throw mismatch_error("metric options: given_frames", fmt::format("fewer than the T = {} frames", t),
                            std::to_string(options_.given_frames));
     if (mode_ == MetricMode::standard) {
-      if (2 * options_.boundary_width > static_cast<size_t>(std::min(h, w)))
+      if (!options_.scattered && 2 * options_.boundary_width > static_cast<size_t>(std::min(h, w)))
         throw mismatch_error("metric options: boundary_width",
                              fmt::format("at most half the {}x{} grid ({})", h, w, std::min(h, w) / 2),
                              std::to_string(options_.boundary_width));

@@ -68,6 +68,9 @@ struct MetricOptions {
   size_t fourier_high = 12;    // PDEBench iHigh: shells [4, 12) are "mid", [12, min(H,W)/2) "high"
   double domain_x = 1.0;       // PDEBench's Lx, Ly: fRMSE is scaled by Lx·Ly
   double domain_y = 1.0;
+  // Scattered points (a point cloud read as an N × 1 grid): no boundary strips and no 2-D Fourier
+  // modes, so brmse and frmse_* are NaN; the other metrics run over the points.
+  bool scattered = false;
 };
 
 // NaN where the mode does not define a metric (or, in along_time_std, no spread is defined).

@@ -95,10 +95,11 @@ std::vector<Plot> plot_samples(const Evaluation& e, const std::string& dir, cons
     for (int64_t t : shown) {
       for (int64_t c = 0; c < e.truth.size(4); ++c) {
         const torch::Tensor truth = e.truth[k].select(2, t).select(2, c), pred = e.prediction[k].select(2, t).select(2, c);
-        const Heatmap input = given == 0 ? field_heatmap("input", e.inputs[k].select(2, 0), frame)
+        const torch::Tensor points = e.positions.defined() ? e.positions[k] : torch::Tensor();
+        const Heatmap input = given == 0 ? field_heatmap("input", e.inputs[k].select(2, 0), frame, points)
                                          : field_heatmap(fmt::format("input (frame {})", given - 1),
-                                                         e.truth[k].select(2, given - 1).select(2, c), frame);
-        const std::vector<Heatmap> panels = sample_panels(input, truth, pred, frame);
+                                                         e.truth[k].select(2, given - 1).select(2, c), frame, points);
+        const std::vector<Heatmap> panels = sample_panels(input, truth, pred, frame, points);
         const std::string name = frames == 1 ? fmt::format("sample{}.png", k)
                                              : fmt::format("sample{}_frame{}_channel{}.png", k, t, c);
         write_heatmaps_png(dir + "/" + name, panels,
@@ -203,8 +204,22 @@ ReportFiles write_report(const ReportInputs& in, const Evaluation& e) {
   return files;
 }
 
-Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame) {
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame,
+                      const torch::Tensor& points) {
   const torch::Tensor cpu = field.to(torch::kCPU, torch::kFloat32);
+  if (frame.scattered) {
+    check(points.defined() && points.numel() == 2 * cpu.numel(), "field_heatmap: the scattered field '{}' needs its "
+          "{} points' positions", title, cpu.numel());
+    const torch::Tensor p = points.to(torch::kCPU, torch::kFloat32).reshape({-1, 2}).contiguous();
+    const torch::Tensor v = cpu.reshape({-1}).contiguous(), px = p.select(1, 0).contiguous(), py = p.select(1, 1).contiguous();
+    Heatmap h;
+    h.title = title;
+    h.values.assign(v.data_ptr<float>(), v.data_ptr<float>() + v.numel());
+    h.point_x.assign(px.data_ptr<float>(), px.data_ptr<float>() + px.numel());
+    h.point_y.assign(py.data_ptr<float>(), py.data_ptr<float>() + py.numel());
+    h.x_min = frame.x_min, h.x_max = frame.x_max, h.y_min = frame.y_min, h.y_max = frame.y_max;
+    return h;
+  }
   const torch::Tensor f = (frame.transposed ? cpu.t() : cpu).contiguous();
   Heatmap h;
   h.title = title;
@@ -216,9 +231,10 @@ Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, cons
 }
 
 std::vector<Heatmap> sample_panels(const Heatmap& input, const torch::Tensor& truth, const torch::Tensor& prediction,
-                                   const FieldFrame& frame) {
-  std::vector<Heatmap> panels{input, field_heatmap("truth", truth, frame), field_heatmap("prediction", prediction, frame),
-                              field_heatmap("error = prediction − truth", prediction - truth, frame)};
+                                   const FieldFrame& frame, const torch::Tensor& points) {
+  std::vector<Heatmap> panels{input, field_heatmap("truth", truth, frame, points),
+                              field_heatmap("prediction", prediction, frame, points),
+                              field_heatmap("error = prediction − truth", prediction - truth, frame, points)};
   share_colour_scales({&panels[1], &panels[2]}, {&panels[3]});
   return panels;
 }

@@ -34,13 +34,16 @@ struct ReportFiles {
   std::vector<std::string> plots;
 };
 
-// One heatmap panel of a field [H, W] (any floating dtype, any device), drawn in `frame`.
-Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame = {});
+// One heatmap panel of a field [H, W] (any floating dtype, any device), drawn in `frame`; for a
+// scattered frame, `points` [H·W, 2] are where its values sit (drawn as dots).
+Heatmap field_heatmap(const std::string& title, const torch::Tensor& field, const FieldFrame& frame = {},
+                      const torch::Tensor& points = {});
 
 // The panels of one sample's picture: the input on its own colour scale, truth and prediction on
 // one shared scale, and "error = prediction − truth" on a scale symmetric about 0.
 std::vector<Heatmap> sample_panels(const Heatmap& input, const torch::Tensor& truth, const torch::Tensor& prediction,
-                                   const FieldFrame& frame);
+                                   const FieldFrame& frame,
+                                   const torch::Tensor& points = {});
 // What report.md (and compare.md) says under a picture of heatmaps: the colour scale of each group
 // of panels that share one, and the axes' extent (of the first panel).
 std::string heatmaps_note(const std::vector<Heatmap>& panels);

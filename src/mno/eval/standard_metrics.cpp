@@ -13,7 +13,7 @@ enum FrameRow : int64_t { kRmse, kNrmse, kRl2, kBrmse, kFrameRows };
 class StandardSink final : public MetricSink {
  public:
   StandardSink(const MetricOptions& options, int64_t height, int64_t width, int64_t frames, int64_t channels)
-      : o_(options), h_(height), w_(width), t_(frames), shells_(std::min(height / 2, width / 2)) {
+      : o_(options), h_(height), w_(width), t_(frames), shells_(options.scattered ? 0 : std::min(height / 2, width / 2)) {
     const auto f64 = torch::TensorOptions().dtype(torch::kDouble);
     frame_sum_ = torch::zeros({kFrameRows, t_}, f64);
     frame_sum_sq_ = torch::zeros({kFrameRows, t_}, f64);
@@ -70,6 +70,7 @@ class StandardSink final : public MetricSink {
 
   // √(mean over the boundary strips of d²) per (b, t, c); PDEBench's 2-D err_BD for width 1.
   torch::Tensor boundary_rmse(const torch::Tensor& d2) const {
+    if (o_.scattered) return torch::full({d2.size(0), t_, d2.size(4)}, NAN, d2.options());
     const auto w = static_cast<int64_t>(o_.boundary_width);
     const auto rows = d2.narrow(1, 0, w).sum({1, 2}) + d2.narrow(1, h_ - w, w).sum({1, 2});
     const auto cols = d2.narrow(2, 0, w).sum({1, 2}) + d2.narrow(2, w_ - w, w).sum({1, 2});

@@ -35,7 +35,7 @@ class FnoImpl : public NeuralOperatorImpl {
   }
 
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& grid) override {
-    const auto g = check_inputs(features, pos, grid);
+    const auto g = nn::resolve_token_grid(check_inputs(features, pos, grid), features.size(1), "fno (spectral layers)");
     const int64_t B = features.size(0), p = options_.padding;
     auto x = lift->forward(torch::cat({features, pos}, -1)).view({B, g.height, g.width, -1}).permute({0, 3, 1, 2});
     // Zero padding on the high side of both axes, as PDEBench does for non-periodic data.

@@ -66,7 +66,7 @@ class GalerkinTransformerImpl : public NeuralOperatorImpl {
   }
 
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& grid) override {
-    const auto g = check_inputs(features, pos, grid);
+    const auto g = nn::resolve_token_grid(check_inputs(features, pos, grid), features.size(1), "gt (spectral regressor)");
     auto x = embed->forward(torch::cat({features, pos}, -1));
     for (size_t i = 0; i < mixers->size(); ++i) {
       x = x + dropout->forward(mixers->ptr<nn::TokenMixerImpl>(i)->forward(x, {}, pos, g));

@@ -14,6 +14,7 @@ TokenGrid NeuralOperatorImpl::check_inputs(const torch::Tensor& features, const 
       pos.size(2) != 2)
     throw mismatch_error(fmt::format("{}: input 'pos'", name_),
                          compat::shape_str({features.size(0), features.size(1), 2}), compat::shape_str(pos));
+  if (grid.scattered) return grid;  // point clouds: models that need a grid ask for it (resolve_token_grid)
   return nn::resolve_token_grid(grid, features.size(1), name_);
 }
 

@@ -40,7 +40,7 @@ class NeuralOperatorImpl : public torch::nn::Module {
 
  protected:
   // Checks features/pos against in_channels and each other; returns the grid (resolved to a
-  // square one when not given) or throws naming the tensor.
+  // square one when not given; a scattered one as it is) or throws naming the tensor.
   TokenGrid check_inputs(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& grid) const;
 
  private:

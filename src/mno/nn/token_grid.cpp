@@ -7,6 +7,9 @@
 namespace mno::nn {
 
 TokenGrid resolve_token_grid(const TokenGrid& grid, int64_t tokens, const std::string& who) {
+  if (grid.scattered)
+    throw Error(fmt::format("{} needs a regular grid of tokens, but these {} are scattered points (a point-cloud "
+                            "file); use a model that takes point clouds (gnot, oformer; docs/irregular.md)", who, tokens));
   TokenGrid g = grid;
   if (g.height == 0 && g.width == 0) {
     g.height = g.width = static_cast<int64_t>(std::llround(std::sqrt(double(tokens))));

@@ -236,7 +236,7 @@ bool Trainer::train_epoch(data::BatchLoader& loader, const TrainOptions& options
 
 torch::Tensor Trainer::batch_loss(const data::Batch& batch) {
   compat::CudaBf16Autocast autocast(train_.bf16);
-  const torch::Tensor out = eval::forward_batch(*model_, *data_, batch.x).to(torch::kFloat);
+  const torch::Tensor out = eval::forward_batch(*model_, *data_, batch.x, batch.pos).to(torch::kFloat);
   torch::Tensor prediction = out, target;
   if (train_.loss_space == "physical") {
     prediction = data_->decode_output(out).reshape(out.sizes());

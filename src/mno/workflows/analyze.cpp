@@ -137,7 +137,7 @@ std::vector<std::string> analyze_ssm_run(const std::string& run_dir, const SsmAn
   while (seen < options.samples) {
     auto batch = loader->next();
     if (!batch) break;
-    const auto pred = d.decode_output(eval::forward_batch(*r.model, d, batch->x).to(torch::kCPU, torch::kFloat32));
+    const auto pred = d.decode_output(eval::forward_batch(*r.model, d, batch->x, batch->pos).to(torch::kCPU, torch::kFloat32));
     predicted.push_back(pred.select(-1, pred.size(-1) - 1));
     truth.push_back(batch->y.select(-1, batch->y.size(-1) - 1).to(torch::kFloat32));
     seen += pred.size(0);

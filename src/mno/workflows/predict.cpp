@@ -59,8 +59,13 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
   spec.nx = static_cast<size_t>(g.height);
   spec.ny = static_cast<size_t>(g.width);
   spec.frames = d.field_frames();
-  spec.x = reader.x(stride).values;
-  spec.y = reader.y(stride).values;
+  if (info.point_cloud) {  // the prediction sits at the input's points
+    spec.points = info.per_sample_positions ? data::LayoutSpec::Points::per_sample : data::LayoutSpec::Points::shared;
+    if (!info.per_sample_positions) spec.positions = reader.read_positions(0, 1).values;
+  } else {
+    spec.x = reader.x(stride).values;
+    spec.y = reader.y(stride).values;
+  }
   if (d.time_dependent()) spec.t = frame_times(reader, spec.frames);
   spec.beta = info.beta;
   const size_t batch_size = static_cast<size_t>(r.run.train.eval_batch_size);
@@ -77,13 +82,18 @@ void predict_file(const std::string& run_dir, const std::string& input, const st
       std::vector<size_t> indices;
       for (size_t i = begin; i < std::min(info.samples, begin + batch_size); ++i) indices.push_back(i);
       const torch::Tensor x = data::read_inputs(reader, indices, d.task());
-      const torch::Tensor pred = d.decode_output(eval::forward_batch(*r.model, d, x).to(torch::kCPU, torch::kFloat32));
+      const torch::Tensor pos = data::read_sample_positions(reader, indices);  // undefined unless per sample
+      const torch::Tensor pred = d.decode_output(eval::forward_batch(*r.model, d, x, pos).to(torch::kCPU, torch::kFloat32));
       const torch::Tensor fields = d.fields(x, pred).contiguous();  // [B, H, W, T, C]
       for (int64_t b = 0; b < fields.size(0); ++b, ++next) {
         if (!d.time_dependent()) {
           const torch::Tensor a = x[b].select(2, 0).contiguous(), u = fields[b].reshape({-1}).contiguous();
           writer.write_darcy(next, std::vector<float>(a.data_ptr<float>(), a.data_ptr<float>() + a.numel()),
                              std::vector<float>(u.data_ptr<float>(), u.data_ptr<float>() + u.numel()));
+          if (pos.defined()) {
+            const torch::Tensor p = pos[b].contiguous();
+            writer.write_positions(next, std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel()));
+          }
         } else {
           const torch::Tensor f = fields[b].permute({2, 0, 1, 3}).contiguous();  // [T, H, W, C]
           data::FloatArray frames({static_cast<size_t>(f.size(0)), static_cast<size_t>(f.size(1)),

@@ -62,26 +62,49 @@ GenerateSummary run(const GenerateOptions& o, const char* label, const LayoutSpe
 
 }  // namespace
 
-GenerateSummary generate_darcy(const GenerateOptions& o, const DarcyParams& p) {
+GenerateSummary generate_darcy(const GenerateOptions& o, const DarcyParams& p, const PointCloudOptions& cloud) {
   check_common(o, p.resolution, "darcy");
   check(p.low > 0 && p.high > 0, "generate darcy: coefficient values must be positive, found {} and {}", p.low, p.high);
   check(p.bumps >= 1, "generate darcy: --bumps must be at least 1, found {}", p.bumps);
   LayoutSpec spec;
   spec.pde = Pde::darcy;
   spec.samples = o.samples;
-  spec.nx = spec.ny = p.resolution;
-  spec.x = spec.y = to_float(darcy_cell_centres(p.resolution));
   spec.beta = p.beta;
   struct Sample {
-    std::vector<float> a, u;
+    std::vector<float> a, u, positions;
   };
+  if (cloud.points == 0) {
+    spec.nx = spec.ny = p.resolution;
+    spec.x = spec.y = to_float(darcy_cell_centres(p.resolution));
+    return run<Sample>(
+        o, "darcy", spec,
+        [&](size_t i) {
+          const std::vector<double> a = darcy_coefficient(p, o.seed, i);
+          return Sample{to_float(a), to_float(solve_darcy(a, p.resolution, p.beta, p.boundary)), {}};
+        },
+        [](PdebenchWriter& w, size_t i, const Sample& s) { w.write_darcy(i, s.a, s.u); });
+  }
+  check(cloud.points <= 1000000, "generate darcy: --points must be at most 1000000, found {}", cloud.points);
+  spec.nx = cloud.points;
+  spec.ny = 1;
+  spec.points = cloud.per_sample ? LayoutSpec::Points::per_sample : LayoutSpec::Points::shared;
+  // A shared mesh is drawn once, from a stream no sample uses.
+  const std::vector<double> shared = cloud.per_sample ? std::vector<double>{}
+                                                      : sample_points(cloud.points, cloud.density, o.seed, ~uint64_t{0});
+  spec.positions = to_float(shared);
   return run<Sample>(
       o, "darcy", spec,
       [&](size_t i) {
         const std::vector<double> a = darcy_coefficient(p, o.seed, i);
-        return Sample{to_float(a), to_float(solve_darcy(a, p.resolution, p.beta, p.boundary))};
+        const std::vector<double> u = solve_darcy(a, p.resolution, p.beta, p.boundary);
+        const std::vector<double> xy = cloud.per_sample ? sample_points(cloud.points, cloud.density, o.seed, i) : shared;
+        return Sample{to_float(nearest_cell_values(a, p.resolution, xy)), to_float(bilinear_values(u, p.resolution, xy)),
+                      cloud.per_sample ? to_float(xy) : std::vector<float>{}};
       },
-      [](PdebenchWriter& w, size_t i, const Sample& s) { w.write_darcy(i, s.a, s.u); });
+      [](PdebenchWriter& w, size_t i, const Sample& s) {
+        w.write_darcy(i, s.a, s.u);
+        if (!s.positions.empty()) w.write_positions(i, s.positions);
+      });
 }
 
 GenerateSummary generate_shallow_water(const GenerateOptions& o, const DamBreakParams& p) {

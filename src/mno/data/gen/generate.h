@@ -8,6 +8,7 @@
 
 #include "mno/data/gen/darcy.h"
 #include "mno/data/gen/diffusion_reaction.h"
+#include "mno/data/gen/point_sampling.h"
 #include "mno/data/gen/shallow_water.h"
 
 namespace mno::data::gen {
@@ -26,8 +27,18 @@ struct GenerateSummary {
   double seconds = 0.0;
 };
 
+// A point cloud instead of the grid (`--points N`, docs/irregular.md): each sample is solved on
+// the grid as usual, then read off at N scattered points (coefficient: the cell's value;
+// solution: bilinear), which every sample shares or each draws anew.
+struct PointCloudOptions {
+  size_t points = 0;  // 0 = the grid itself
+  bool per_sample = false;
+  PointDensity density = PointDensity::uniform;
+};
+
 // The resolution comes from the PDE parameters (params.resolution).
-GenerateSummary generate_darcy(const GenerateOptions& options, const DarcyParams& params);
+GenerateSummary generate_darcy(const GenerateOptions& options, const DarcyParams& params,
+                               const PointCloudOptions& cloud = {});
 GenerateSummary generate_shallow_water(const GenerateOptions& options, const DamBreakParams& params);
 GenerateSummary generate_diffusion_reaction(const GenerateOptions& options, const DiffusionReactionParams& params);
 

@@ -41,12 +41,14 @@ MambaBlockImpl::MambaBlockImpl(const MambaBlockOptions& o) : options_(o) {
   out_proj = register_module("out_proj", torch::nn::Linear(torch::nn::LinearOptions(E, s6.d_model).bias(o.bias)));
 }
 
-torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor&,
+torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x_given, const torch::Tensor& context, const torch::Tensor& pos,
                                       const TokenGrid&) {
   const S6MixerOptions& s6 = options_.s6;
-  if (!x.defined() || x.dim() != 3 || x.size(2) != s6.d_model)
-    throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", s6.d_model), compat::shape_str(x));
+  if (!x_given.defined() || x_given.dim() != 3 || x_given.size(2) != s6.d_model)
+    throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", s6.d_model), compat::shape_str(x_given));
   check(!context.defined(), "MambaBlock is a self mixer: it takes no context");
+  const TokenOrder order = order_cache_.get(pos, s6.order, "MambaBlock");
+  const torch::Tensor x = order.apply(x_given);
   const int64_t L = x.size(1), E = s6.d_inner(), R = s6.rank(), N = s6.d_state;
   // split, not narrow, wherever a tensor is cut into parts: its backward concatenates the parts'
   // gradients, where each narrow's backward fills a zero tensor of the whole and adds.
@@ -62,13 +64,13 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
   scan.delta_softplus = true;
   const auto A = -torch::exp(A_log.to(torch::kFloat));
   const auto y = ops::selective_scan(u, delta, A, Bm, Cm, D, dt_proj->bias, z, scan).y;  // y ⊙ SiLU(z) fused
-  return out_proj->forward(y.transpose(1, 2));
+  return order.undo(out_proj->forward(y.transpose(1, 2)));
 }
 
 std::string MambaBlockImpl::describe() const {
   const S6MixerOptions& s6 = options_.s6;
-  return fmt::format("MambaBlock(d_model {}, d_inner {}, d_state {}, d_conv {}, dt_rank {})", s6.d_model, s6.d_inner(),
-                     s6.d_state, options_.d_conv, s6.rank());
+  return fmt::format("MambaBlock(d_model {}, d_inner {}, d_state {}, d_conv {}, dt_rank {}{})", s6.d_model, s6.d_inner(),
+                     s6.d_state, options_.d_conv, s6.rank(), s6.order_suffix());
 }
 
 }  // namespace mno::nn

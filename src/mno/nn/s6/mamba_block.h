@@ -2,6 +2,7 @@
 // The standard Mamba block (seed 001; Gu & Dao): in_proj (expand 2) -> causal depthwise conv1d ->
 // SiLU -> selective SSM (input-dependent Δ, B, C; one direction) -> y ⊙ SiLU(z) -> out_proj.
 // The gate is fused into the scan op (its z input). No residual or norm: the host adds those.
+// With `order` other than index (scan_order.h) the block runs on the tokens sorted along a curve.
 #include <cstdint>
 #include <string>
 
@@ -41,6 +42,7 @@ class MambaBlockImpl : public TokenMixerImpl {
 
  private:
   MambaBlockOptions options_;
+  TokenOrderCache order_cache_;
 };
 
 }  // namespace mno::nn

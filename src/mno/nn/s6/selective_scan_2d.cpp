@@ -94,18 +94,19 @@ torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const
   return out_proj->forward(y);
 }
 
-torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor&,
+torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& pos,
                                            const TokenGrid& grid) {
   check_tokens(x, "x");
   check(!context.defined(), "SelectiveScan2d is a self mixer: it takes no context (use the cross form, "
                             "CrossSelectiveScan2d, for query + context)");
-  auto [u, z_pre] = project_input(x);
-  return scan_and_output(u, project_selection(x_proj_weight, u), z_pre, grid);
+  const TokenOrder order = order_cache_.get(pos, options_.order, "SelectiveScan2d");
+  auto [u, z_pre] = project_input(order.apply(x));
+  return order.undo(scan_and_output(u, project_selection(x_proj_weight, u), z_pre, grid));
 }
 
 std::string SelectiveScan2dImpl::describe() const {
-  return fmt::format("SelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {})", options_.d_model,
-                     options_.d_inner(), options_.d_state, options_.rank(), options_.directions);
+  return fmt::format("SelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {}{})", options_.d_model,
+                     options_.d_inner(), options_.d_state, options_.rank(), options_.directions, options_.order_suffix());
 }
 
 CrossSelectiveScan2dImpl::CrossSelectiveScan2dImpl(const S6MixerOptions& o) : SelectiveScan2dBase(o) {
@@ -115,7 +116,7 @@ CrossSelectiveScan2dImpl::CrossSelectiveScan2dImpl(const S6MixerOptions& o) : Se
 }
 
 torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context,
-                                                const torch::Tensor&, const TokenGrid& grid) {
+                                                const torch::Tensor& pos, const TokenGrid& grid) {
   check_tokens(x, "x");
   check(context.defined(), "CrossSelectiveScan2d needs a context tensor [batch, L, d_model] beside the query");
   check_tokens(context, "context");
@@ -124,15 +125,18 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                          fmt::format("the query's batch and length {} (position l of the query pairs with position l "
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
-  auto [u, z_pre] = project_input(x);
-  const auto r = project_scan_input(context);  // the context has no gate
+  // Query and context in the same order: position l of one still pairs with l of the other.
+  const TokenOrder order = order_cache_.get(pos, options_.order, "CrossSelectiveScan2d");
+  auto [u, z_pre] = project_input(order.apply(x));
+  const auto r = project_scan_input(order.apply(context));  // the context has no gate
   const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
-  return scan_and_output(u, x_dbl, z_pre, grid);
+  return order.undo(scan_and_output(u, x_dbl, z_pre, grid));
 }
 
 std::string CrossSelectiveScan2dImpl::describe() const {
-  return fmt::format("CrossSelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {})",
-                     options_.d_model, options_.d_inner(), options_.d_state, options_.rank(), options_.directions);
+  return fmt::format("CrossSelectiveScan2d(d_model {}, d_inner {}, d_state {}, dt_rank {}, directions {}{})",
+                     options_.d_model, options_.d_inner(), options_.d_state, options_.rank(), options_.directions,
+                     options_.order_suffix());
 }
 
 }  // namespace mno::nn

@@ -11,6 +11,8 @@
 //   out = out_proj(LayerNorm(y) ⊙ z)
 // The projections are computed once on the unflipped sequence; the scan op walks each direction
 // by index map (equal to the authors' flip → project → scan → flip back → sum; tested).
+// With `order` other than index (scan_order.h), the tokens are sorted along a curve through pos
+// first and the output put back in their order: every step but the scan is per token.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -64,6 +66,7 @@ class SelectiveScan2dBase : public TokenMixerImpl, public SsmProbe {
   void check_tokens(const torch::Tensor& x, const char* name) const;
 
   S6MixerOptions options_;
+  TokenOrderCache order_cache_;
 
  private:
   torch::Tensor recorded_sum_;  // [K·E, angles] float64, CPU

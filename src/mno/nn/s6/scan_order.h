@@ -1,0 +1,70 @@
+#pragma once
+// The order in which an S6 layer scans its tokens (docs/irregular.md). A selective scan is a
+// recurrence: it needs a sequence, and scattered points have none but the file's. The layer can
+// instead sort its tokens along a curve through their positions, scan them in that order and put
+// the result back in the tokens' order:
+//   index    the tokens as they come (on a grid: row-major, the authors' raster) — no sorting
+//   raster   row by row over the positions quantised to a 2^bits × 2^bits grid (on a regular grid
+//            this is the same as index)
+//   hilbert  along the Hilbert curve over that grid: consecutive cells are always neighbours
+//   morton   along the Z-order (Morton) curve: bits of the two coordinates interleaved
+// Sorting is a gather of the [B, L, D] tokens by a permutation per sample and the inverse gather
+// after the scan; gradients flow through both. Positions must lie in the unit box [0, 1]².
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace mno::nn {
+
+enum class ScanOrder { index, raster, hilbert, morton };
+
+// "index" | "raster" | "hilbert" | "morton"; anything else is an error naming `where`.
+ScanOrder parse_scan_order(const std::string& name, const std::string& where);
+std::string scan_order_name(ScanOrder order);
+
+// Cells per side of the quantisation grid: 2^16 (a key fits 32 bits).
+inline constexpr int kScanOrderBits = 16;
+
+// The plain references, one cell at a time (the tests' oracle): the position of cell (i, j) —
+// i along the first coordinate, j along the second, both in [0, 2^bits) — on each curve.
+uint64_t hilbert_key(uint32_t i, uint32_t j, int bits);
+uint64_t morton_key(uint32_t i, uint32_t j, int bits);
+uint64_t raster_key(uint32_t i, uint32_t j, int bits);
+
+// Keys of every point, computed with tensor ops on pos's device (no copy to the host):
+// pos [B, L, 2] in [0, 1]² -> int64 [B, L]. Checks pos (finite, inside the unit box, shape).
+torch::Tensor scan_order_keys(const torch::Tensor& pos, ScanOrder order, int bits = kScanOrderBits);
+
+// The permutation that sorts each sample's points along the curve: perm[b, t] is the token
+// visited at step t (ties broken by token index). int64 [B, L] on pos's device; for `index`,
+// undefined (nothing to sort).
+torch::Tensor scan_permutation(const torch::Tensor& pos, ScanOrder order, int bits = kScanOrderBits);
+
+// Tokens x [B, L, D] in a permutation's order, and back.
+class TokenOrder {
+ public:
+  TokenOrder() = default;  // the identity
+  explicit TokenOrder(torch::Tensor perm);
+  torch::Tensor apply(const torch::Tensor& x) const;  // y[b, t] = x[b, perm[b, t]]
+  torch::Tensor undo(const torch::Tensor& y) const;   // the inverse of apply
+  bool identity() const { return !perm_.defined(); }
+  const torch::Tensor& permutation() const { return perm_; }
+
+ private:
+  torch::Tensor perm_, inverse_;
+};
+
+// A layer's TokenOrder, recomputed only when it is given other positions: the same pos tensor
+// (a fixed mesh, or one batch seen by every layer of a model) is sorted once.
+class TokenOrderCache {
+ public:
+  TokenOrder get(const torch::Tensor& pos, ScanOrder order, const std::string& who);
+
+ private:
+  torch::Tensor pos_;
+  int64_t version_ = -1;
+  TokenOrder order_;
+};
+
+}  // namespace mno::nn
