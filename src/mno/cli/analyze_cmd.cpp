@@ -1,7 +1,7 @@
 // mno analyze discretization [--out DIR] [--steps D1,D2,...]
 // mno analyze ssm RUN [--out DIR] [--samples N] [--device cpu|cuda|auto]
 // mno analyze hippo --measure legs|legt|lagt --n N [--out DIR]
-// mno analyze resolution RUN [RUN ...] --data FILE --strides S1,S2,... [--out DIR]
+// mno analyze resolution RUN [RUN ...] --data FILE[,FILE ...] [--strides S1,S2,...] [--out DIR]
 // mno analyze compare RUN [RUN ...] [--labels A,B,...] [--heatmap A,B] [--sample K] [--out DIR]
 // Each also takes --overwrite: files an earlier analysis wrote in --out are refused without it.
 #include <fmt/format.h>
@@ -90,19 +90,26 @@ void add_analyze_command(CLI::App& app, Action& action) {
   });
 
   auto* resolution = analyze->add_subcommand(
-      "resolution", "Runs evaluated zero-shot at several resolutions of one file (every S-th point): table + PNG");
+      "resolution", "Runs evaluated zero-shot at several resolutions (every S-th point of a grid, or files of other "
+                    "sides or point counts): table + PNG");
   struct ResolutionArgs {
     std::vector<std::string> runs;
-    std::string data, out = "resolution";
-    std::vector<int64_t> strides;
+    std::vector<std::string> data;
+    std::string out = "resolution";
+    std::vector<int64_t> strides{1};
     bool overwrite = false;
   };
   auto res = std::make_shared<ResolutionArgs>();
   resolution->add_option("runs", res->runs, "run directories")->required();
-  resolution->add_option("--data", res->data, "the PDE file every run is evaluated on (its test split)")->required();
-  resolution->add_option("--strides", res->strides, "strides, comma-separated, e.g. 4,2,1 for 32², 64², 128² of a 128² file")
+  resolution->add_option("--data", res->data,
+                         "the PDE file(s) every run is evaluated on (each one's test split), comma-separated: one grid "
+                         "file at several strides, or files of other sides or point counts (docs/irregular.md)")
       ->delimiter(',')
-      ->required()
+      ->required();
+  resolution->add_option("--strides", res->strides,
+                         "strides, comma-separated, e.g. 4,2,1 for 32², 64², 128² of a 128² file (point clouds: 1)")
+      ->delimiter(',')
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   resolution->add_option("--out", res->out, "output directory")->capture_default_str();
   add_overwrite_flag(*resolution, res->overwrite);
@@ -126,6 +133,9 @@ void add_analyze_command(CLI::App& app, Action& action) {
   compare->add_option("--sample", cmp->sample, "the test sample drawn (below the runs' train.plot_samples)")
       ->capture_default_str();
   compare->add_option("--out", cmp->out_dir, "output directory")->capture_default_str();
+  compare->add_flag("--group", cmp->group,
+                    "runs given one label (--labels) are repeats of one setting, seeds say: one row of their mean, "
+                    "± half their range for nRMSE and RL2");
   auto cmp_overwrite = std::make_shared<bool>(false);
   add_overwrite_flag(*compare, *cmp_overwrite);
   compare->callback([&action, cmp, cmp_overwrite] {

@@ -1,6 +1,7 @@
 // The Galerkin Transformer as the MNO authors run it (docs/models.md, `gt`): Linear([f, pos] → D),
 // encoder layers x ← x + mixer(x, pos); x ← x + FFN(x) with no LayerNorms and a ReLU FFN, then the
-// spectral regressor. The MNO variant is `mixer: {type: mamba}` (or mamba4).
+// regressor: spectral on a grid (the authors'), or point-wise on scattered points (docs/irregular.md).
+// The MNO variant is `mixer: {type: mamba}` (or mamba4).
 #include <optional>
 
 #include "mno/core/error.h"
@@ -17,6 +18,9 @@ struct GtOptions {
   int64_t width = 256, layers = 6, ffn_dim = 256;
   double residual_dropout = 0.0;  // the authors' encoder forces 0.1 for softmax; set in that config
   int64_t freq_dim = 32, modes = 12, spectral_layers = 2, regressor_hidden = 128;
+  // spectral: SpectralConv2d + Linear per layer, which needs the H × W grid; pointwise: the Linear
+  // alone, so GT takes scattered points (the encoder's mixers do the spatial mixing).
+  bool pointwise = false;
 };
 
 // One regressor layer: SiLU(SpectralConv2d(x) + Linear(x)) on the H × W grid.
@@ -58,15 +62,24 @@ class GalerkinTransformerImpl : public NeuralOperatorImpl {
     register_module("ffns", ffns);
     dropout = register_module("dropout", torch::nn::Dropout(o.residual_dropout));
     regressor_in = register_module("regressor_in", torch::nn::Linear(o.width + 2, o.freq_dim));
-    for (int64_t i = 0; i < o.spectral_layers; ++i) spectral_layers->push_back(SpectralLayer(o.freq_dim, o.modes));
-    register_module("spectral_layers", spectral_layers);
+    for (int64_t i = 0; i < o.spectral_layers; ++i) {
+      if (o.pointwise) pointwise_layers->push_back(torch::nn::Linear(o.freq_dim, o.freq_dim));
+      else spectral_layers->push_back(SpectralLayer(o.freq_dim, o.modes));
+    }
+    // One of the two lists holds the layers; the other stays empty and out of the state dict, so a
+    // spectral GT's parameter names are the authors' (import, export).
+    register_module(o.pointwise ? "pointwise_layers" : "spectral_layers", o.pointwise ? pointwise_layers : spectral_layers);
     regressor_out = register_module(
         "regressor_out", torch::nn::Sequential(torch::nn::Linear(o.freq_dim, o.regressor_hidden), torch::nn::SiLU(),
                                                torch::nn::Linear(o.regressor_hidden, out)));
   }
 
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& pos, const TokenGrid& grid) override {
-    const auto g = nn::resolve_token_grid(check_inputs(features, pos, grid), features.size(1), "gt (spectral regressor)");
+    const TokenGrid checked = check_inputs(features, pos, grid);
+    const auto g = options_.pointwise ? checked
+                                      : nn::resolve_token_grid(checked, features.size(1),
+                                                               "gt (spectral regressor; model.regressor: pointwise "
+                                                               "takes scattered points)");
     auto x = embed->forward(torch::cat({features, pos}, -1));
     for (size_t i = 0; i < mixers->size(); ++i) {
       x = x + dropout->forward(mixers->ptr<nn::TokenMixerImpl>(i)->forward(x, {}, pos, g));
@@ -74,6 +87,7 @@ class GalerkinTransformerImpl : public NeuralOperatorImpl {
     }
     auto h = regressor_in->forward(torch::cat({x, pos}, -1));
     for (const auto& layer : *spectral_layers) h = layer->as<SpectralLayerImpl>()->forward(h, g);
+    for (const auto& layer : *pointwise_layers) h = torch::silu(layer->as<torch::nn::LinearImpl>()->forward(h));
     return regressor_out->forward(h);
   }
 
@@ -83,15 +97,17 @@ class GalerkinTransformerImpl : public NeuralOperatorImpl {
                                 o.width, o.layers, o.ffn_dim, o.residual_dropout);
     s += summary_line("embed", fmt::format("Linear({} + 2 → {})", in_channels(), o.width));
     s += summary_line("mixer", mixers->ptr<nn::TokenMixerImpl>(0)->describe());
-    s += summary_line("regressor", fmt::format("Linear({} + 2 → {}), {} × SpectralConv2d({}, modes {}), "
-                                               "Linear({} → {}) SiLU Linear({} → {})",
-                                               o.width, o.freq_dim, o.spectral_layers, o.freq_dim, o.modes,
-                                               o.freq_dim, o.regressor_hidden, o.regressor_hidden, out_channels()));
+    const std::string layers = o.pointwise ? fmt::format("{} × SiLU(Linear({} → {}))", o.spectral_layers, o.freq_dim, o.freq_dim)
+                                           : fmt::format("{} × SpectralConv2d({}, modes {})", o.spectral_layers,
+                                                         o.freq_dim, o.modes);
+    s += summary_line("regressor", fmt::format("Linear({} + 2 → {}), {}, Linear({} → {}) SiLU Linear({} → {})",
+                                               o.width, o.freq_dim, layers, o.freq_dim, o.regressor_hidden,
+                                               o.regressor_hidden, out_channels()));
     return s;
   }
 
   torch::nn::Linear embed{nullptr}, regressor_in{nullptr};
-  torch::nn::ModuleList mixers, ffns, spectral_layers;
+  torch::nn::ModuleList mixers, ffns, spectral_layers, pointwise_layers;
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Sequential regressor_out{nullptr};
 
@@ -116,6 +132,7 @@ NeuralOperator make_galerkin_transformer(const ConfigNode& node) {
   o.modes = nn::positive_key(node, "modes", o.modes);
   o.spectral_layers = nn::positive_key(node, "spectral_layers", o.spectral_layers);
   o.regressor_hidden = nn::positive_key(node, "regressor_hidden", o.regressor_hidden);
+  o.pointwise = node.get_choice("regressor", "spectral", {"spectral", "pointwise"}) == "pointwise";
   return std::make_shared<GalerkinTransformerImpl>(node, in, out, o);
 }
 

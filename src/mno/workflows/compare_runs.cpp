@@ -51,8 +51,9 @@ void validate(const CompareOptions& o, const std::vector<std::string>& labels) {
   std::set<std::string> seen;
   for (const auto& l : labels) {
     usage_check(!l.empty(), "analyze compare: --labels: a label is empty");
-    usage_check(seen.insert(l).second, "analyze compare: two runs have the label '{}': give each its own (--labels)",
-                l);
+    usage_check(seen.insert(l).second || o.group,
+                "analyze compare: two runs have the label '{}': give each its own (--labels), or --group to average "
+                "the runs that share a label (seeds of one setting)", l);
   }
   for (const auto& h : o.heatmap)
     usage_check(seen.count(h) == 1, "analyze compare: --heatmap: '{}' is not the label of a run (labels: {})", h,
@@ -88,6 +89,67 @@ torch::Tensor last_frame(const torch::Tensor& fields, int64_t sample) {
   return fields[sample].select(2, fields.size(3) - 1).select(2, 0);
 }
 
+// " ± h (n runs)" after a grouped row's mean; nothing for one run.
+std::string spread(const ComparedRun& r, double half_range) {
+  return r.runs > 1 ? fmt::format(" ± {:.1e} ({} runs)", half_range, r.runs) : "";
+}
+
+// Runs that share a label (CompareOptions::group) as one row, in the order of their first run: the mean
+// of every number, half the range of nRMSE and RL2. A run that could not be read is left out of its
+// group's numbers (with a warning already given); a group none of whose runs was read is refused.
+std::vector<ComparedRun> group_by_label(const std::vector<ComparedRun>& rows) {
+  std::vector<ComparedRun> grouped;
+  std::vector<std::string> order;
+  for (const auto& r : rows)
+    if (std::find(order.begin(), order.end(), r.label) == order.end()) order.push_back(r.label);
+  for (const auto& label : order) {
+    std::vector<const ComparedRun*> read;
+    const ComparedRun* first = nullptr;
+    for (const auto& r : rows) {
+      if (r.label != label) continue;
+      if (!first) first = &r;
+      if (r.refused.empty()) read.push_back(&r);
+    }
+    if (read.empty()) {
+      grouped.push_back(*first);
+      continue;
+    }
+    ComparedRun g = *read.front();
+    g.runs = static_cast<int64_t>(read.size());
+    const auto mean = [&read](auto get) {
+      double sum = 0;
+      for (const auto* r : read) sum += get(*r);
+      return sum / static_cast<double>(read.size());
+    };
+    const auto half_range = [&read](auto get) {
+      double lo = get(*read.front()), hi = lo;
+      for (const auto* r : read) lo = std::min(lo, get(*r)), hi = std::max(hi, get(*r));
+      return (hi - lo) / 2;
+    };
+    const auto mean_metrics = [&mean](eval::Metrics ComparedRun::*which) {
+      eval::Metrics m;
+      for (double eval::Metrics::*field : {&eval::Metrics::rmse, &eval::Metrics::nrmse, &eval::Metrics::rl2,
+                                           &eval::Metrics::crmse, &eval::Metrics::brmse, &eval::Metrics::frmse_low,
+                                           &eval::Metrics::frmse_mid, &eval::Metrics::frmse_high,
+                                           &eval::Metrics::max_error})
+        m.*field = mean([&](const ComparedRun& r) { return (r.*which).*field; });
+      return m;
+    };
+    g.standard = mean_metrics(&ComparedRun::standard);
+    g.paper = mean_metrics(&ComparedRun::paper);
+    g.ms_per_step = mean([](const ComparedRun& r) { return r.ms_per_step; });
+    g.seconds_per_epoch = mean([](const ComparedRun& r) { return r.seconds_per_epoch; });
+    g.nrmse_half_range = half_range([](const ComparedRun& r) { return r.standard.nrmse; });
+    g.rl2_half_range = half_range([](const ComparedRun& r) { return r.standard.rl2; });
+    for (size_t t = 0; t < g.nrmse_along_time.size(); ++t)
+      g.nrmse_along_time[t] = mean([t](const ComparedRun& r) {
+        return t < r.nrmse_along_time.size() ? r.nrmse_along_time[t] : NAN;
+      });
+    grouped.push_back(g);
+  }
+  return grouped;
+}
+
 std::string table(const std::vector<ComparedRun>& rows) {
   double best = std::numeric_limits<double>::infinity();
   for (const auto& r : rows)
@@ -100,29 +162,35 @@ std::string table(const std::vector<ComparedRun>& rows) {
       s += fmt::format("| {} | | | | | not evaluated: {} | | | | | | | |\n", r.label, r.refused);
       continue;
     }
-    const std::string nrmse = r.standard.nrmse == best ? "**" + number(r.standard.nrmse) + "**" : number(r.standard.nrmse);
+    const std::string nrmse = (r.standard.nrmse == best ? "**" + number(r.standard.nrmse) + "**" : number(r.standard.nrmse)) +
+                              spread(r, r.nrmse_half_range);
     s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.label, r.parameters,
-                     r.steps, one_decimal(r.ms_per_step), one_decimal(r.seconds_per_epoch), number(r.standard.rmse), nrmse, number(r.standard.rl2),
+                     r.steps, one_decimal(r.ms_per_step), one_decimal(r.seconds_per_epoch), number(r.standard.rmse), nrmse,
+                     number(r.standard.rl2) + spread(r, r.rl2_half_range),
                      number(r.standard.brmse), number(r.standard.frmse_low), number(r.standard.frmse_mid),
                      number(r.standard.frmse_high), number(r.paper.nrmse));
   }
   s += "\nStandard mode (PDEBench's definitions over the predicted frames) except the last column, the authors' "
        "computation (docs/metrics.md); the lowest nRMSE in bold. ms / step and s / epoch: training wall time (data "
        "loading included, evaluation not) divided by the optimiser steps, and times the steps of one epoch.\n";
+  if (std::any_of(rows.begin(), rows.end(), [](const ComparedRun& r) { return r.runs > 1; }))
+    s += "A row of several runs (--group: the runs given one label, seeds of one setting) shows their mean, ± half "
+         "their range for nRMSE and RL2, and the number of runs.\n";
   return s;
 }
 
 std::string csv(const std::vector<ComparedRun>& rows) {
   std::string s =
       "run,directory,parameters,steps,ms_per_step,seconds_per_epoch,rmse,nrmse,rl2,brmse,frmse_low,frmse_mid,"
-      "frmse_high,paper_nrmse,refused\n";
+      "frmse_high,paper_nrmse,runs,nrmse_half_range,rl2_half_range,refused\n";
   for (const auto& r : rows) {
     const bool ok = r.refused.empty();
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r.label, r.run, r.parameters, r.steps,
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r.label, r.run, r.parameters, r.steps,
                      ok ? csv_number(r.ms_per_step) : "", ok ? csv_number(r.seconds_per_epoch) : "",
                      csv_number(r.standard.rmse), csv_number(r.standard.nrmse), csv_number(r.standard.rl2),
                      csv_number(r.standard.brmse), csv_number(r.standard.frmse_low), csv_number(r.standard.frmse_mid),
-                     csv_number(r.standard.frmse_high), csv_number(r.paper.nrmse), r.refused);
+                     csv_number(r.standard.frmse_high), csv_number(r.paper.nrmse), r.runs, csv_number(r.nrmse_half_range),
+                     csv_number(r.rl2_half_range), r.refused);
   }
   return s;
 }
@@ -242,6 +310,7 @@ Comparison compare_runs(const CompareOptions& o) {
     }
   }
   check_one_dataset(c.rows);
+  if (o.group) c.rows = group_by_label(c.rows);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   check(!ec, "analyze compare: --out: cannot create '{}': {}", o.out_dir, ec.message());
@@ -250,7 +319,8 @@ Comparison compare_runs(const CompareOptions& o) {
   // (each one's report goes into OUT/<label>/).
   struct Kept {
     std::string label;
-    torch::Tensor truth, prediction;  // [H, W]
+    torch::Tensor truth, prediction;  // [H, W] (a point cloud: [N, 1])
+    torch::Tensor points;             // a point cloud's [N, 2] positions of the sample; undefined on a grid
   };
   std::vector<Kept> kept;
   eval::FieldFrame frame;  // the data's domain (the runs' test samples are checked to be the same below)
@@ -269,7 +339,9 @@ Comparison compare_runs(const CompareOptions& o) {
                                       label, truth.defined() ? truth.size(0) : 0, o.sample, o.sample + 1);
         break;
       }
-      kept.push_back({label, last_frame(truth, o.sample), last_frame(e.evaluation.prediction, o.sample)});
+      const torch::Tensor& positions = e.evaluation.positions;  // scattered points: drawn as dots at them
+      kept.push_back({label, last_frame(truth, o.sample), last_frame(e.evaluation.prediction, o.sample),
+                      positions.defined() ? positions[o.sample] : torch::Tensor()});
       frame = e.frame;
     } catch (const std::exception& e) {
       heatmap_refused = fmt::format("{} could not be evaluated: {}", label, first_line(e.what()));
@@ -295,17 +367,20 @@ Comparison compare_runs(const CompareOptions& o) {
   }
 
   for (size_t k = 1; k < kept.size() && heatmap_refused.empty(); ++k)
-    if (!kept[k].truth.sizes().equals(kept[0].truth.sizes()) || !torch::allclose(kept[k].truth, kept[0].truth))
+    if (!kept[k].truth.sizes().equals(kept[0].truth.sizes()) || !torch::allclose(kept[k].truth, kept[0].truth) ||
+        kept[k].points.defined() != kept[0].points.defined() ||
+        (kept[0].points.defined() && !torch::equal(kept[k].points, kept[0].points)))
       heatmap_refused = fmt::format("{} and {} were evaluated on different test samples (another data file or stride)",
                                     kept[0].label, kept[k].label);
   if (!heatmap_refused.empty()) {
     log::warn("analyze compare: no heatmaps.png: {}", heatmap_refused);
   } else if (!kept.empty()) {
     // Truth and every prediction on one colour scale, every error on one scale symmetric about 0.
-    std::vector<eval::Heatmap> panels{eval::field_heatmap("truth", kept[0].truth, frame)};
-    for (const auto& k : kept) panels.push_back(eval::field_heatmap(k.label, k.prediction, frame));
+    const torch::Tensor& points = kept[0].points;
+    std::vector<eval::Heatmap> panels{eval::field_heatmap("truth", kept[0].truth, frame, points)};
+    for (const auto& k : kept) panels.push_back(eval::field_heatmap(k.label, k.prediction, frame, points));
     for (const auto& k : kept)
-      panels.push_back(eval::field_heatmap("error = " + k.label + " − truth", k.prediction - k.truth, frame));
+      panels.push_back(eval::field_heatmap("error = " + k.label + " − truth", k.prediction - k.truth, frame, points));
     std::vector<eval::Heatmap*> fields, errors;
     for (size_t i = 0; i < panels.size(); ++i) (i <= kept.size() ? fields : errors).push_back(&panels[i]);
     eval::share_colour_scales(fields, errors);

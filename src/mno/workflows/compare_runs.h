@@ -25,6 +25,7 @@ struct CompareOptions {
   std::vector<std::string> heatmap;  // labels of the runs drawn in heatmaps.png; empty: the first two
   int64_t sample = 0;                // the test sample drawn (< the runs' train.plot_samples)
   std::string out_dir = "compare";
+  bool group = false;                // runs that share a label are repeats (seeds) of one setting: one row
 };
 
 struct ComparedRun {
@@ -35,6 +36,10 @@ struct ComparedRun {
   std::vector<double> nrmse_along_time;  // standard nRMSE per frame (the given frames' is 0)
   std::string refused;                   // non-empty: why this run has no metrics
   std::string dataset;                   // "FILE's name (PDE)" it was evaluated on; "" when unknown
+  // A grouped row (CompareOptions::group): the mean of `runs` runs' numbers, and half the range
+  // (max − min) / 2 of their standard nRMSE and RL2.
+  int64_t runs = 1;
+  double nrmse_half_range = 0, rl2_half_range = 0;
 };
 
 struct Comparison {
@@ -44,7 +49,7 @@ struct Comparison {
 };
 
 // Throws before evaluating or writing anything: mno::UsageError for labels that are not one per run
-// or repeat, a heatmap label that names no run, a negative sample; mno::Error for no runs, a
+// or repeat (without group), a heatmap label that names no run, a negative sample; mno::Error for no runs, a
 // missing run directory, runs evaluated on different datasets (another PDE or data file).
 Comparison compare_runs(const CompareOptions& options);
 
