@@ -101,6 +101,39 @@ TEST(CliCompare, TwoRunsSideBySideCarryTheirOwnEvaluationsAndAHeatmapRow) {
   EXPECT_NE(rows[0].at("parameters"), rows[1].at("parameters")) << "the S6 and Galerkin mixers differ in size";
 }
 
+// --group: the runs given one label (seeds of one setting) are one row, the mean of their numbers
+// and ± half the range of nRMSE and RL2; a label of one run stays a plain row.
+TEST(CliCompare, GroupedSeedsAreOneRowWithTheirMeanAndHalfRange) {
+  TempDir dir;
+  const std::string data = train::testing::make_darcy(dir.path(), 24, 8);
+  const std::string seed0 = train_run(dir, "mamba0", data, "mamba");
+  const std::string seed1 = dir.file("mamba1");
+  const CliResult t = run_mno({"--threads", "2", "train", "-c", tiny_config(dir, "mamba1", data, "mamba"), "train.seed=1",
+                               "--out", seed1});
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  const std::string galerkin = train_run(dir, "galerkin", data, "galerkin");
+
+  const CliResult c = run_mno({"--threads", "2", "analyze", "compare", seed0, galerkin, seed1, "--labels",
+                               "MNO,Galerkin,MNO", "--group", "--out", dir.file("cmp")});
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_TRUE(c.has("(2 runs) |")) << c.output;
+  EXPECT_TRUE(c.has("--group")) << "the note under the table says what a grouped row is\n" << c.output;
+  const auto rows = read_csv(dir.file("cmp/compare.csv"));
+  ASSERT_EQ(rows.size(), 2u) << read_text(dir.file("cmp/compare.csv"));
+  EXPECT_EQ(rows[0].at("run"), "MNO");
+  EXPECT_EQ(rows[0].at("runs"), "2");
+  EXPECT_EQ(rows[1].at("runs"), "1");
+  const auto nrmse = [](const std::string& run) {
+    return nlohmann::json::parse(read_text(run + "/metrics.json"))["standard"]["nrmse"].get<double>();
+  };
+  const double a = nrmse(seed0), b = nrmse(seed1);
+  ASSERT_NE(a, b) << "two seeds, two models";
+  EXPECT_NEAR(std::stod(rows[0].at("nrmse")), (a + b) / 2, 1e-6 * a);
+  EXPECT_NEAR(std::stod(rows[0].at("nrmse_half_range")), std::abs(a - b) / 2, 1e-6 * a);
+  EXPECT_NEAR(std::stod(rows[1].at("nrmse")), nrmse(galerkin), 1e-6);
+  EXPECT_EQ(rows[1].at("nrmse_half_range"), "") << "one run has no spread";
+}
+
 TEST(CliCompare, OlderMetricsFilesAreReadThroughTheirModelLineAndLog) {
   TempDir dir;
   const std::string run = train_run(dir, "mamba", train::testing::make_darcy(dir.path(), 24, 8), "mamba");
@@ -198,7 +231,7 @@ TEST(CliCompare, BadArgumentsAreNamed) {
   };
   error({dir.file("missing")}, "run directory '" + dir.file("missing") + "' does not exist", 1);
   error({dir.file("a"), dir.file("b"), "--labels", "x"}, "--labels: expected one label per run (2), found 1");
-  error({dir.file("a"), dir.file("b"), "--labels", "x,x"}, "two runs have the label 'x': give each its own (--labels)");
+  error({dir.file("a"), dir.file("b"), "--labels", "x,x"}, "two runs have the label 'x': give each its own (--labels), or --group");
   error({dir.file("a"), dir.file("b"), "--heatmap", "c"}, "--heatmap: 'c' is not the label of a run (labels: a, b)");
   error({dir.file("a"), "--sample", "-1"}, "--sample must be at least 0, found -1");
 }

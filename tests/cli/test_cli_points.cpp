@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "cli/cli_runner.h"
@@ -20,9 +21,10 @@ namespace fs = std::filesystem;
 using data::testing::TempDir;
 
 std::string generate_points(const std::string& file, int samples, const std::string& layout,
-                            const std::string& density = "uniform") {
+                            const std::string& density = "uniform", int points = 96) {
   const CliResult g = run_mno({"generate", "darcy", "--samples", std::to_string(samples), "--resolution", "16",
-                               "--points", "96", "--layout", layout, "--density", density, "--out", file});
+                               "--points", std::to_string(points), "--layout", layout, "--density", density,
+                               "--seed", "3", "--out", file});
   EXPECT_EQ(g.exit_code, 0) << g.output;
   return file;
 }
@@ -95,6 +97,47 @@ TEST(CliPoints, ShippedPointConfigsTrainEvaluateAndPredict) {
   const CliResult info = run_mno({"info", "model", source_dir() + "/configs/darcy_points/gnot_mamba.yaml"});
   ASSERT_EQ(info.exit_code, 0) << info.output;
   EXPECT_TRUE(info.has("directions 2, order hilbert")) << info.output;
+}
+
+// GT takes scattered points through its pointwise regressor (configs/darcy_points/gt_*.yaml); a
+// run trained at 96 points is evaluated zero-shot at 48 and 192 (the same fields, read off at
+// other points) by `mno analyze resolution --data` over the three files.
+TEST(CliPoints, GtOnPointsAndZeroShotAcrossPointCounts) {
+  TempDir dir;
+  const std::string f48 = generate_points(dir.file("p48.h5"), 20, "per-sample", "uniform", 48);
+  const std::string f96 = generate_points(dir.file("p96.h5"), 20, "per-sample", "uniform", 96);
+  const std::string f192 = generate_points(dir.file("p192.h5"), 20, "per-sample", "uniform", 192);
+  const std::string run = dir.file("gt");
+  const CliResult t = train_points("gt_mamba.yaml", f96, run);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  EXPECT_TRUE(t.has("SiLU(Linear")) << "the pointwise regressor in the model summary\n" << t.output;
+  EXPECT_TRUE(t.has("order hilbert")) << t.output;
+
+  const CliResult r = run_mno({"--threads", "2", "analyze", "resolution", run, "--data", f48 + "," + f96 + "," + f192,
+                               "--out", dir.file("res")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.has("| run | 48 points | 96 points | 192 points |")) << r.output;
+  for (const int n : {48, 96, 192})
+    EXPECT_TRUE(fs::exists(dir.file("res/gt/points" + std::to_string(n) + "/metrics.json"))) << n << "\n" << r.output;
+  const std::string csv = read_text(dir.file("res/resolution.csv"));
+  EXPECT_NE(csv.find(f192), std::string::npos) << "each cell names its file\n" << csv;
+  EXPECT_TRUE(fs::exists(dir.file("res/resolution.png")));
+  // At the training point count the cell is the run's own evaluation.
+  const auto nrmse = [](const std::string& metrics) {
+    return nlohmann::json::parse(read_text(metrics))["standard"]["nrmse"].get<double>();
+  };
+  EXPECT_NEAR(nrmse(dir.file("res/gt/points96/metrics.json")), nrmse(run + "/metrics.json"), 1e-9);
+
+  // Point clouds have no grid to stride, and grids and clouds are not one axis.
+  const CliResult stride = run_mno({"analyze", "resolution", run, "--data", f48, "--strides", "2"});
+  EXPECT_EQ(stride.exit_code, 1) << stride.output;
+  EXPECT_TRUE(stride.has("--strides: " + f48 + " is a point cloud of 48 points, which has no grid to stride")) << stride.output;
+  const std::string grid = dir.file("grid.h5");
+  ASSERT_EQ(run_mno({"generate", "darcy", "--samples", "4", "--resolution", "16", "--out", grid}).exit_code, 0);
+  const CliResult mixed = run_mno({"analyze", "resolution", run, "--data", f48 + "," + grid});
+  EXPECT_EQ(mixed.exit_code, 1) << mixed.output;
+  EXPECT_TRUE(mixed.has(grid + " is a grid, but " + f48 + " is a point cloud: give grid files or point clouds, not both"))
+      << mixed.output;
 }
 
 TEST(CliPoints, WhatCannotTakeScatteredPointsSaysSo) {

@@ -59,7 +59,9 @@ TEST(ScanOrder, MortonInterleavesTheBitsAndIsABijection) {
   EXPECT_EQ(*keys.rbegin(), 255u);
 }
 
-TEST(ScanOrder, TensorKeysEqualThePerCellReference) {
+// The keys of the points are the per-cell keys of the cells the points fall in (cells computed
+// here, independently, with tensor ops).
+TEST(ScanOrder, KeysAreThoseOfTheCellsThePointsFallIn) {
   torch::manual_seed(3);
   const auto pos = torch::rand({2, 500, 2}, torch::kDouble);
   for (int bits : {3, 8, 16}) {
@@ -122,6 +124,26 @@ TEST(ScanOrder, SortAndInverseAreTheIdentityWithGradients) {
   EXPECT_TRUE(torch::equal(x.grad(), order.undo(w)));
 }
 
+TEST(ScanOrder, OneSortPerPositionsTensorAndNeverAStaleOne) {
+  torch::manual_seed(5);
+  auto pos = torch::rand({2, 64, 2});
+  const auto sorted = [](const torch::Tensor& p, ScanOrder o) { return nn::token_order(p, o, "test").permutation(); };
+  const auto first = sorted(pos, ScanOrder::hilbert);
+  EXPECT_TRUE(torch::equal(first, nn::scan_permutation(pos, ScanOrder::hilbert)));
+  // A second layer handed the same tensor gets the same permutation, not a second sort.
+  EXPECT_TRUE(sorted(pos, ScanOrder::hilbert).is_same(first));
+  // Another order of the same positions is its own.
+  EXPECT_TRUE(torch::equal(sorted(pos, ScanOrder::morton), nn::scan_permutation(pos, ScanOrder::morton)));
+  // Positions changed in place are sorted again.
+  pos.copy_(torch::rand({2, 64, 2}));
+  EXPECT_TRUE(torch::equal(sorted(pos, ScanOrder::hilbert), nn::scan_permutation(pos, ScanOrder::hilbert)));
+  // Each new batch lands in the freed memory of the last (the allocator reuses it): never mistaken for it.
+  for (int i = 0; i < 4; ++i) {
+    const auto batch = torch::rand({2, 64, 2});
+    EXPECT_TRUE(torch::equal(sorted(batch, ScanOrder::hilbert), nn::scan_permutation(batch, ScanOrder::hilbert))) << i;
+  }
+}
+
 TEST(ScanOrder, RejectedInputsSayWhatWasWrong) {
   expect_error([] { nn::scan_permutation(torch::full({1, 4, 2}, NAN), ScanOrder::hilbert); }, {"NaN or infinite"});
   expect_error([] { nn::scan_permutation(torch::full({1, 4, 2}, 1.5), ScanOrder::morton); },
@@ -171,7 +193,7 @@ TEST(ScanOrder, LayersThatCannotTakeScatteredPointsSaySo) {
                {"model.mixer.order", "index for a 4-direction scan", "'hilbert'"});
   const auto gt = build_model("darcy/gt_mamba.yaml", {"model.width=16", "model.layers=1"});
   expect_error([&] { gt->forward(torch::zeros({1, 16, 1}), torch::rand({1, 16, 2}), models::TokenGrid{16, 1, true}); },
-               {"gt (spectral regressor)", "needs a regular grid", "scattered points"});
+               {"gt (spectral regressor; model.regressor: pointwise takes scattered points)", "needs a regular grid", "scattered points"});
   const auto gnot = tiny_gnot("hilbert");
   expect_error([&] { gnot->forward(torch::zeros({1, 16, 1}, torch::kDouble), torch::full({1, 16, 2}, 2.0, torch::kDouble),
                                    models::TokenGrid{16, 1, true}); },

@@ -47,7 +47,7 @@ torch::Tensor MambaBlockImpl::forward(const torch::Tensor& x_given, const torch:
   if (!x_given.defined() || x_given.dim() != 3 || x_given.size(2) != s6.d_model)
     throw mismatch_error("MambaBlock: input 'x'", fmt::format("[batch, L, {}]", s6.d_model), compat::shape_str(x_given));
   check(!context.defined(), "MambaBlock is a self mixer: it takes no context");
-  const TokenOrder order = order_cache_.get(pos, s6.order, "MambaBlock");
+  const TokenOrder order = token_order(pos, s6.order, "MambaBlock");
   const torch::Tensor x = order.apply(x_given);
   const int64_t L = x.size(1), E = s6.d_inner(), R = s6.rank(), N = s6.d_state;
   // split, not narrow, wherever a tensor is cut into parts: its backward concatenates the parts'

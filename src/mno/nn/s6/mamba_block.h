@@ -42,7 +42,6 @@ class MambaBlockImpl : public TokenMixerImpl {
 
  private:
   MambaBlockOptions options_;
-  TokenOrderCache order_cache_;
 };
 
 }  // namespace mno::nn

@@ -26,14 +26,15 @@ std::string scan_order_name(ScanOrder order);
 // Cells per side of the quantisation grid: 2^16 (a key fits 32 bits).
 inline constexpr int kScanOrderBits = 16;
 
-// The plain references, one cell at a time (the tests' oracle): the position of cell (i, j) —
+// The curves, one cell at a time (what scan_order_keys runs on every point): the position of cell (i, j) —
 // i along the first coordinate, j along the second, both in [0, 2^bits) — on each curve.
 uint64_t hilbert_key(uint32_t i, uint32_t j, int bits);
 uint64_t morton_key(uint32_t i, uint32_t j, int bits);
 uint64_t raster_key(uint32_t i, uint32_t j, int bits);
 
-// Keys of every point, computed with tensor ops on pos's device (no copy to the host):
-// pos [B, L, 2] in [0, 1]² -> int64 [B, L]. Checks pos (finite, inside the unit box, shape).
+// Keys of every point: pos [B, L, 2] in [0, 1]² -> int64 [B, L] on pos's device. Computed on the
+// host with the per-cell walks above (one small copy; as tensor ops the walks were hundreds of
+// kernel launches). Checks pos (finite, inside the unit box, shape).
 torch::Tensor scan_order_keys(const torch::Tensor& pos, ScanOrder order, int bits = kScanOrderBits);
 
 // The permutation that sorts each sample's points along the curve: perm[b, t] is the token
@@ -55,16 +56,9 @@ class TokenOrder {
   torch::Tensor perm_, inverse_;
 };
 
-// A layer's TokenOrder, recomputed only when it is given other positions: the same pos tensor
-// (a fixed mesh, or one batch seen by every layer of a model) is sorted once.
-class TokenOrderCache {
- public:
-  TokenOrder get(const torch::Tensor& pos, ScanOrder order, const std::string& who);
-
- private:
-  torch::Tensor pos_;
-  int64_t version_ = -1;
-  TokenOrder order_;
-};
+// The TokenOrder of these positions, sorted once and shared: every layer of a model is handed the
+// same pos tensor in a forward, so the first layer sorts and the others reuse it (per thread, the
+// last few positions tensors, recognised by identity and version). `who` names the layer in errors.
+TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::string& who);
 
 }  // namespace mno::nn

@@ -99,7 +99,7 @@ torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::
   check_tokens(x, "x");
   check(!context.defined(), "SelectiveScan2d is a self mixer: it takes no context (use the cross form, "
                             "CrossSelectiveScan2d, for query + context)");
-  const TokenOrder order = order_cache_.get(pos, options_.order, "SelectiveScan2d");
+  const TokenOrder order = token_order(pos, options_.order, "SelectiveScan2d");
   auto [u, z_pre] = project_input(order.apply(x));
   return order.undo(scan_and_output(u, project_selection(x_proj_weight, u), z_pre, grid));
 }
@@ -126,7 +126,7 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
   // Query and context in the same order: position l of one still pairs with l of the other.
-  const TokenOrder order = order_cache_.get(pos, options_.order, "CrossSelectiveScan2d");
+  const TokenOrder order = token_order(pos, options_.order, "CrossSelectiveScan2d");
   auto [u, z_pre] = project_input(order.apply(x));
   const auto r = project_scan_input(order.apply(context));  // the context has no gate
   const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);

@@ -66,7 +66,6 @@ class SelectiveScan2dBase : public TokenMixerImpl, public SsmProbe {
   void check_tokens(const torch::Tensor& x, const char* name) const;
 
   S6MixerOptions options_;
-  TokenOrderCache order_cache_;
 
  private:
   torch::Tensor recorded_sum_;  // [K·E, angles] float64, CPU
