@@ -14,7 +14,7 @@
 #      and `mno analyze resolution` over the N/2, N and 2N files (zero-shot across point counts);
 #   4. `mno bench model` of the point configs at about N tokens (the cost per step, one model at a time).
 # study.md gathers the tables, with the command and the machine; points.tgz holds the tables, CSVs,
-# PNGs and every run's config.yaml / metrics.json / log.csv (no checkpoints, no data).
+# PNGs (not each run's own plots/) and every run's config.yaml / metrics.json / log.csv (no checkpoints, no data).
 # Usage: tools/device/points-study.sh OUT [DEBS_DIR]
 # Env (defaults: the study of docs/irregular.md):
 #   MNO_BIN               an mno binary (default: build one from DEBS_DIR with tools/device/build.sh)
@@ -190,7 +190,7 @@ say "== study.md"
 {
   echo "# The point-cloud study"
   echo
-  echo "\`tools/device/points-study.sh\` on $machine, $(date -u +%F), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "\`tools/device/points-study.sh\` on $machine, $(date -u +%F), commit $(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown) (-dirty: with uncommitted changes)."
   echo "Darcy β = 1, $SAMPLES samples solved at ${SOLVE}² (\`mno generate darcy --seed 1\`), read off at $N points;"
   echo "every run $ITERS optimiser steps (\`train.iterations\`), seeds: $SEEDS; ${OVERRIDES:+overrides: $OVERRIDES; }$JOBS trainings at once per GPU."
   for set in $all_sets; do
@@ -202,8 +202,8 @@ say "== study.md"
   if [[ -f $DIR/bench-model.md ]]; then echo; echo "## Cost per step (\`mno bench model --side ${side:-} --device $DEVICE\`)"; echo; cat "$DIR/bench-model.md"; fi
   echo; echo "## Timing"; echo; echo '```'; cat "$DIR/timing.csv"; echo '```'
 } > "$DIR/study.md"
-cp "$DIR/study.md" "$OUT/study.md"
-( cd "$DIR" && find . \( -path ./data -o -name checkpoints \) -prune -o -type f \
+[[ $DIR/study.md -ef $OUT/study.md ]] || cp "$DIR/study.md" "$OUT/study.md"
+( cd "$DIR" && find . \( -path ./data -o -name checkpoints -o -name plots \) -prune -o -type f \
     \( -name '*.md' -o -name '*.csv' -o -name '*.json' -o -name '*.yaml' -o -name '*.png' -o -name '*.failed' \
        -o -name '*.log' \) -print | tar czf "$OUT/points.tgz" -T - )
 say "== done"

@@ -21,6 +21,20 @@ AuthorsData authors_data(const ConfigNode& model_node, int64_t input_frames) {
 
 NameTable authors_name_table(const ConfigNode& model_node, const AuthorsData& data) {
   const auto name = model_node.get<std::string>("name", "");
+  // Settings the authors' code has no counterpart of: its weights, written in their names, would
+  // run there as another model, so they are refused rather than exported.
+  if (model_node.has("mixer")) {
+    const auto order = model_node.child("mixer").get<std::string>("order", "index");
+    if (order != "index")
+      throw Error(fmt::format("model.mixer.order '{}': the MNO authors scan the tokens in the order given (index, "
+                              "the grid's raster); a model that scans along a curve would run as another model in "
+                              "their code (expected index; docs/irregular.md)",
+                              order));
+  }
+  if (name == "gt" && model_node.get<std::string>("regressor", "spectral") != "spectral")
+    throw Error(fmt::format("model.regressor '{}': the MNO authors' Galerkin Transformer has only the spectral "
+                            "regressor (expected spectral)",
+                            model_node.get<std::string>("regressor", "")));
   if (name == "gt") return gt_authors_names(model_node);
   if (name == "gnot") return gnot_authors_names(model_node, data);
   if (name == "oformer") return oformer_authors_names(model_node);

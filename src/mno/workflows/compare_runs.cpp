@@ -189,8 +189,9 @@ std::string csv(const std::vector<ComparedRun>& rows) {
                      ok ? csv_number(r.ms_per_step) : "", ok ? csv_number(r.seconds_per_epoch) : "",
                      csv_number(r.standard.rmse), csv_number(r.standard.nrmse), csv_number(r.standard.rl2),
                      csv_number(r.standard.brmse), csv_number(r.standard.frmse_low), csv_number(r.standard.frmse_mid),
-                     csv_number(r.standard.frmse_high), csv_number(r.paper.nrmse), r.runs, csv_number(r.nrmse_half_range),
-                     csv_number(r.rl2_half_range), r.refused);
+                     csv_number(r.standard.frmse_high), csv_number(r.paper.nrmse), r.runs,
+                     r.runs > 1 ? csv_number(r.nrmse_half_range) : "",  // one run has no spread
+                     r.runs > 1 ? csv_number(r.rl2_half_range) : "", r.refused);
   }
   return s;
 }
