@@ -12,6 +12,7 @@
 #include "mno/core/config.h"
 #include "mno/models/neural_operator.h"
 #include "mno/nn/s6/scan_order.h"
+#include "mno/nn/s6/selective_scan_2d.h"
 #include "support/testing.h"
 
 namespace mno::testing {
@@ -155,11 +156,11 @@ TEST(ScanOrder, RejectedInputsSayWhatWasWrong) {
   expect_error([] { nn::parse_scan_order("peano", "model.mixer.order"); }, {"model.mixer.order", "hilbert", "'peano'"});
 }
 
-// MambaGNOT, tiny, in double, with the given mixer order.
-models::NeuralOperator tiny_gnot(const std::string& order) {
+// MambaGNOT, tiny, in double, with the given mixer order (and mixer: mamba4 for 4 directions).
+models::NeuralOperator tiny_gnot(const std::string& order, const std::string& mixer = "mamba") {
   torch::manual_seed(7);
   const auto config = Config::parse(
-      "model: {name: gnot, width: 16, layers: 1, mixer: {type: mamba, d_state: 4, order: " + order + "}}", "gnot.yaml");
+      "model: {name: gnot, width: 16, layers: 1, mixer: {type: " + mixer + ", d_state: 4, order: " + order + "}}", "gnot.yaml");
   auto model = models::make_model(config.root().child("model"));
   model->to(torch::kDouble);
   model->eval();
@@ -172,13 +173,14 @@ TEST(ScanOrder, AModelOnScatteredPointsIgnoresTheirOrderInTheFile) {
   const auto features = torch::randn({2, N, 1}, torch::kDouble), pos = torch::rand({2, N, 2}, torch::kDouble);
   const auto shuffle = torch::randperm(N, torch::kLong);
   const models::TokenGrid scattered{N, 1, true};
-  for (const std::string order : {"hilbert", "morton", "raster"}) {
-    const auto model = tiny_gnot(order);
-    torch::NoGradGuard no_grad;
-    const auto out = model->forward(features, pos, scattered);
-    const auto shuffled = model->forward(features.index_select(1, shuffle), pos.index_select(1, shuffle), scattered);
-    EXPECT_LT(relative_error(shuffled, out.index_select(1, shuffle)), 1e-12) << order;
-  }
+  for (const std::string mixer : {"mamba", "mamba4"})
+    for (const std::string order : {"hilbert", "morton", "raster"}) {
+      const auto model = tiny_gnot(order, mixer);
+      torch::NoGradGuard no_grad;
+      const auto out = model->forward(features, pos, scattered);
+      const auto shuffled = model->forward(features.index_select(1, shuffle), pos.index_select(1, shuffle), scattered);
+      EXPECT_LT(relative_error(shuffled, out.index_select(1, shuffle)), 1e-12) << mixer << " " << order;
+    }
   // The contrast: scanned in the file's order, the same model's output depends on that order.
   const auto model = tiny_gnot("index");
   torch::NoGradGuard no_grad;
@@ -187,10 +189,70 @@ TEST(ScanOrder, AModelOnScatteredPointsIgnoresTheirOrderInTheFile) {
   EXPECT_GT(relative_error(shuffled, out.index_select(1, shuffle)), 1e-3);
 }
 
+// K = 4 with a curve order scans the curve and its transpose. With raster on the points of an
+// H × W grid (the first coordinate the row) those are the grid's rows and columns: the layer must
+// equal its 4-direction scan in the file's order — the kernel's row/column walks — with the same
+// parameters, in value and in every gradient. A swapped pair of directions, a transposition the
+// wrong way round or a parameter of the wrong direction breaks it (H ≠ W so that rows and
+// columns differ).
+TEST(ScanOrder, FourDirectionsAlongRasterAndItsTransposeAreTheGridsRowsAndColumns) {
+  const int64_t H = 5, W = 7, L = H * W;
+  const auto make = [](const std::string& order, bool cross) {
+    nn::S6MixerOptions o;
+    o.d_model = 6;
+    o.d_state = 4;
+    o.directions = 4;
+    o.order = nn::parse_scan_order(order, "test");
+    torch::manual_seed(11);
+    std::shared_ptr<nn::SelectiveScan2dBase> layer;
+    if (cross) layer = std::make_shared<nn::CrossSelectiveScan2dImpl>(o);
+    else layer = std::make_shared<nn::SelectiveScan2dImpl>(o);
+    layer->to(torch::kDouble);
+    return layer;
+  };
+  const auto rows = torch::arange(H, torch::kDouble).repeat_interleave(W), cols = torch::arange(W, torch::kDouble).repeat(H);
+  const auto pos = torch::stack({(rows + 0.5) / H, (cols + 0.5) / W}, 1).unsqueeze(0).expand({2, L, 2}).contiguous();
+  torch::manual_seed(3);
+  const auto x = torch::randn({2, L, 6}, torch::kDouble), context = torch::randn({2, L, 6}, torch::kDouble);
+  for (const bool cross : {false, true}) {
+    const auto grid_layer = make("index", cross), curve_layer = make("raster", cross);
+    const auto run = [&](const std::shared_ptr<nn::SelectiveScan2dBase>& layer) {
+      const auto xi = x.clone().requires_grad_(true);
+      const auto out = layer->forward(xi, cross ? context : torch::Tensor(), pos, nn::TokenGrid{H, W, false});
+      (out * torch::cos(out)).sum().backward();
+      std::vector<torch::Tensor> grads{out.detach(), xi.grad()};
+      for (const auto& p : layer->parameters()) grads.push_back(p.grad().clone());
+      return grads;
+    };
+    const auto a = run(grid_layer), b = run(curve_layer);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_LT(relative_error(b[i], a[i]), 1e-12) << (cross ? "cross " : "self ") << i;
+  }
+  EXPECT_EQ(make("hilbert", false)->describe(),
+            "SelectiveScan2d(d_model 6, d_inner 12, d_state 4, dt_rank 1, directions 4, order hilbert and its transpose)");
+}
+
+// The second curve is the first over the positions with their coordinates swapped, sorted once
+// per positions tensor like the first and never confused with it.
+TEST(ScanOrder, TheTransposedCurveIsTheCurveOfTheSwappedCoordinates) {
+  torch::manual_seed(8);
+  const auto pos = torch::rand({2, 50, 2});
+  for (const ScanOrder o : {ScanOrder::hilbert, ScanOrder::morton, ScanOrder::raster}) {
+    const auto straight = nn::token_order(pos, o, "test").permutation();
+    const auto transposed = nn::token_order(pos, o, "test", true).permutation();
+    EXPECT_TRUE(torch::equal(transposed, nn::scan_permutation(pos.flip(-1), o))) << nn::scan_order_name(o);
+    EXPECT_FALSE(torch::equal(transposed, straight)) << nn::scan_order_name(o);
+    EXPECT_TRUE(nn::token_order(pos, o, "test", true).permutation().is_same(transposed));
+    EXPECT_TRUE(nn::token_order(pos, o, "test").permutation().is_same(straight));
+  }
+}
+
 TEST(ScanOrder, LayersThatCannotTakeScatteredPointsSaySo) {
-  const auto config = Config::parse("model: {name: gnot, mixer: {type: mamba4, order: hilbert}}", "k4.yaml");
-  expect_error([&] { models::make_model(config.root().child("model")); },
-               {"model.mixer.order", "index for a 4-direction scan", "'hilbert'"});
+  // K = 4 in the file's order walks a grid's rows and columns: scattered points have none.
+  const auto k4 = tiny_gnot("index", "mamba4");
+  expect_error([&] { k4->forward(torch::zeros({1, 16, 1}, torch::kDouble), torch::rand({1, 16, 2}, torch::kDouble),
+                                 models::TokenGrid{16, 1, true}); },
+               {"4 directions and order index", "model.mixer.order: hilbert", "needs a regular grid", "16 are scattered points"});
   const auto gt = build_model("darcy/gt_mamba.yaml", {"model.width=16", "model.layers=1"});
   expect_error([&] { gt->forward(torch::zeros({1, 16, 1}), torch::rand({1, 16, 2}), models::TokenGrid{16, 1, true}); },
                {"gt (spectral regressor; model.regressor: pointwise takes scattered points)", "needs a regular grid", "scattered points"});

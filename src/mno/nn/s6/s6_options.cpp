@@ -36,9 +36,6 @@ S6MixerOptions S6MixerOptions::from_config(const ConfigNode& node, int64_t d_mod
   o.dt.dt_init_floor = node.get<double>("dt_init_floor", o.dt.dt_init_floor);
   const auto where = [&](const char* key) { return fmt::format("{}: key '{}'", node.source(), node.path_of(key)); };
   o.order = parse_scan_order(node.get<std::string>("order", scan_order_name(o.order)), where("order"));
-  if (o.order != ScanOrder::index && directions == 4)
-    throw mismatch_error(where("order"), "index for a 4-direction scan (it walks the rows and columns of a grid; "
-                         "a curve order scans one curve both ways: directions 2)", "'" + scan_order_name(o.order) + "'");
   if (o.d_state < 1 || o.d_state > 256) throw mismatch_error(where("d_state"), "1..256", std::to_string(o.d_state));
   if (!(o.expand > 0)) throw mismatch_error(where("expand"), "a positive number", fmt::format("{}", o.expand));
   if (!(o.dt.dt_min > 0 && o.dt.dt_min <= o.dt.dt_max))
@@ -47,7 +44,8 @@ S6MixerOptions S6MixerOptions::from_config(const ConfigNode& node, int64_t d_mod
 }
 
 std::string S6MixerOptions::order_suffix() const {
-  return order == ScanOrder::index ? "" : ", order " + scan_order_name(order);
+  if (order == ScanOrder::index) return "";
+  return ", order " + scan_order_name(order) + (directions == 4 ? " and its transpose" : "");
 }
 
 int64_t S6MixerOptions::d_inner() const { return static_cast<int64_t>(std::llround(expand * d_model)); }

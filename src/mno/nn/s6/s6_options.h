@@ -22,7 +22,8 @@ struct S6MixerOptions {
   static S6MixerOptions from_config(const ConfigNode& node, int64_t d_model, int64_t directions);
   int64_t d_inner() const;
   int64_t rank() const { return dt_rank > 0 ? dt_rank : auto_dt_rank(d_model); }
-  // ", order hilbert" when the order is not index, for describe().
+  // ", order hilbert" when the order is not index (", order hilbert and its transpose" for K = 4),
+  // for describe().
   std::string order_suffix() const;
 };
 

@@ -156,18 +156,19 @@ struct RememberedOrder {
   int64_t version = -1;
   std::vector<int64_t> sizes, strides;
   ScanOrder order = ScanOrder::index;
+  bool transposed = false;
   TokenOrder tokens;
 
-  bool matches(const torch::Tensor& p, ScanOrder o) const {
+  bool matches(const torch::Tensor& p, ScanOrder o, bool t) const {
     const auto held = pos.lock();
-    return held && held.get() == p.unsafeGetTensorImpl() && o == order &&
+    return held && held.get() == p.unsafeGetTensorImpl() && o == order && t == transposed &&
            static_cast<int64_t>(p._version()) == version && p.sizes().vec() == sizes && p.strides().vec() == strides;
   }
 };
 
 }  // namespace
 
-TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::string& who) {
+TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::string& who, bool transposed) {
   if (order == ScanOrder::index) return {};
   if (!pos.defined()) throw Error(who + ": order '" + scan_order_name(order) + "' sorts the tokens by their positions, "
                                   "but none were given (pass pos [batch, L, 2])");
@@ -175,11 +176,12 @@ TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::str
   // the rest reuse. A few entries cover models whose layers use different orders.
   thread_local std::vector<RememberedOrder> recent;
   for (const auto& r : recent)
-    if (r.matches(pos, order)) return r.tokens;
+    if (r.matches(pos, order, transposed)) return r.tokens;
+  // The transposed curve is the curve over the positions with their two coordinates swapped.
   RememberedOrder r{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(pos.getIntrusivePtr()),
-                    static_cast<int64_t>(pos._version()), pos.sizes().vec(), pos.strides().vec(), order,
-                    TokenOrder(scan_permutation(pos, order))};
-  if (recent.size() >= 4) recent.erase(recent.begin());
+                    static_cast<int64_t>(pos._version()), pos.sizes().vec(), pos.strides().vec(), order, transposed,
+                    TokenOrder(scan_permutation(transposed ? pos.flip(-1) : pos, order))};
+  if (recent.size() >= 8) recent.erase(recent.begin());
   recent.push_back(std::move(r));
   return recent.back().tokens;
 }

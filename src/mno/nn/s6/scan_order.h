@@ -59,6 +59,8 @@ class TokenOrder {
 // The TokenOrder of these positions, sorted once and shared: every layer of a model is handed the
 // same pos tensor in a forward, so the first layer sorts and the others reuse it (per thread, the
 // last few positions tensors, recognised by identity and version). `who` names the layer in errors.
-TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::string& who);
+// `transposed`: along the curve through the positions with their two coordinates swapped (the
+// second curve of a 4-direction scan, as a grid's columns are to its rows).
+TokenOrder token_order(const torch::Tensor& pos, ScanOrder order, const std::string& who, bool transposed = false);
 
 }  // namespace mno::nn

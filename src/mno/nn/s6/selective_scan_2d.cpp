@@ -59,39 +59,108 @@ torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight
   return torch::bmm(w, u).view({batch, K, rows, u.size(2)});
 }
 
-torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl,
-                                                   const torch::Tensor& z_pre, const TokenGrid& grid) {
+namespace {
+
+// The rows `dirs` of a per-direction parameter [K, ...]: the tensor itself when dirs is 0..K-1.
+torch::Tensor directions_of(const torch::Tensor& p, const std::vector<int64_t>& dirs) {
+  bool all = static_cast<int64_t>(dirs.size()) == p.size(0);
+  for (size_t i = 0; all && i < dirs.size(); ++i) all = dirs[i] == static_cast<int64_t>(i);
+  return all ? p : p.index_select(0, torch::tensor(dirs, torch::kLong).to(p.device()));
+}
+
+std::vector<int64_t> every_direction(int64_t K) {
+  std::vector<int64_t> dirs(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) dirs[static_cast<size_t>(k)] = k;
+  return dirs;
+}
+
+}  // namespace
+
+torch::Tensor SelectiveScan2dBase::scan_directions(const torch::Tensor& u, const torch::Tensor& x_dbl,
+                                                   const std::vector<int64_t>& dirs, const TokenGrid& grid,
+                                                   Selection* seen) {
   const int64_t batch = u.size(0), E = u.size(1), L = u.size(2);
   const int64_t R = options_.rank(), N = options_.d_state, K = options_.directions;
+  const int64_t Kd = static_cast<int64_t>(dirs.size());
   // split, not three narrows: its backward concatenates the parts' gradients, where each narrow's
   // backward fills a zero tensor of the whole and adds.
   const auto parts = x_dbl.split_with_sizes({R, N, N}, 2);
   const auto& dts = parts[0];
   const auto Bs = parts[1].contiguous();
   const auto Cs = parts[2].contiguous();
-  const auto delta = torch::matmul(dt_projs_weight, dts).reshape({batch, K * E, L});  // [K,E,R]·[B,K,R,L]
+  const auto delta = torch::matmul(directions_of(dt_projs_weight, dirs), dts).reshape({batch, Kd * E, L});  // [Kd,E,R]·[B,Kd,R,L]
+  const auto bias = directions_of(dt_projs_bias, dirs).reshape({Kd * E});
 
   ops::ScanOptions scan;
-  scan.directions = K;
+  scan.directions = Kd;
   scan.delta_softplus = true;
-  if (K == 4) {
-    const TokenGrid g = resolve_token_grid(grid, L, "SelectiveScan2d with 4 directions");
+  if (Kd == 4) {
+    const TokenGrid g = resolve_token_grid(
+        grid, L, "SelectiveScan2d with 4 directions and order index (a curve order, model.mixer.order: hilbert, takes them)");
     scan.height = g.height;
     scan.width = g.width;
   }
-  if (selection_probe)
-    selection_probe(torch::softplus(delta.to(torch::kFloat) + dt_projs_bias.reshape({1, K * E, 1}).to(torch::kFloat)), Bs, Cs);
+  if (seen) *seen = {torch::softplus(delta.to(torch::kFloat) + bias.reshape({1, Kd * E, 1}).to(torch::kFloat)), Bs, Cs};
   // A in at least fp32 (exp of 16-bit log-rates would lose the rates' precision), and in fp64 for
   // an fp64 layer: rounding it to fp32 there put 3e-8 relative error into A_logs' gradient.
-  const auto A = -torch::exp(A_logs.to(torch::promote_types(A_logs.scalar_type(), torch::kFloat)));
-  auto y = ops::selective_scan(u, delta, A, Bs, Cs, Ds, dt_projs_bias.reshape({K * E}), {}, scan).y;
+  const auto A_log = directions_of(A_logs.view({K, E, N}), dirs).reshape({Kd * E, N});
+  const auto A = -torch::exp(A_log.to(torch::promote_types(A_log.scalar_type(), torch::kFloat)));
+  const auto D = directions_of(Ds.view({K, E}), dirs).reshape({Kd * E});
+  return ops::selective_scan(u, delta, A, Bs, Cs, D, bias, {}, scan).y;
+}
+
+torch::Tensor SelectiveScan2dBase::output(const torch::Tensor& y, const torch::Tensor& z_pre) {
+  // out_norm(y) ⊙ SiLU(z) as one op that recomputes the norm's output and the gate in the backward
+  // instead of keeping them (ops/gated_norm/gated_norm.h).
+  return out_proj->forward(
+      ops::gated_layer_norm(y, z_pre, out_norm->weight, out_norm->bias, out_norm->options.eps()));
+}
+
+torch::Tensor SelectiveScan2dBase::scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl,
+                                                   const torch::Tensor& z_pre, const TokenGrid& grid) {
+  Selection seen;
+  const auto y = scan_directions(u, x_dbl, every_direction(options_.directions), grid, selection_probe ? &seen : nullptr);
+  if (selection_probe) selection_probe(seen.delta, seen.B, seen.C);
   // The copy to token-major made here rather than inside the norm: the norm then saves the
   // contiguous tensor for its backward (which otherwise copies the transposed view again), and y
-  // itself is freed, so it costs no memory. out_norm(y) ⊙ SiLU(z) as one op that recomputes the
-  // norm's output and the gate in the backward instead of keeping them (ops/gated_norm/gated_norm.h).
-  y = ops::gated_layer_norm(y.transpose(1, 2).contiguous(), z_pre, out_norm->weight, out_norm->bias,
-                       out_norm->options.eps());
-  return out_proj->forward(y);
+  // itself is freed, so it costs no memory.
+  return output(y.transpose(1, 2).contiguous(), z_pre);
+}
+
+torch::Tensor SelectiveScan2dBase::select_directions(const std::vector<int64_t>& dirs, const torch::Tensor& u,
+                                                     const torch::Tensor& r, const torch::Tensor& ref_weight) const {
+  auto x_dbl = project_selection(directions_of(x_proj_weight, dirs), u);
+  return r.defined() ? x_dbl + project_selection(directions_of(ref_weight, dirs), r) : x_dbl;
+}
+
+torch::Tensor SelectiveScan2dBase::scan_two_curves(const torch::Tensor& x, const torch::Tensor& context,
+                                                   const torch::Tensor& ref_weight, const torch::Tensor& pos,
+                                                   const std::string& who) {
+  const int64_t E = options_.d_inner();
+  // The gate is per token: computed once, in the tokens' own order.
+  const auto z_pre = torch::matmul(x, in_proj->weight.split(E, 0)[1].t());
+  torch::Tensor y;  // [B, L, E], the tokens' order
+  Selection seen[2];
+  for (const int64_t curve : {0, 1}) {
+    const TokenOrder order = token_order(pos, options_.order, who, /*transposed=*/curve == 1);
+    const std::vector<int64_t> dirs = {curve, curve + 2};  // forwards, backwards
+    const auto u = project_scan_input(order.apply(x));
+    const auto r = context.defined() ? project_scan_input(order.apply(context)) : torch::Tensor();
+    const auto y_curve = scan_directions(u, select_directions(dirs, u, r, ref_weight), dirs, {},
+                                         selection_probe ? &seen[curve] : nullptr);
+    const auto back = order.undo(y_curve.transpose(1, 2));
+    y = curve == 0 ? back : y + back;
+  }
+  if (selection_probe) {
+    // Directions 0..3 from the two curves' (0, 2) and (1, 3).
+    const auto by_direction = [](const torch::Tensor& a, const torch::Tensor& b, int64_t per) {
+      const auto pa = a.split(per, 1), pb = b.split(per, 1);
+      return torch::cat({pa[0], pb[0], pa[1], pb[1]}, 1);
+    };
+    selection_probe(by_direction(seen[0].delta, seen[1].delta, E), by_direction(seen[0].B, seen[1].B, 1),
+                    by_direction(seen[0].C, seen[1].C, 1));
+  }
+  return output(y.contiguous(), z_pre);
 }
 
 torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& pos,
@@ -99,6 +168,7 @@ torch::Tensor SelectiveScan2dImpl::forward(const torch::Tensor& x, const torch::
   check_tokens(x, "x");
   check(!context.defined(), "SelectiveScan2d is a self mixer: it takes no context (use the cross form, "
                             "CrossSelectiveScan2d, for query + context)");
+  if (two_curves()) return scan_two_curves(x, {}, {}, pos, "SelectiveScan2d");
   const TokenOrder order = token_order(pos, options_.order, "SelectiveScan2d");
   auto [u, z_pre] = project_input(order.apply(x));
   return order.undo(scan_and_output(u, project_selection(x_proj_weight, u), z_pre, grid));
@@ -126,10 +196,11 @@ torch::Tensor CrossSelectiveScan2dImpl::forward(const torch::Tensor& x, const to
                                      "of the context)", compat::shape_str({x.size(0), x.size(1)})),
                          compat::shape_str(context));
   // Query and context in the same order: position l of one still pairs with l of the other.
+  if (two_curves()) return scan_two_curves(x, context, ref_proj_weight, pos, "CrossSelectiveScan2d");
   const TokenOrder order = token_order(pos, options_.order, "CrossSelectiveScan2d");
   auto [u, z_pre] = project_input(order.apply(x));
   const auto r = project_scan_input(order.apply(context));  // the context has no gate
-  const auto x_dbl = project_selection(x_proj_weight, u) + project_selection(ref_proj_weight, r);
+  const auto x_dbl = select_directions(every_direction(options_.directions), u, r, ref_proj_weight);
   return order.undo(scan_and_output(u, x_dbl, z_pre, grid));
 }
 

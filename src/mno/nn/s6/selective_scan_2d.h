@@ -12,10 +12,15 @@
 // The projections are computed once on the unflipped sequence; the scan op walks each direction
 // by index map (equal to the authors' flip → project → scan → flip back → sum; tested).
 // With `order` other than index (scan_order.h), the tokens are sorted along a curve through pos
-// first and the output put back in their order: every step but the scan is per token.
+// first and the output put back in their order: every step but the scan is per token. K = 4 with
+// such an order scans two curves, the curve and its transpose (coordinates swapped), each both
+// ways: directions 0 and 2 walk the curve forwards and backwards, 1 and 3 the transposed one, as
+// on a grid 0 and 2 walk its rows and 1 and 3 its columns (raster on a grid's points is exactly
+// the grid's 4-direction scan; tested).
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -63,11 +68,31 @@ class SelectiveScan2dBase : public TokenMixerImpl, public SsmProbe {
   // Δ/B/C from x_dbl, the scan, LayerNorm, gate, out_proj.
   torch::Tensor scan_and_output(const torch::Tensor& u, const torch::Tensor& x_dbl, const torch::Tensor& z_pre,
                                 const TokenGrid& grid);
+  // The selection x_dbl [B, |dirs|, R+2N, L] of directions `dirs` from u [B, E, L] and, for the
+  // cross form, the context's scan input r with ref_weight (undefined for the self form).
+  torch::Tensor select_directions(const std::vector<int64_t>& dirs, const torch::Tensor& u, const torch::Tensor& r,
+                                  const torch::Tensor& ref_weight) const;
+  // K = 4 with a curve order: x (and the context) [B, L, D] scanned along the curve and along its
+  // transpose; the output [B, L, D] in the tokens' own order.
+  torch::Tensor scan_two_curves(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& ref_weight,
+                                const torch::Tensor& pos, const std::string& who);
+  bool two_curves() const { return options_.directions == 4 && options_.order != ScanOrder::index; }
   void check_tokens(const torch::Tensor& x, const char* name) const;
 
   S6MixerOptions options_;
 
  private:
+  // What the scan of directions `dirs` (in the order the op walks them) was given: Δ after bias
+  // and softplus [B, |dirs|·E, L], B and C [B, |dirs|, N, L] (for selection_probe).
+  struct Selection {
+    torch::Tensor delta, B, C;
+  };
+  // Δ/B/C of directions `dirs` from their x_dbl, and the scan: y [B, E, L], summed over them.
+  torch::Tensor scan_directions(const torch::Tensor& u, const torch::Tensor& x_dbl, const std::vector<int64_t>& dirs,
+                                const TokenGrid& grid, Selection* seen);
+  // LayerNorm(y) ⊙ SiLU(z), out_proj: y and z_pre [B, L, E] token-major.
+  torch::Tensor output(const torch::Tensor& y, const torch::Tensor& z_pre);
+
   torch::Tensor recorded_sum_;  // [K·E, angles] float64, CPU
   int64_t recorded_forwards_ = 0;
 };
