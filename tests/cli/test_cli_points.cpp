@@ -77,7 +77,7 @@ TEST(CliPoints, GeneratedFilesHoldTheirPointsAndDataCommandsReadThem) {
 TEST(CliPoints, ShippedPointConfigsTrainEvaluateAndPredict) {
   TempDir dir;
   const std::string train = generate_points(dir.file("train.h5"), 20, "per-sample", "clustered");
-  for (const std::string config : {"gnot_mamba.yaml", "gnot_linear.yaml"}) {
+  for (const std::string config : {"gnot_mamba.yaml", "gnot_mamba4.yaml", "gnot_linear.yaml"}) {
     const std::string run = dir.file("run_" + config);
     const CliResult t = train_points(config, train, run);
     ASSERT_EQ(t.exit_code, 0) << config << "\n" << t.output;
@@ -97,6 +97,9 @@ TEST(CliPoints, ShippedPointConfigsTrainEvaluateAndPredict) {
   const CliResult info = run_mno({"info", "model", source_dir() + "/configs/darcy_points/gnot_mamba.yaml"});
   ASSERT_EQ(info.exit_code, 0) << info.output;
   EXPECT_TRUE(info.has("directions 2, order hilbert")) << info.output;
+  const CliResult info4 = run_mno({"info", "model", source_dir() + "/configs/darcy_points/gnot_mamba4.yaml"});
+  ASSERT_EQ(info4.exit_code, 0) << info4.output;
+  EXPECT_TRUE(info4.has("directions 4, order hilbert and its transpose")) << info4.output;
 }
 
 // GT takes scattered points through its pointwise regressor (configs/darcy_points/gt_*.yaml); a

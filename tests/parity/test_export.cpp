@@ -142,7 +142,7 @@ TEST(ExportRoundTrip, PointCloudModelsTheAuthorsLackAreRefusedByTheKeyThatDiffer
   const auto table_of = [](const std::string& file) {
     return parity::authors_name_table(testing::load_config("darcy_points/" + file).root().child("model"));
   };
-  for (const std::string file : {"gnot_mamba.yaml", "gt_mamba.yaml", "oformer_mamba.yaml"})
+  for (const std::string file : {"gnot_mamba.yaml", "gnot_mamba4.yaml", "gt_mamba.yaml", "oformer_mamba.yaml"})
     testing::expect_error([&] { table_of(file); }, {"model.mixer.order 'hilbert'", "expected index"});
   testing::expect_error([&] { table_of("gt_galerkin.yaml"); },
                              {"model.regressor 'pointwise'", "only the spectral regressor"});

@@ -23,8 +23,9 @@ NameTable authors_name_table(const ConfigNode& model_node, const AuthorsData& da
   const auto name = model_node.get<std::string>("name", "");
   // Settings the authors' code has no counterpart of: its weights, written in their names, would
   // run there as another model, so they are refused rather than exported.
-  if (model_node.has("mixer")) {
-    const auto order = model_node.child("mixer").get<std::string>("order", "index");
+  // (Read only where written: a default read here would add the key to mixers that have none.)
+  if (model_node.has("mixer") && model_node.child("mixer").has("order")) {
+    const auto order = model_node.child("mixer").require<std::string>("order");
     if (order != "index")
       throw Error(fmt::format("model.mixer.order '{}': the MNO authors scan the tokens in the order given (index, "
                               "the grid's raster); a model that scans along a curve would run as another model in "

@@ -61,11 +61,15 @@ torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight
 
 namespace {
 
-// The rows `dirs` of a per-direction parameter [K, ...]: the tensor itself when dirs is 0..K-1.
+// The rows `dirs` of a per-direction parameter [K, ...]: the tensor itself when dirs is 0..K-1,
+// else a strided view (dirs is evenly spaced: a curve's pair {c, c + 2}), never a copy or a
+// host-to-device index.
 torch::Tensor directions_of(const torch::Tensor& p, const std::vector<int64_t>& dirs) {
-  bool all = static_cast<int64_t>(dirs.size()) == p.size(0);
-  for (size_t i = 0; all && i < dirs.size(); ++i) all = dirs[i] == static_cast<int64_t>(i);
-  return all ? p : p.index_select(0, torch::tensor(dirs, torch::kLong).to(p.device()));
+  const int64_t first = dirs.front(), step = dirs.size() > 1 ? dirs[1] - dirs[0] : 1;
+  for (size_t i = 0; i < dirs.size(); ++i)
+    check(dirs[i] == first + step * static_cast<int64_t>(i) && step >= 1, "SelectiveScan2d: directions must be evenly spaced");
+  if (first == 0 && step == 1 && static_cast<int64_t>(dirs.size()) == p.size(0)) return p;
+  return p.slice(0, first, first + step * (static_cast<int64_t>(dirs.size()) - 1) + 1, step);
 }
 
 std::vector<int64_t> every_direction(int64_t K) {
