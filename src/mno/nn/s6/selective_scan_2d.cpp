@@ -42,12 +42,15 @@ torch::Tensor SelectiveScan2dBase::project_scan_input(const torch::Tensor& x) co
   return torch::silu(torch::bmm(w.unsqueeze(0).expand({batch, E, w.size(1)}), x.transpose(1, 2)));
 }
 
-std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
-  const int64_t E = options_.d_inner();
+torch::Tensor SelectiveScan2dBase::project_gate(const torch::Tensor& x) const {
   // The gate stays token-major, [B, L, E], where it meets the LayerNorm's output; its SiLU is
   // applied there (gated_layer_norm), so that only the pre-activation is kept for the backward.
-  const auto w_gate = in_proj->weight.split(E, 0)[1];
-  return {project_scan_input(x), torch::matmul(x, w_gate.t())};
+  const auto w_gate = in_proj->weight.split(options_.d_inner(), 0)[1];
+  return torch::matmul(x, w_gate.t());
+}
+
+std::pair<torch::Tensor, torch::Tensor> SelectiveScan2dBase::project_input(const torch::Tensor& x) {
+  return {project_scan_input(x), project_gate(x)};
 }
 
 torch::Tensor SelectiveScan2dBase::project_selection(const torch::Tensor& weight, const torch::Tensor& u) const {
@@ -142,7 +145,7 @@ torch::Tensor SelectiveScan2dBase::scan_two_curves(const torch::Tensor& x, const
                                                    const std::string& who) {
   const int64_t E = options_.d_inner();
   // The gate is per token: computed once, in the tokens' own order.
-  const auto z_pre = torch::matmul(x, in_proj->weight.split(E, 0)[1].t());
+  const auto z_pre = project_gate(x);
   torch::Tensor y;  // [B, L, E], the tokens' order
   Selection seen[2];
   for (const int64_t curve : {0, 1}) {

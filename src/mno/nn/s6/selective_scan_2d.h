@@ -63,6 +63,8 @@ class SelectiveScan2dBase : public TokenMixerImpl, public SsmProbe {
   std::pair<torch::Tensor, torch::Tensor> project_input(const torch::Tensor& x);
   // The scan-input half alone, [B, E, L] (Cross SS2D's context has no gate).
   torch::Tensor project_scan_input(const torch::Tensor& x) const;
+  // The gate half alone, z [B, L, E] (K = 4 along two curves gates once, in the tokens' order).
+  torch::Tensor project_gate(const torch::Tensor& x) const;
   // [K, R+2N, E] weights applied to u [B, E, L] -> [B, K, R+2N, L].
   torch::Tensor project_selection(const torch::Tensor& weight, const torch::Tensor& u) const;
   // Δ/B/C from x_dbl, the scan, LayerNorm, gate, out_proj.
